@@ -1,0 +1,52 @@
+"""Built-in scores, the registry, and resolution of user scores (spec graphs.md, section 3)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .base import Constraint, Score, ScoreError, Verification
+from .plugin import FunctionScore, batched, load_function
+from .wagner21 import Wagner21
+
+REGISTRY: dict[str, type[Score]] = {
+    Wagner21.name: Wagner21,
+}
+
+
+def make(name: str, **kwargs) -> Score:
+    """Build a built-in score by registry name, e.g. ``make("wagner-2.1", n=19)``."""
+    if name not in REGISTRY:
+        raise ScoreError(f"unknown score {name!r}; built-in scores: {', '.join(sorted(REGISTRY))}")
+    try:
+        return REGISTRY[name](**kwargs)
+    except TypeError as exc:
+        raise ScoreError(f"score {name!r}: bad arguments {kwargs}: {exc}") from exc
+
+
+def resolve(score: "str | Callable | Score", n: int | None = None, *, object_kind: str | None = None,
+            score_kwargs: dict | None = None, batched: bool | None = None) -> Score:
+    """Turn anything the ``score`` kwarg accepts into a ``Score``.
+
+    Accepts a registry name, ``"path/to/file.py:function"``, ``"package.module:function"``,
+    a callable (per-object unless marked batched) or a ``Score`` instance.
+    """
+    kwargs = dict(score_kwargs or {})
+    if isinstance(score, Score):
+        if n is not None and n != score.n:
+            raise ScoreError(f"score {score.name} was built for n={score.n}, but n={n} was asked for")
+        return score
+    if isinstance(score, str) and score in REGISTRY:
+        if n is not None:
+            kwargs["n"] = n
+        return make(score, **kwargs)
+    if isinstance(score, str):
+        func, source = load_function(score), score
+    elif callable(score):
+        func, source = score, None
+    else:
+        raise ScoreError(f"score must be a name, 'file.py:function', a callable or a Score, got {score!r}")
+    return FunctionScore(func, n, object_kind=object_kind or "graph", batched=batched, source=source, **kwargs)
+
+
+__all__ = ["Constraint", "FunctionScore", "REGISTRY", "Score", "ScoreError", "Verification",
+           "batched", "load_function", "make", "resolve"]

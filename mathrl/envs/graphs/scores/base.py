@@ -1,0 +1,137 @@
+"""The score (conjecture) contract of spec graphs.md, section 3.
+
+A score maps a finished object (a networkx graph, or a 0-1 matrix) to a
+finite float; **score > tol means a counterexample** (or a new record for
+extremal problems). ``score`` is the simple per-object definition;
+``score_batch`` may be a vectorised override that must agree with it.
+Scores are pure: no printing, no global state, no exits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from ..encoding import adjacency_to_graph, graph_word_length, words_to_adjacency, words_to_matrices
+
+ObjectKind = Literal["graph", "matrix"]
+
+
+class ScoreError(ValueError):
+    """A score could not be built, or a user's score function misbehaved."""
+
+
+@dataclass
+class Verification:
+    """Outcome of an independent, exact or high-precision re-check (spec section 6)."""
+
+    valid: bool
+    is_counterexample: bool
+    value: str
+    method: str
+    details: dict = field(default_factory=dict)
+
+
+class Constraint(Protocol):
+    """Batched hard constraint for ``constraint_mode="mask"``.
+
+    Words are filled position by position; ``allowed_one`` says, for each of B
+    partial words, whether writing a 1 at position k keeps the object valid.
+    ``state`` must be a dict of numpy arrays (so it can be copied and cloned).
+    """
+
+    def init(self, batch: int) -> dict: ...
+
+    def allowed_one(self, state: dict, k: int) -> np.ndarray: ...
+
+    def commit(self, state: dict, k: int, bits: np.ndarray) -> None: ...
+
+
+def to_numpy(objs) -> np.ndarray:
+    """Accept numpy arrays, nested lists or torch tensors (moved to CPU)."""
+    if hasattr(objs, "detach"):
+        objs = objs.detach().cpu().numpy()
+    return np.asarray(objs)
+
+
+class Score:
+    """Base class: subclasses set ``name``/``object_kind`` and implement ``score``.
+
+    ``score_batch`` defaults to a loop over ``score``; override it with a
+    vectorised version where it pays (a property test checks they agree).
+    """
+
+    name: str = "custom"
+    object_kind: ObjectKind = "graph"
+    default_n: int = 19
+    best_known: float | None = None
+    constraint: Constraint | None = None
+
+    def __init__(self, n: int | None = None, *, tol: float = 1e-9, invalid_score: float = -1e6):
+        n = self.default_n if n is None else n
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise ScoreError(f"n must be an integer, got {n!r}")
+        n = int(n)
+        if n < (2 if self.object_kind == "graph" else 1):
+            raise ScoreError(f"{self.name}: n={n} is too small")
+        if not (math.isfinite(tol) and tol >= 0):
+            raise ScoreError("tol must be a finite non-negative float")
+        if not math.isfinite(invalid_score):
+            raise ScoreError("invalid_score must be finite (percentiles and means break on inf)")
+        self.n = n
+        self.tol = float(tol)
+        self.invalid_score = float(invalid_score)
+
+    # -- sizes and decoding -------------------------------------------------
+    @property
+    def word_length(self) -> int:
+        return graph_word_length(self.n) if self.object_kind == "graph" else self.n * self.n
+
+    def decode_batch(self, words) -> np.ndarray:
+        """(B, L) words -> (B, n, n) uint8 adjacency matrices or 0-1 matrices."""
+        words = to_numpy(words)
+        if self.object_kind == "graph":
+            return words_to_adjacency(words, self.n)
+        return words_to_matrices(words, self.n)
+
+    def decode(self, word):
+        """One word -> the object ``score`` takes (nx.Graph or (n, n) uint8 matrix)."""
+        array = self.decode_batch(word)
+        return adjacency_to_graph(array) if self.object_kind == "graph" else array
+
+    def _object_from_array(self, array: np.ndarray):
+        return adjacency_to_graph(array) if self.object_kind == "graph" else np.asarray(array, dtype=np.uint8)
+
+    # -- scoring --------------------------------------------------------------
+    def score(self, obj) -> float:
+        raise NotImplementedError
+
+    def is_valid(self, obj) -> bool:
+        return True
+
+    def score_batch(self, objs) -> np.ndarray:
+        objs = to_numpy(objs)
+        return np.array([self.score(self._object_from_array(o)) for o in objs], dtype=np.float64)
+
+    def score_word(self, word) -> float:
+        return float(self.score(self.decode(word)))
+
+    def score_words(self, words) -> np.ndarray:
+        return np.asarray(self.score_batch(self.decode_batch(words)), dtype=np.float64)
+
+    def is_counterexample(self, obj) -> bool:
+        return bool(self.is_valid(obj) and self.score(obj) > self.tol)
+
+    def verify(self, obj) -> Verification:
+        """Independent re-check; built-in scores override this (spec section 6)."""
+        raise NotImplementedError(f"{self.name} has no independent verifier")
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "object_kind": self.object_kind, "n": self.n,
+                "word_length": self.word_length, "tol": self.tol, "best_known": self.best_known}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, n={self.n})"
