@@ -1,16 +1,28 @@
-"""Registers every mathrl environment id with Gymnasium (Gymnasium 1.x has no plug-in entry points)."""
+"""Registers every mathrl environment id with Gymnasium (Gymnasium 1.x has no plug-in entry points).
+
+Ids with a ``vector_entry_point`` get a natively batched env from
+``gymnasium.make_vec(id, num_envs=B)``; ``vectorization_mode="sync"`` still works.
+"""
 
 from __future__ import annotations
 
 import gymnasium as gym
 
 ENV_SPECS = {
-    "mathrl/GraphConstruction-v0": "mathrl.envs.graphs.env:GraphConstructionEnv",
-    "mathrl/MatrixConstruction-v0": "mathrl.envs.graphs.env:MatrixConstructionEnv",
+    "mathrl/GraphConstruction-v0": {
+        "entry_point": "mathrl.envs.graphs.env:GraphConstructionEnv",
+        "vector_entry_point": "mathrl.envs.graphs.vector_env:GraphConstructionVectorEnv",
+    },
+    "mathrl/MatrixConstruction-v0": {
+        "entry_point": "mathrl.envs.graphs.env:MatrixConstructionEnv",
+        "vector_entry_point": "mathrl.envs.graphs.vector_env:MatrixConstructionVectorEnv",
+    },
 }
 
 
 def register_all() -> None:
-    for env_id, entry_point in ENV_SPECS.items():
+    for env_id, spec in ENV_SPECS.items():
+        if isinstance(spec, str):
+            spec = {"entry_point": spec}
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point)
+            gym.register(id=env_id, **spec)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Callable
 
 from .base import Constraint, Score, ScoreError, Verification
+from .c4free import C4Free
+from .permanent import Permanent312
 from .plugin import FunctionScore, batched, load_function
+from .verification import verify_word
 from .wagner21 import Wagner21
+from .wagner23 import Wagner23
 
 REGISTRY: dict[str, type[Score]] = {
     Wagner21.name: Wagner21,
+    Wagner23.name: Wagner23,
+    Permanent312.name: Permanent312,
+    C4Free.name: C4Free,
 }
 
 
@@ -49,4 +56,4 @@ def resolve(score: "str | Callable | Score", n: int | None = None, *, object_kin
 
 
 __all__ = ["Constraint", "FunctionScore", "REGISTRY", "Score", "ScoreError", "Verification",
-           "batched", "load_function", "make", "resolve"]
+           "batched", "load_function", "make", "resolve", "verify_word"]

@@ -124,6 +124,61 @@ class FunctionScore(Score):
         value = self.score(obj)
         return Verification(True, value > self.tol, repr(value), "recomputed in-process", {})
 
+    def spec(self) -> dict:
+        """What a fresh process needs to rebuild this score from its source."""
+        return {"source": self.source, "n": self.n, "object_kind": self.object_kind,
+                "batched": self.batched, "tol": self.tol, "invalid_score": self.invalid_score}
+
+    def __reduce__(self):
+        # Functions loaded from a file live in a module only this process knows: rebuild from source.
+        if self.source is not None:
+            return (from_spec, (self.spec(),))
+        return super().__reduce__()
+
+
+def from_spec(spec: dict) -> FunctionScore:
+    return FunctionScore(load_function(spec["source"]), spec["n"], object_kind=spec["object_kind"],
+                         batched=spec["batched"], source=spec["source"], tol=spec["tol"],
+                         invalid_score=spec["invalid_score"])
+
+
+def rescore_in_fresh_process(score: FunctionScore, word) -> float:
+    """Call the user's function again on the object rebuilt from ``word``, in a new interpreter.
+
+    A fresh process shares no state with the search, so a score that depends on
+    hidden global state is caught. Functions without an importable source
+    (lambdas, ``__main__``) are re-run in a forked child instead.
+    """
+    import json
+    import multiprocessing
+    import subprocess
+
+    bits = "".join(str(int(b)) for b in np.asarray(word).reshape(-1))
+    if score.source is not None:
+        payload = json.dumps({"spec": score.spec(), "word": bits})
+        proc = subprocess.run([sys.executable, "-m", "mathrl.envs.graphs.scores.plugin"], input=payload,
+                              capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise ScoreError(f"re-running score function {score.name} in a fresh process failed:\n"
+                             f"{proc.stderr.strip()[-2000:]}")
+        return float(json.loads(proc.stdout.strip().splitlines()[-1])["value"])
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        return float(pool.apply(score.score_word, (np.asarray(word, dtype=np.uint8),)))
+
+
+def _fresh_process_main() -> None:
+    import json
+
+    request = json.loads(sys.stdin.read())
+    score = from_spec(request["spec"])
+    word = np.array([int(c) for c in request["word"]], dtype=np.uint8)
+    print(json.dumps({"value": score.score_word(word)}))
+
+
+if __name__ == "__main__":
+    _fresh_process_main()
+
 
 def _graph_adjacency(graph, n: int) -> np.ndarray:
     import networkx as nx

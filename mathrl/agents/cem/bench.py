@@ -1,0 +1,136 @@
+"""CEM benchmark: iteration rate, and time to the conjecture 2.1 counterexample at n = 19.
+
+Part 1 (rate): iterations per second of a search run as a user runs it
+(default preset, every island), against Wagner's faithful preset measured in
+the same run. Part 2 (hits): ``mathrl search`` as a subprocess, one per seed,
+each capped, reporting success, wall time and iteration of the verified hit.
+Results go to ``OUT/bench_cem.json`` and ``OUT/bench_cem.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def measure_rate(preset_name: str, seconds: float, n: int, seed: int = 0) -> dict:
+    """Run a search for ``seconds`` and report per-island iteration rates from its log."""
+    from mathrl.agents.cem.config import preset
+    from mathrl.agents.cem.search import Search
+    from mathrl.scores import make
+
+    config = preset(preset_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        search = Search(make("wagner-2.1", n=n), tmp, config=config, preset_name=preset_name, seed=seed)
+        start = time.perf_counter()
+        result = search.run(time_limit=seconds, progress=False, chunk_seconds=min(5.0, seconds))
+        wall = time.perf_counter() - start
+        rows = [json.loads(line) for line in open(Path(tmp) / "log.jsonl")]
+    per_iteration = [sum(r["seconds"].values()) for r in rows[config.islands:]] or [float("nan")]
+    island_iterations = len(rows)
+    return {"preset": preset_name, "islands": config.islands, "sessions": config.n_sessions,
+            "wall_seconds": wall, "island_iterations": island_iterations,
+            "iterations_per_second": island_iterations / wall / config.islands,
+            "island_iterations_per_second": island_iterations / wall,
+            "median_seconds_per_iteration": statistics.median(per_iteration),
+            "best_score": result.best_score}
+
+
+def time_to_counterexample(seeds: list[int], cap: float, n: int, preset_name: str, out: Path) -> list[dict]:
+    rows = []
+    for seed in seeds:
+        run_dir = out / f"hit-{preset_name}-seed{seed}"
+        if run_dir.exists():
+            import shutil
+
+            shutil.rmtree(run_dir)
+        cmd = [sys.executable, "-m", "mathrl.cli", "search", "--score", "wagner-2.1", "--n", str(n),
+               "--preset", preset_name, "--seed", str(seed), "--time-limit", str(cap), "--out", str(run_dir),
+               "--quiet"]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        row = {"seed": seed, "exit_code": proc.returncode, "success": proc.returncode == 0,
+               "wall_seconds": round(wall, 1)}
+        record = run_dir / ("counterexample.json" if proc.returncode == 0 else "best.json")
+        if record.exists():
+            data = json.loads(record.read_text())
+            row.update(iteration=data.get("iteration", data.get("iterations")), score=data["score"],
+                       search_seconds=data["wall_seconds"])
+        print(f"  seed {seed}: {'hit' if row['success'] else 'miss'} exit={proc.returncode} "
+              f"wall={wall:.1f}s iteration={row.get('iteration')} score={row.get('score')}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def plot(rates: list[dict], hits: list[dict], cap: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.bar([r["preset"] for r in rates], [r["iterations_per_second"] for r in rates], color="#5b8bd0")
+    a.set_ylabel("iterations / s (per island)")
+    a.set_title("CEM rate, wagner-2.1 n=19, 1000 sessions")
+    times = [h["wall_seconds"] if h["success"] else cap for h in hits]
+    b.bar([str(h["seed"]) for h in hits], times, color=["#4caf50" if h["success"] else "#d9534f" for h in hits])
+    b.axhline(cap, color="grey", ls="--", lw=1)
+    b.set_xlabel("seed")
+    b.set_ylabel("seconds to verified counterexample")
+    b.set_title("time to hit (red: capped)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mathrl bench cem", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=19)
+    parser.add_argument("--rate-seconds", type=float, default=60.0)
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--cap", type=float, default=900.0, help="seconds per seed")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--skip-rate", action="store_true")
+    parser.add_argument("--skip-hits", action="store_true")
+    parser.add_argument("--out", default="runs/bench_cem")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict = {"cores": os.cpu_count(), "n": args.n}
+    rates = []
+    if not args.skip_rate:
+        for name in dict.fromkeys([args.preset, "wagner"]):
+            print(f"rate: preset {name}, {args.rate_seconds:.0f} s ...", flush=True)
+            rates.append(measure_rate(name, args.rate_seconds, args.n))
+            print("  " + json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in rates[-1].items()}))
+        report["rates"] = rates
+        if len(rates) == 2:
+            report["rate_ratio_vs_wagner"] = rates[0]["iterations_per_second"] / rates[1]["iterations_per_second"]
+    hits = []
+    if not args.skip_hits:
+        seeds = [int(s) for s in args.seeds.split(",")]
+        print(f"time to counterexample: preset {args.preset}, seeds {seeds}, cap {args.cap:.0f} s", flush=True)
+        hits = time_to_counterexample(seeds, args.cap, args.n, args.preset, out)
+        times = [h["wall_seconds"] if h["success"] else float("inf") for h in hits]
+        report["hits"] = hits
+        report["successes"] = sum(h["success"] for h in hits)
+        report["median_seconds_to_counterexample"] = float(np.median(times))
+    (out / "bench_cem.json").write_text(json.dumps(report, indent=2) + "\n")
+    plot(rates, hits, args.cap, out / "bench_cem.png")
+    print(json.dumps({k: v for k, v in report.items() if k not in ("rates", "hits")}, indent=2))
+    print(f"wrote {out / 'bench_cem.json'} and {out / 'bench_cem.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""CEM configurations: Wagner's faithful preset and our faster default.
+
+Every field is visible here so a run is fully described by its config (it is
+saved next to every checkpoint and result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class CEMConfig:
+    n_sessions: int = 1000          # new words sampled per iteration
+    elite_percentile: float = 93.0  # learn from the top 7%
+    super_percentile: float = 94.0  # carry the top 6% to the next iteration
+    hidden: tuple[int, ...] = (128, 64, 4)
+    init: str = "glorot"            # "glorot" (weights Glorot-uniform, biases 0) or "torch" (nn.Linear default)
+    optimizer: str = "sgd"          # "sgd" or "adam"
+    lr: float = 1e-4
+    batch_size: int = 32
+    epochs: int = 1                 # passes over the elite pairs per iteration
+    explore: float = 0.0            # sample from (1 - 2e) p + e: every bit keeps probability >= e
+    islands: int = 1                # independent populations, one process each
+    migrate_every: int = 0          # 0: never; else merge islands' top sessions every k iterations
+    migrate_top: int = 50
+    threads: int = 1                # torch threads per island
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def elite_budget(self) -> float:
+        return self.n_sessions * (100 - self.elite_percentile) / 100
+
+    @property
+    def super_budget(self) -> float:
+        return self.n_sessions * (100 - self.super_percentile) / 100
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["hidden"] = list(self.hidden)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CEMConfig":
+        data = dict(data)
+        data["hidden"] = tuple(data.get("hidden", (128, 64, 4)))
+        return cls(**data)
+
+    def but(self, **changes) -> "CEMConfig":
+        return replace(self, **changes)
+
+
+PRESETS: dict[str, CEMConfig] = {
+    # Wagner 2021 exactly (spec graphs.md section 5.1).
+    "wagner": CEMConfig(),
+}
+PRESETS["default"] = PRESETS["wagner"]
+DEFAULT_PRESET = "default"
+
+
+def preset(name: str) -> CEMConfig:
+    if name not in PRESETS:
+        raise ValueError(f"unknown CEM preset {name!r}; presets: {', '.join(sorted(PRESETS))}")
+    return PRESETS[name]

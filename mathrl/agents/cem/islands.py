@@ -1,0 +1,127 @@
+"""Running CEM islands in chunks: a plain function of (state, config, seed) -> data.
+
+``run_chunk`` advances one island by up to ``iterations`` iterations (or until
+``seconds`` pass, or a candidate counterexample appears) and returns its new
+state. It needs nothing but its arguments, so the same call runs in-process,
+in a process pool today, or on Ray tomorrow. Islands only meet at migration
+points, at fixed iteration numbers, so a run is reproducible whatever the
+chunk boundaries or the scheduling.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .config import CEMConfig
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+_ENV_CACHE: dict = {}
+
+
+@dataclass
+class ChunkResult:
+    island: int
+    state: dict
+    stats: list = field(default_factory=list)
+    candidate: dict | None = None  # {"word", "score", "iteration"} when score > tol
+
+
+def _env_for(score, n_sessions: int):
+    from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
+
+    key = (id(score), n_sessions)
+    if key not in _ENV_CACHE:
+        _ENV_CACHE.clear()
+        _ENV_CACHE[key] = WordConstructionVectorEnv(score, num_envs=n_sessions)
+    return _ENV_CACHE[key]
+
+
+def run_chunk(island: int, state: dict | None, config: CEMConfig, score, seed: int,
+              until_iteration: int, seconds: float) -> ChunkResult:
+    """Advance one island; ``state`` None starts it fresh from ``seed``."""
+    import torch
+
+    from .cem import CrossEntropyMethod
+
+    torch.set_num_threads(config.threads)
+    env = _env_for(score, config.n_sessions)
+    agent = CrossEntropyMethod(env, config, seed)
+    if state is not None:
+        agent.load_state_dict(state)
+    result = ChunkResult(island=island, state={})
+    deadline = time.perf_counter() + seconds
+    while agent.iteration < until_iteration:
+        stats = agent.step()
+        result.stats.append(asdict(stats))
+        if agent.best_score > score.tol:
+            result.candidate = {"word": agent.best_word.copy(), "score": agent.best_score,
+                                "iteration": stats.iteration}
+            break
+        if time.perf_counter() >= deadline:
+            break
+    result.state = agent.state_dict()
+    return result
+
+
+def migrate(states: list[dict], top: int) -> None:
+    """Merge every island's best sessions and hand each island the global top ``top``."""
+    from .cem import merge_supers
+
+    words = np.concatenate([s["super_words"][:top] for s in states])
+    scores = np.concatenate([s["super_scores"][:top] for s in states])
+    order = np.argsort(-scores, kind="stable")[:top]
+    for s in states:
+        s["super_words"], s["super_scores"] = merge_supers(
+            s["super_words"], s["super_scores"], words[order], scores[order])
+
+
+def can_send(score) -> bool:
+    """Whether the score survives pickling (islands in other processes need that)."""
+    try:
+        pickle.loads(pickle.dumps(score))
+        return True
+    except Exception:
+        return False
+
+
+def _init_worker() -> None:
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+
+
+class IslandPool:
+    """Runs island chunks in worker processes (or in-process when there is one island)."""
+
+    def __init__(self, islands: int, score):
+        self.executor = None
+        if islands > 1 and can_send(score):
+            # Children read thread limits at interpreter start: pin BLAS before they import numpy.
+            saved = {v: os.environ.get(v) for v in THREAD_VARS}
+            for var in THREAD_VARS:
+                os.environ[var] = "1"
+            import multiprocessing
+
+            self.executor = ProcessPoolExecutor(max_workers=islands, initializer=_init_worker,
+                                                mp_context=multiprocessing.get_context("spawn"))
+            for var, value in saved.items():
+                if value is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = value
+
+    def map(self, calls: list[tuple]) -> list[ChunkResult]:
+        if self.executor is None:
+            return [run_chunk(*call) for call in calls]
+        futures = [self.executor.submit(run_chunk, *call) for call in calls]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,186 @@
+"""The ``mathrl`` command.
+
+Exit codes: 0 success (a verified counterexample for ``search``), 1 a limit
+was hit without one, 2 bad input (unknown names, broken score plug-ins), 3 a
+claimed counterexample failed verification, 130 interrupted (a checkpoint is
+kept and ``--resume DIR`` continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+def _cmd_list(args) -> int:
+    import gymnasium as gym
+
+    import mathrl  # noqa: F401  (registers the envs)
+    from mathrl.agents.cem.config import PRESETS
+    from mathrl.scores import REGISTRY
+
+    envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
+    scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n,
+                     "doc": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""}
+              for name, cls in sorted(REGISTRY.items())}
+    agents = {"cem": sorted(PRESETS)}
+    if args.json:
+        print(json.dumps({"envs": envs, "scores": scores, "agents": agents}, indent=2))
+        return 0
+    print("Environments:")
+    for env_id in envs:
+        print(f"  {env_id}")
+    print("Scores (score > 0 means a counterexample):")
+    for name, info in scores.items():
+        print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['doc']}")
+    print("Agents:")
+    for name, presets in agents.items():
+        print(f"  {name:<15} presets: {', '.join(presets)}")
+    return 0
+
+
+def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool):
+    from mathrl.scores import ScoreError, resolve
+
+    try:
+        score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
+                        batched=True if batched else None)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from exc
+    _preflight(score)
+    return score
+
+
+def _preflight(score) -> None:
+    """Score a few words before anything is written, so a broken plug-in fails cleanly."""
+    import numpy as np
+
+    from mathrl.scores import ScoreError
+
+    rng = np.random.default_rng(0)
+    words = (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
+    try:
+        values = np.asarray(score.score_words(words), dtype=np.float64)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from exc
+    except Exception as exc:  # a built-in or custom Score subclass that breaks
+        raise UsageError(f"score {score.name} raised {type(exc).__name__}: {exc}") from exc
+    if values.shape != (len(words),) or not np.isfinite(values).all():
+        raise UsageError(f"score {score.name} returned non-finite or misshapen values: {values!r}")
+
+
+def _cmd_search(args) -> int:
+    from mathrl.agents.cem.config import preset
+    from mathrl.agents.cem.search import Search
+
+    run_info: dict
+    if args.resume:
+        run_file = Path(args.resume) / "run.json"
+        if not run_file.exists():
+            raise UsageError(f"nothing to resume in {args.resume}: no run.json")
+        run_info = json.loads(run_file.read_text())
+        out = Path(args.resume)
+        spec = run_info["score_spec"]
+        score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
+                               run_info["batched"])
+        config = None
+    else:
+        if args.score is None:
+            raise UsageError("--score is required (a built-in name, FILE.py:FUNC or module:FUNC)")
+        try:
+            score_kwargs = json.loads(args.score_kwargs) if args.score_kwargs else {}
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
+        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched)
+        try:
+            config = preset(args.preset)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        overrides = {k: v for k, v in {"islands": args.islands, "threads": args.threads,
+                                        "n_sessions": args.sessions}.items() if v is not None}
+        config = config.but(**overrides)
+        run_info = {"score_spec": args.score, "n": score.n, "object_kind": score.object_kind,
+                    "score_kwargs": score_kwargs, "batched": bool(args.batched)}
+        out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
+                                f"-seed{args.seed}")
+    search = Search(score, out, config=config, preset_name=args.preset if not args.resume else "default",
+                    seed=args.seed, resume=bool(args.resume), run_info=run_info)
+    result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
+    if result.status == "found":
+        print(f"counterexample: score {result.best_score:+.10f} (verified {result.verification.value[:20]}) "
+              f"at iteration {result.iterations}, {result.seconds:.1f} s -> {result.record_path}")
+    elif result.status == "limit":
+        print(f"no counterexample within the limit; best score {result.best_score:+.10f} after "
+              f"{result.iterations} iterations -> {result.record_path}")
+    else:
+        print(f"SCORING BUG: a claimed counterexample (score {result.best_score:+.10f}) failed verification "
+              f"-> {result.record_path}", file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_bench(args) -> int:
+    if args.what == "cem":
+        from mathrl.agents.cem.bench import main as bench_main
+
+        return bench_main(args.rest)
+    raise UsageError(f"unknown benchmark {args.what!r}; available: cem")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mathrl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list environments, built-in scores and agents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("search", help="search for a counterexample with the cross-entropy method")
+    p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
+    p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
+    p.add_argument("--object", choices=["graph", "matrix"], default="graph",
+                   help="object kind a plug-in function takes (default graph)")
+    p.add_argument("--batched", action="store_true",
+                   help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
+    p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
+    p.add_argument("--preset", default="default", help="CEM preset: default (fast) or wagner (faithful)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of wall time (total over resumes)")
+    p.add_argument("--iterations", type=int, default=None, help="maximum CEM iterations")
+    p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
+    p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
+    p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")
+    p.add_argument("--out", default=None, help="output folder (default runs/search-SCORE-nN-seedS)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the search checkpointed in DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_search)
+
+    p = sub.add_parser("bench", help="benchmarks (e.g. mathrl bench cem --help)")
+    p.add_argument("what", help="cem")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"mathrl: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted; a checkpoint was saved (continue with --resume DIR)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Gymnasium env that builds a graph or 0-1 matrix one bit at a time (spec graphs.md, section 2.1).
+
+The dynamics live in ``WordConstructionState``; this class adds the Gymnasium
+surface: spaces, seeding, info dicts, action validation and rendering.
+A 1 that the score's constraint forbids is written as 0 and flagged in the
+info, never raised, because ``check_env`` steps unmasked random actions.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.error import ResetNeeded
+
+from .scores import REGISTRY, Score, ScoreError, resolve
+from .state import WordConstructionState, as_bit
+
+OBS_DTYPES = (np.dtype(np.int8), np.dtype(np.float32))
+
+
+def resolve_score(score, n: int | None = None, *, object_kind: str = "graph", default_n: int = 19,
+                  score_kwargs: dict | None = None) -> Score:
+    """``scores.resolve`` for an env of one object kind.
+
+    ``n=None`` means the score's own default for built-in scores, and
+    ``default_n`` for plug-in functions. A ``batched`` entry in
+    ``score_kwargs`` is passed on as resolve's ``batched`` flag.
+    """
+    kwargs = dict(score_kwargs or {})
+    batched = kwargs.pop("batched", None)
+    builtin = isinstance(score, Score) or (isinstance(score, str) and score in REGISTRY)
+    if n is None and not builtin:
+        n = default_n
+    resolved = resolve(score, n, object_kind=object_kind, score_kwargs=kwargs, batched=batched)
+    if resolved.object_kind != object_kind:
+        raise ScoreError(f"score {resolved.name!r} scores {resolved.object_kind} objects, "
+                         f"but this env builds {object_kind} objects")
+    return resolved
+
+
+def make_spaces(length: int, obs_dtype) -> tuple[spaces.Space, spaces.Discrete]:
+    """Observation space ``MultiBinary(2L)`` (int8) or ``Box(0, 1, (2L,), float32)``; actions ``Discrete(2)``."""
+    dtype = np.dtype(obs_dtype)
+    if dtype not in OBS_DTYPES:
+        raise ValueError(f"obs_dtype must be np.int8 or np.float32, got {dtype}")
+    if dtype == np.int8:
+        return spaces.MultiBinary(2 * length), spaces.Discrete(2)
+    return spaces.Box(0.0, 1.0, (2 * length,), np.float32), spaces.Discrete(2)
+
+
+def mask_row(allow_one: bool) -> np.ndarray:
+    """int8 ``[1, allow_one]``: writing 0 is always allowed (also at the terminal step, so
+    masked samplers never see an all-zero row)."""
+    return np.array([1, int(allow_one)], dtype=np.int8)
+
+
+def render_text(score: Score, word: np.ndarray, t: int) -> str:
+    """Text picture of a partial object: an edge list, or matrix rows with '.' for undecided entries."""
+    length = score.word_length
+    head = f"{score.name} n={score.n}: {t}/{length} bits decided"
+    if score.object_kind == "graph":
+        rows, cols = np.triu_indices(score.n, k=1)
+        edges = [f"{i}-{j}" for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())) if k < t and word[k]]
+        return f"{head}, {len(edges)} edges\n" + (" ".join(edges) if edges else "(no edges)")
+    cells = np.where(np.arange(length) < t, np.char.mod("%d", word), ".").reshape(score.n, score.n)
+    return head + "\n" + "\n".join(" ".join(row) for row in cells)
+
+
+class WordConstructionEnv(gym.Env):
+    """Decide ``L`` bits, one per step; the only reward is the score of the finished word.
+
+    ``score`` is a ``Score`` or anything ``scores.resolve`` accepts (a registry
+    name, ``"file.py:function"``, ``"module:function"`` or a callable).
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, score, *, obs_dtype=np.int8, render_mode: str | None = None):
+        self.score: Score = resolve(score)
+        self.word_length = self.score.word_length
+        self.obs_dtype = np.dtype(obs_dtype)
+        self.observation_space, self.action_space = make_spaces(self.word_length, obs_dtype)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.state: WordConstructionState | None = None
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self.state = WordConstructionState(self.score)
+        return self._obs(), self._info(forced=False)
+
+    def step(self, action):
+        if self.state is None:
+            raise ResetNeeded("call reset() before step()")
+        if self.state.is_terminal():
+            raise ResetNeeded("the episode has terminated (all bits are decided); call reset() before step()")
+        bit = as_bit(action)
+        if bit is None:
+            raise ValueError(f"action must be 0 or 1 (an element of {self.action_space}), got {action!r}")
+        forced = bit == 1 and not self.state.allow_one()
+        reward = self.state.apply(0 if forced else bit)
+        info = self._info(forced=forced)
+        terminated = self.state.is_terminal()
+        if terminated:
+            info.update(self.terminal_info())
+        return self._obs(), float(reward), terminated, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """bool ``[True, allow_one]`` for the next decision (for masked policies)."""
+        if self.state is None:
+            raise ResetNeeded("call reset() before action_masks()")
+        return mask_row(self.state.allow_one()).astype(bool)
+
+    def terminal_info(self) -> dict:
+        state = self.state
+        valid = bool(self.score.is_valid(state.decoded()))
+        return {"score": float(state.final_score), "word": state.word.copy(), "valid": valid,
+                "counterexample": bool(valid and state.final_score > self.score.tol)}
+
+    def render(self):
+        if self.render_mode != "ansi" or self.state is None:
+            return None
+        return render_text(self.score, self.state.word, self.state.t)
+
+    def _obs(self) -> np.ndarray:
+        return self.state.observation().astype(self.obs_dtype, copy=False)
+
+    def _info(self, *, forced: bool) -> dict:
+        return {"t": self.state.t, "action_mask": mask_row(self.state.allow_one()),
+                "invalid_action": bool(forced), "forced": bool(forced)}
+
+
+class GraphConstructionEnv(WordConstructionEnv):
+    """``mathrl/GraphConstruction-v0``: default score ``wagner-2.1`` (n=19)."""
+
+    def __init__(self, n: int | None = None, score="wagner-2.1", score_kwargs: dict | None = None, **kwargs):
+        super().__init__(resolve_score(score, n, object_kind="graph", default_n=19, score_kwargs=score_kwargs),
+                         **kwargs)
+
+
+class MatrixConstructionEnv(WordConstructionEnv):
+    """``mathrl/MatrixConstruction-v0``: default score ``permanent-312`` (n=8)."""
+
+    def __init__(self, n: int | None = None, score="permanent-312", score_kwargs: dict | None = None, **kwargs):
+        super().__init__(resolve_score(score, n, object_kind="matrix", default_n=8, score_kwargs=score_kwargs),
+                         **kwargs)

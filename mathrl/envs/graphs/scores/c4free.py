@@ -1,0 +1,140 @@
+"""Extremal problem: the most edges in an n-vertex graph with no 4-cycle (ex(n, C4), OEIS A006855).
+
+Score: |E| - ex(n, C4) for a C4-free graph; ex is exact for n <= 40, so a
+positive score there is a bug and 0 means optimal. Triangles are allowed.
+
+Invalid objects (graphs with v > 0 four-cycles) get the penalty of spec 3.3,
+``min(|E| - ex - w*v, -w*v)`` with w = ``penalty_weight``, in *both* modes:
+it is finite, never above 0, and still ranks "fewer C4s, more edges" higher.
+In mask mode (default) ``constraint`` forbids every 1 that would close a C4,
+so sampled words never reach that branch; in penalty mode ``constraint`` is None.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import numpy as np
+
+from .base import Score, ScoreError, Verification, to_numpy
+
+# ex(n, C4) for n = 1..40 (spec 4.4).
+EX_C4 = (0, 1, 3, 4, 6, 7, 9, 11, 13, 16, 18, 21, 24, 27, 30, 33, 36, 39, 42, 46,
+         50, 52, 56, 59, 63, 67, 71, 76, 80, 85, 90, 92, 96, 102, 106, 110, 113, 117, 122, 127)
+
+
+def c4_count_codegree(adjacency) -> np.ndarray:
+    """#C4 = 1/2 sum_{u<v} C((A^2)_uv, 2), batched over leading axes (int64)."""
+    a = np.asarray(adjacency, dtype=np.float64)
+    common = np.rint(a @ a).astype(np.int64)  # exact: entries <= n
+    n = common.shape[-1]
+    rows, cols = np.triu_indices(n, k=1)
+    c = common[..., rows, cols]
+    return (c * (c - 1) // 2).sum(axis=-1) // 2
+
+
+def c4_count_trace(adjacency) -> np.ndarray:
+    """#C4 = (tr A^4 - 2 sum_v d_v^2 + 2m) / 8, batched over leading axes (int64)."""
+    a = np.asarray(adjacency, dtype=np.int64)
+    a2 = a @ a
+    degree = np.diagonal(a2, axis1=-2, axis2=-1)
+    trace_a4 = (a2 * a2).sum(axis=(-2, -1))  # tr(A^2 A^2) with A^2 symmetric
+    return (trace_a4 - 2 * (degree * degree).sum(axis=-1) + degree.sum(axis=-1)) // 8
+
+
+def penalised(value, best, violations, weight):
+    """Spec 3.3: value - best if no violation, else min(value - best - w*v, -w*v)."""
+    gap = value - best
+    return np.where(violations == 0, gap, np.minimum(gap - weight * violations, -weight * violations))
+
+
+class C4Constraint:
+    """Mask mode: a 1 at pair {i, j} is allowed unless a path i-a-b-j of length 3
+    already exists, i.e. unless (A^3)_ij > 0 (with A_ij = 0 every such walk is a path).
+    Positions follow the graph word order, ``numpy.triu_indices(n, 1)``."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.rows, self.cols = np.triu_indices(n, k=1)
+
+    def init(self, batch: int) -> dict:
+        return {"adjacency": np.zeros((batch, self.n, self.n), dtype=np.float32)}
+
+    def allowed_one(self, state: dict, k: int) -> np.ndarray:
+        a = state["adjacency"]
+        i, j = self.rows[k], self.cols[k]
+        walks = (a[:, i, None, :] @ a)[:, 0, :]  # (B, n): walks i-a-b of length 2
+        return (walks * a[:, j, :]).sum(axis=1) == 0
+
+    def commit(self, state: dict, k: int, bits: np.ndarray) -> None:
+        a = state["adjacency"]
+        i, j = self.rows[k], self.cols[k]
+        a[:, i, j] = a[:, j, i] = np.asarray(bits, dtype=np.float32)
+
+
+class C4Free(Score):
+    name = "c4-free"
+    object_kind = "graph"
+    default_n = 19
+
+    def __init__(self, n: int | None = None, *, constraint_mode: str = "mask", penalty_weight: float = 1.0,
+                 best_known: float | None = None, **kwargs):
+        super().__init__(n, **kwargs)
+        if constraint_mode not in ("mask", "penalty"):
+            raise ScoreError(f"constraint_mode must be 'mask' or 'penalty', got {constraint_mode!r}")
+        if not (math.isfinite(penalty_weight) and penalty_weight > 0):
+            raise ScoreError("penalty_weight must be a finite positive number")
+        if best_known is None:
+            if self.n > len(EX_C4):
+                raise ScoreError(f"{self.name}: ex(n, C4) is tabulated for n <= {len(EX_C4)}; "
+                                 f"pass best_known for n={self.n}")
+            best_known = EX_C4[self.n - 1]
+        self.best_known = best_known
+        self.constraint_mode = constraint_mode
+        self.penalty_weight = float(penalty_weight)
+        self.constraint = C4Constraint(self.n) if constraint_mode == "mask" else None
+
+    def is_valid(self, graph: nx.Graph) -> bool:
+        if graph.number_of_nodes() != self.n:
+            return False
+        a = nx.to_numpy_array(graph, nodelist=range(self.n))
+        return bool(c4_count_codegree(a) == 0)
+
+    def score(self, graph: nx.Graph) -> float:
+        if graph.number_of_nodes() != self.n:
+            return self.invalid_score
+        a = nx.to_numpy_array(graph, nodelist=range(self.n), dtype=np.int64)
+        return float(penalised(graph.number_of_edges(), self.best_known, c4_count_trace(a), self.penalty_weight))
+
+    def score_batch(self, objs) -> np.ndarray:
+        a = (to_numpy(objs) != 0).astype(np.float64)
+        edges = a.sum(axis=(1, 2)) / 2
+        return penalised(edges, self.best_known, c4_count_codegree(a), self.penalty_weight).astype(np.float64)
+
+    def verify(self, graph: nx.Graph) -> Verification:
+        """Exact integers: co-degree check, brute-force 4-cycle search over pairs of edges, edge count."""
+        n = self.n
+        if graph.number_of_nodes() != n or set(graph.nodes) != set(range(n)):
+            return Verification(False, False, "invalid", "node check", {"nodes": graph.number_of_nodes()})
+        neighbours = {v: set(graph.adj[v]) - {v} for v in range(n)}
+        max_codegree = max((len(neighbours[u] & neighbours[v]) for u, v in itertools.combinations(range(n), 2)),
+                           default=0)
+        edges = sorted({(min(u, v), max(u, v)) for u, v in graph.edges if u != v})
+        # Each 4-cycle a-b-d-c has two pairs of opposite edges; each pair is seen once below.
+        found = 0
+        for (a, b), (c, d) in itertools.combinations(edges, 2):
+            if len({a, b, c, d}) == 4:
+                found += (c in neighbours[a] and d in neighbours[b]) + (d in neighbours[a] and c in neighbours[b])
+        four_cycles = found // 2
+        valid = max_codegree <= 1 and four_cycles == 0
+        best = self.best_known
+        value = len(edges) - (int(best) if float(best).is_integer() else best)
+        details = {"edges": len(edges), "best_known": best, "four_cycles": four_cycles,
+                   "max_codegree": max_codegree, "codegree_check": max_codegree <= 1}
+        return Verification(valid, bool(valid and value > 0), str(value),
+                            "integer co-degrees + brute-force 4-cycle search + edge count", details)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "constraint_mode": self.constraint_mode, "penalty_weight": self.penalty_weight}
