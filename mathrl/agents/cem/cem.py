@@ -77,6 +77,7 @@ class IterationStats:
     super_mean: float
     elite_count: int
     loss: float
+    restarts: int
     seconds: dict
 
 
@@ -90,50 +91,94 @@ class CrossEntropyMethod:
         self.length = env.single_observation_space.shape[0] // 2
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
+        self.iteration = 0
+        self.restarts = 0
+        self.best_word = np.zeros(self.length, dtype=np.uint8)
+        self.best_score = -np.inf
+        self._rollout = None
+        self._fresh_population()
+
+    def _fresh_population(self) -> None:
+        """A new network, optimiser and empty super set (at start, and at each restart)."""
+        config = self.config
         self.net = build_network(2 * self.length, config.hidden, config.init)
         if config.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.net.parameters(), lr=config.lr)
         elif config.optimizer == "adam":
-            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr)
+            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, fused=True)
         else:
             raise ValueError(f"unknown optimizer {config.optimizer!r}")
-        self.loss_fn = nn.BCEWithLogitsLoss()
-        self.iteration = 0
         self.super_words = np.zeros((0, self.length), dtype=np.uint8)
         self.super_scores = np.zeros(0, dtype=np.float64)
-        self.best_word = np.zeros(self.length, dtype=np.uint8)
-        self.best_score = -np.inf
+        self.population_best = -np.inf
+        self.stale = 0
 
     # -- sampling -------------------------------------------------------------
     def probabilities(self, obs: np.ndarray) -> np.ndarray:
+        """P(bit = 1) for a batch of observations (float32 forward pass)."""
         with torch.inference_mode():
-            p = torch.sigmoid(self.net(torch.from_numpy(obs))).numpy().reshape(-1)
-        if self.config.explore:
-            # Noisy CEM: a probability floor keeps the population from collapsing onto one word,
-            # so coordinated few-bit moves (e.g. moving a leaf between two centres) stay reachable.
-            p = (1 - 2 * self.config.explore) * p + self.config.explore
-        return p
+            x = torch.from_numpy(obs)
+            if self._rollout is None or self._rollout["t"] >= self.length:
+                return torch.sigmoid(self.net(x)).numpy().reshape(-1)
+            # Inside ``sample``: o_t = [w_<t | onehot(t)] (spec 2.1), so the first layer's
+            # pre-activation is b + sum_{k<t} W[:, k] w_k + W[:, L + t], updated by one column
+            # per step (in float64) instead of a (B, 2L) x (2L, 128) product.
+            t, weight = self._rollout["t"], self._rollout["weight"]
+            if t > 0:
+                self._rollout["acc"] += x[:, t - 1:t].double() * weight[:, t - 1]
+            pre = self._rollout["acc"] + weight[:, self.length + t]
+            self._rollout["t"] = t + 1
+            return torch.sigmoid(self.net[1:](pre.float())).numpy().reshape(-1)
 
     def sample(self) -> np.ndarray:
-        words, _forced = self.env.rollout(self.probabilities, self.rng)
+        first = self.net[0]
+        with torch.inference_mode():
+            self._rollout = {"t": 0, "weight": first.weight.double(),
+                             "acc": first.bias.double().expand(self.config.n_sessions, -1).clone()}
+        try:
+            words, _forced = self.env.rollout(self.probabilities, self.rng)
+        finally:
+            self._rollout = None
         return words
 
     # -- training -------------------------------------------------------------
     def train(self, words: np.ndarray, rows: np.ndarray) -> float:
+        """Minibatch BCE on every (observation, bit) pair of the chosen sessions; returns the mean loss."""
         obs = torch.from_numpy(self.env.observations_for(words, rows))
         bits = torch.from_numpy(words[rows].reshape(-1, 1).astype(np.float32))
-        total, count = 0.0, 0
+        total = torch.zeros((), dtype=torch.float64)
         for _ in range(self.config.epochs):
             order = torch.from_numpy(self.rng.permutation(len(obs)))
             for start in range(0, len(obs), self.config.batch_size):
                 batch = order[start:start + self.config.batch_size]
-                loss = self.loss_fn(self.net(obs[batch]), bits[batch])
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                total += loss.item() * len(batch)
-                count += len(batch)
-        return total / max(count, 1)
+                total += self.gradient_step(obs[batch], bits[batch]) * len(batch)
+        return float(total) / max(len(obs) * self.config.epochs, 1)
+
+    def gradient_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """One optimiser step on mean BCE-with-logits, back-propagated by hand.
+
+        The network is a plain Linear/ReLU stack, so the backward pass is a few
+        matrix products; writing it out avoids autograd's per-op bookkeeping,
+        which dominates at batch 32 (tests check it equals autograd).
+        """
+        linears = self.net[::2]
+        with torch.no_grad():
+            activations = [x]
+            h = x
+            for i, layer in enumerate(linears):
+                h = torch.addmm(layer.bias, h, layer.weight.t())
+                if i < len(linears) - 1:
+                    h = h.relu()
+                activations.append(h)
+            loss = (torch.nn.functional.softplus(h) - y * h).mean()
+            grad = (torch.sigmoid(h) - y) / x.shape[0]
+            for i in range(len(linears) - 1, -1, -1):
+                linears[i].weight.grad = grad.t() @ activations[i]
+                linears[i].bias.grad = grad.sum(0)
+                if i > 0:
+                    grad = (grad @ linears[i].weight) * (activations[i] > 0)
+        self.optimizer.step()
+        return loss
 
     # -- one iteration --------------------------------------------------------
     def step(self) -> IterationStats:
@@ -146,13 +191,21 @@ class CrossEntropyMethod:
 
         pool_words = np.concatenate([words, self.super_words])
         pool_scores = np.concatenate([scores, self.super_scores])
+        if cfg.unique:
+            # Copies of one word would fill the elite set and collapse the policy onto it.
+            _, first = np.unique(pool_words, axis=0, return_index=True)
+            first = np.sort(first)
+            pool_words, pool_scores = pool_words[first], pool_scores[first]
         elites = select(pool_scores, cfg.elite_percentile, cfg.elite_budget)
         supers = select(pool_scores, cfg.super_percentile, cfg.super_budget)
         supers = supers[np.argsort(-pool_scores[supers], kind="stable")]
         self.super_words, self.super_scores = pool_words[supers], pool_scores[supers]
-        if pool_scores[supers[0]] > self.best_score:
-            self.best_score = float(pool_scores[supers[0]])
+        top_score = float(pool_scores[supers[0]])
+        if top_score > self.best_score:
+            self.best_score = top_score
             self.best_word = pool_words[supers[0]].copy()
+        self.stale = 0 if top_score > self.population_best + 1e-12 else self.stale + 1
+        self.population_best = max(self.population_best, top_score)
         t_select = time.perf_counter()
 
         loss = self.train(pool_words, elites)
@@ -160,10 +213,13 @@ class CrossEntropyMethod:
         top = np.sort(pool_scores)[-100:]
         stats = IterationStats(
             iteration=self.iteration, best_score=float(pool_scores.max()), top100_mean=float(top.mean()),
-            super_mean=float(self.super_scores.mean()), elite_count=len(elites), loss=loss,
+            super_mean=float(self.super_scores.mean()), elite_count=len(elites), loss=loss, restarts=self.restarts,
             seconds={"sample": t_sample - clock, "score": t_score - t_sample,
                      "select": t_select - t_score, "train": t_train - t_select})
         self.iteration += 1
+        if cfg.restart_after and self.stale >= cfg.restart_after:
+            self.restarts += 1
+            self._fresh_population()
         return stats
 
     # -- checkpoints ----------------------------------------------------------
@@ -172,7 +228,8 @@ class CrossEntropyMethod:
                 "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
                 "iteration": self.iteration, "super_words": self.super_words,
                 "super_scores": self.super_scores, "best_word": self.best_word,
-                "best_score": self.best_score, "seed": self.seed, "config": self.config.to_dict()}
+                "best_score": self.best_score, "seed": self.seed, "config": self.config.to_dict(),
+                "restarts": self.restarts, "population_best": self.population_best, "stale": self.stale}
 
     def load_state_dict(self, state: dict) -> None:
         self.net.load_state_dict(state["net"])
@@ -182,3 +239,5 @@ class CrossEntropyMethod:
         self.iteration = state["iteration"]
         self.super_words, self.super_scores = state["super_words"], state["super_scores"]
         self.best_word, self.best_score = state["best_word"], state["best_score"]
+        self.restarts, self.population_best = state["restarts"], state["population_best"]
+        self.stale = state["stale"]

@@ -81,7 +81,7 @@ def draw_object(score: Score, word, path: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 6))
     obj = score.decode(np.asarray(word, dtype=np.uint8))
     if score.object_kind == "graph":
-        layout = nx.kamada_kawai_layout(obj) if nx.is_connected(obj) else nx.spring_layout(obj, seed=0)
+        layout = nx.spring_layout(obj, seed=0, iterations=200)
         nx.draw_networkx(obj, layout, ax=ax, node_color="#8fb8de", node_size=260, font_size=8)
         ax.axis("off")
     else:

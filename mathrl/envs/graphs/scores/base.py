@@ -135,3 +135,40 @@ class Score:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, n={self.n})"
+
+
+class ExtremalScore(Score):
+    """``value - best_known`` under a hard constraint (C4-free, 312-avoiding), spec section 3.3.
+
+    ``constraint_mode="mask"`` (default) exposes ``self.constraint`` so envs and
+    rollouts never write a forbidden 1; ``"penalty"`` leaves construction free.
+    In both modes an object with v > 0 violations scores
+    ``min(value - best - w*v, -w*v)``: finite, never above 0, fewer violations rank higher.
+    Subclasses implement ``tabulated_best(n)`` and ``make_constraint()``.
+    """
+
+    def __init__(self, n: int | None = None, *, constraint_mode: str = "mask", penalty_weight: float = 1.0,
+                 best_known: float | None = None, **kwargs):
+        super().__init__(n, **kwargs)
+        if constraint_mode not in ("mask", "penalty"):
+            raise ScoreError(f"constraint_mode must be 'mask' or 'penalty', got {constraint_mode!r}")
+        if not (math.isfinite(penalty_weight) and penalty_weight > 0):
+            raise ScoreError("penalty_weight must be a finite positive number")
+        self.best_known = self.tabulated_best(self.n) if best_known is None else best_known
+        self.constraint_mode = constraint_mode
+        self.penalty_weight = float(penalty_weight)
+        self.constraint = self.make_constraint() if constraint_mode == "mask" else None
+
+    def tabulated_best(self, n: int) -> float:
+        raise NotImplementedError
+
+    def make_constraint(self) -> Constraint:
+        raise NotImplementedError
+
+    def penalised(self, value, violations) -> np.ndarray:
+        gap = value - self.best_known
+        w = self.penalty_weight
+        return np.where(violations == 0, gap, np.minimum(gap - w * violations, -w * violations))
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "constraint_mode": self.constraint_mode, "penalty_weight": self.penalty_weight}

@@ -13,12 +13,11 @@ so sampled words never reach that branch; in penalty mode ``constraint`` is None
 from __future__ import annotations
 
 import itertools
-import math
 
 import networkx as nx
 import numpy as np
 
-from .base import Score, ScoreError, Verification, to_numpy
+from .base import ExtremalScore, ScoreError, Verification, to_numpy
 
 # ex(n, C4) for n = 1..40 (spec 4.4).
 EX_C4 = (0, 1, 3, 4, 6, 7, 9, 11, 13, 16, 18, 21, 24, 27, 30, 33, 36, 39, 42, 46,
@@ -42,12 +41,6 @@ def c4_count_trace(adjacency) -> np.ndarray:
     degree = np.diagonal(a2, axis1=-2, axis2=-1)
     trace_a4 = (a2 * a2).sum(axis=(-2, -1))  # tr(A^2 A^2) with A^2 symmetric
     return (trace_a4 - 2 * (degree * degree).sum(axis=-1) + degree.sum(axis=-1)) // 8
-
-
-def penalised(value, best, violations, weight):
-    """Spec 3.3: value - best if no violation, else min(value - best - w*v, -w*v)."""
-    gap = value - best
-    return np.where(violations == 0, gap, np.minimum(gap - weight * violations, -weight * violations))
 
 
 class C4Constraint:
@@ -74,27 +67,18 @@ class C4Constraint:
         a[:, i, j] = a[:, j, i] = np.asarray(bits, dtype=np.float32)
 
 
-class C4Free(Score):
+class C4Free(ExtremalScore):
     name = "c4-free"
     object_kind = "graph"
     default_n = 19
 
-    def __init__(self, n: int | None = None, *, constraint_mode: str = "mask", penalty_weight: float = 1.0,
-                 best_known: float | None = None, **kwargs):
-        super().__init__(n, **kwargs)
-        if constraint_mode not in ("mask", "penalty"):
-            raise ScoreError(f"constraint_mode must be 'mask' or 'penalty', got {constraint_mode!r}")
-        if not (math.isfinite(penalty_weight) and penalty_weight > 0):
-            raise ScoreError("penalty_weight must be a finite positive number")
-        if best_known is None:
-            if self.n > len(EX_C4):
-                raise ScoreError(f"{self.name}: ex(n, C4) is tabulated for n <= {len(EX_C4)}; "
-                                 f"pass best_known for n={self.n}")
-            best_known = EX_C4[self.n - 1]
-        self.best_known = best_known
-        self.constraint_mode = constraint_mode
-        self.penalty_weight = float(penalty_weight)
-        self.constraint = C4Constraint(self.n) if constraint_mode == "mask" else None
+    def tabulated_best(self, n: int) -> float:
+        if n > len(EX_C4):
+            raise ScoreError(f"{self.name}: ex(n, C4) is tabulated for n <= {len(EX_C4)}; pass best_known for n={n}")
+        return EX_C4[n - 1]
+
+    def make_constraint(self) -> "C4Constraint":
+        return C4Constraint(self.n)
 
     def is_valid(self, graph: nx.Graph) -> bool:
         if graph.number_of_nodes() != self.n:
@@ -106,12 +90,12 @@ class C4Free(Score):
         if graph.number_of_nodes() != self.n:
             return self.invalid_score
         a = nx.to_numpy_array(graph, nodelist=range(self.n), dtype=np.int64)
-        return float(penalised(graph.number_of_edges(), self.best_known, c4_count_trace(a), self.penalty_weight))
+        return float(self.penalised(graph.number_of_edges(), c4_count_trace(a)))
 
     def score_batch(self, objs) -> np.ndarray:
         a = (to_numpy(objs) != 0).astype(np.float64)
         edges = a.sum(axis=(1, 2)) / 2
-        return penalised(edges, self.best_known, c4_count_codegree(a), self.penalty_weight).astype(np.float64)
+        return self.penalised(edges, c4_count_codegree(a)).astype(np.float64)
 
     def verify(self, graph: nx.Graph) -> Verification:
         """Exact integers: co-degree check, brute-force 4-cycle search over pairs of edges, edge count."""
@@ -136,5 +120,3 @@ class C4Free(Score):
         return Verification(valid, bool(valid and value > 0), str(value),
                             "integer co-degrees + brute-force 4-cycle search + edge count", details)
 
-    def describe(self) -> dict:
-        return {**super().describe(), "constraint_mode": self.constraint_mode, "penalty_weight": self.penalty_weight}

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .base import Score, ScoreError, Verification, to_numpy
+from .base import ExtremalScore, ScoreError, Verification, to_numpy
 
 # A343844: exact maxima for n = 1..8, then best known lower bounds (spec 4.3).
 BEST_KNOWN_312 = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16, 6: 32, 7: 64, 8: 120, 9: 225, 10: 424, 11: 795, 12: 1484,
@@ -152,32 +152,19 @@ class Pattern312Constraint:
         row[:] = False
 
 
-class Permanent312(Score):
+class Permanent312(ExtremalScore):
     name = "permanent-312"
     object_kind = "matrix"
     default_n = 8
 
-    def __init__(self, n: int | None = None, *, constraint_mode: str = "mask", penalty_weight: float = 1.0,
-                 best_known: float | None = None, **kwargs):
-        super().__init__(n, **kwargs)
-        if constraint_mode not in ("mask", "penalty"):
-            raise ScoreError(f"constraint_mode must be 'mask' or 'penalty', got {constraint_mode!r}")
-        if not (math.isfinite(penalty_weight) and penalty_weight > 0):
-            raise ScoreError("penalty_weight must be a finite positive number")
-        if best_known is None:
-            if self.n not in BEST_KNOWN_312:
-                raise ScoreError(f"{self.name}: no tabulated best known value for n={self.n}; pass best_known "
-                                 f"(tabulated n: {sorted(BEST_KNOWN_312)})")
-            best_known = BEST_KNOWN_312[self.n]
-        self.best_known = best_known
-        self.constraint_mode = constraint_mode
-        self.penalty_weight = float(penalty_weight)
-        self.constraint = Pattern312Constraint(self.n) if constraint_mode == "mask" else None
+    def tabulated_best(self, n: int) -> float:
+        if n not in BEST_KNOWN_312:
+            raise ScoreError(f"{self.name}: no tabulated best known value for n={n}; pass best_known "
+                             f"(tabulated n: {sorted(BEST_KNOWN_312)})")
+        return BEST_KNOWN_312[n]
 
-    def _penalised(self, permanent, violations):
-        gap = permanent - self.best_known
-        w = self.penalty_weight
-        return np.where(violations == 0, gap, np.minimum(gap - w * violations, -w * violations))
+    def make_constraint(self) -> "Pattern312Constraint":
+        return Pattern312Constraint(self.n)
 
     def is_valid(self, matrix) -> bool:
         matrix = np.asarray(matrix)
@@ -187,11 +174,11 @@ class Permanent312(Score):
         matrix = np.asarray(matrix)
         if matrix.shape != (self.n, self.n):
             return self.invalid_score
-        return float(self._penalised(permanent_ryser(matrix), count_312(matrix)))
+        return float(self.penalised(permanent_ryser(matrix), count_312(matrix)))
 
     def score_batch(self, objs) -> np.ndarray:
         m = to_numpy(objs)
-        return self._penalised(permanent_batch(m), count_312(m)).astype(np.float64)
+        return self.penalised(permanent_batch(m), count_312(m)).astype(np.float64)
 
     def verify(self, matrix) -> Verification:
         """Python-integer permanent by expansion (not Ryser) and 312-freeness by brute force."""
@@ -208,5 +195,3 @@ class Permanent312(Score):
         return Verification(valid, bool(valid and value > 0), str(value),
                             "exact column-set expansion + brute-force 312 search", details)
 
-    def describe(self) -> dict:
-        return {**super().describe(), "constraint_mode": self.constraint_mode, "penalty_weight": self.penalty_weight}

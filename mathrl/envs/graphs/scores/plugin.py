@@ -150,7 +150,6 @@ def rescore_in_fresh_process(score: FunctionScore, word) -> float:
     (lambdas, ``__main__``) are re-run in a forked child instead.
     """
     import json
-    import multiprocessing
     import subprocess
 
     bits = "".join(str(int(b)) for b in np.asarray(word).reshape(-1))
@@ -162,9 +161,29 @@ def rescore_in_fresh_process(score: FunctionScore, word) -> float:
             raise ScoreError(f"re-running score function {score.name} in a fresh process failed:\n"
                              f"{proc.stderr.strip()[-2000:]}")
         return float(json.loads(proc.stdout.strip().splitlines()[-1])["value"])
+    return float(call_in_child_process(score.score_word, np.asarray(word, dtype=np.uint8)))
+
+
+def call_in_child_process(func: Callable, *args):
+    """``func(*args)`` in a forked child: nothing is pickled but the result, so closures work."""
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(1) as pool:
-        return float(pool.apply(score.score_word, (np.asarray(word, dtype=np.uint8),)))
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(("ok", func(*args)))
+        except BaseException as exc:  # report, never hang the parent
+            send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    process = ctx.Process(target=child)
+    process.start()
+    status, value = receive.recv()
+    process.join()
+    if status != "ok":
+        raise ScoreError(f"re-running the score in a child process failed: {value}")
+    return value
 
 
 def _fresh_process_main() -> None:

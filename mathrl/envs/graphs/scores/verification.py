@@ -7,12 +7,10 @@ process; the candidate stands only if the value is again > tol.
 
 from __future__ import annotations
 
-import multiprocessing
-
 import numpy as np
 
 from .base import Score, Verification
-from .plugin import FunctionScore, rescore_in_fresh_process
+from .plugin import FunctionScore, call_in_child_process, rescore_in_fresh_process
 
 
 def verify_word(score: Score, word) -> Verification:
@@ -25,7 +23,6 @@ def verify_word(score: Score, word) -> Verification:
         return score.verify(score.decode(word))
     except NotImplementedError:
         # A user's Score subclass without its own verifier: recompute away from the search process.
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            value = float(pool.apply(score.score_word, (word,)))
+        value = float(call_in_child_process(score.score_word, word))
         return Verification(True, value > score.tol, repr(value), "score recomputed in a separate process",
                             {"tol": score.tol})
