@@ -23,13 +23,14 @@ class UsageError(Exception):
 def _cmd_list(args) -> int:
     import gymnasium as gym
 
-    import mathrl  # noqa: F401  (registers the envs)
+    from mathrl.envs.registration import register_all
+
+    register_all()
     from mathrl.agents.cem.config import PRESETS
     from mathrl.scores import REGISTRY
 
     envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
-    scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n,
-                     "doc": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""}
+    scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
     agents = {"cem": sorted(PRESETS)}
     if args.json:
@@ -40,7 +41,7 @@ def _cmd_list(args) -> int:
         print(f"  {env_id}")
     print("Scores (score > 0 means a counterexample):")
     for name, info in scores.items():
-        print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['doc']}")
+        print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
     print("Agents:")
     for name, presets in agents.items():
         print(f"  {name:<15} presets: {', '.join(presets)}")

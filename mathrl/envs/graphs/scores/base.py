@@ -65,6 +65,7 @@ class Score:
     """
 
     name: str = "custom"
+    summary: str = ""
     object_kind: ObjectKind = "graph"
     default_n: int = 19
     best_known: float | None = None

@@ -69,6 +69,7 @@ class C4Constraint:
 
 class C4Free(ExtremalScore):
     name = "c4-free"
+    summary = "edges of a C4-free graph minus ex(n, C4)"
     object_kind = "graph"
     default_n = 19
 

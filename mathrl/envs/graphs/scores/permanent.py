@@ -154,6 +154,7 @@ class Pattern312Constraint:
 
 class Permanent312(ExtremalScore):
     name = "permanent-312"
+    summary = "permanent of a 312-avoiding 0-1 matrix minus the best known (A343844)"
     object_kind = "matrix"
     default_n = 8
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
 import os
 import sys
 from typing import Callable
@@ -195,8 +194,6 @@ def _fresh_process_main() -> None:
     print(json.dumps({"value": score.score_word(word)}))
 
 
-if __name__ == "__main__":
-    _fresh_process_main()
 
 
 def _graph_adjacency(graph, n: int) -> np.ndarray:
@@ -205,8 +202,5 @@ def _graph_adjacency(graph, n: int) -> np.ndarray:
     return nx.to_numpy_array(graph, nodelist=range(n), dtype=np.uint8)
 
 
-def is_finite_number(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
+if __name__ == "__main__":
+    _fresh_process_main()

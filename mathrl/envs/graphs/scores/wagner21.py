@@ -48,6 +48,7 @@ def bfs_connected(graph: nx.Graph) -> bool:
 
 class Wagner21(Score):
     name = "wagner-2.1"
+    summary = "conjecture 2.1: lambda1 + mu >= sqrt(n-1) + 1 for connected graphs"
     object_kind = "graph"
     default_n = 19
 

@@ -97,6 +97,7 @@ def eigenvalue_error_bound(dist: list[list[int]]) -> tuple[np.ndarray, Fraction]
 
 class Wagner23(Score):
     name = "wagner-2.3"
+    summary = "conjecture 2.3: proximity + distance eigenvalue d_{floor(2D/3)} > 0"
     object_kind = "graph"
     default_n = 30
 
