@@ -59,7 +59,12 @@ def run_chunk(island: int, state: dict | None, config: CEMConfig, score, seed: i
     deadline = time.perf_counter() + seconds
     while agent.iteration < until_iteration:
         stats = agent.step()
-        result.stats.append(asdict(stats))
+        row = asdict(stats)
+        if stats.iteration % 20 == 0:  # spec 5.2: the super set every 20 iterations
+            row["supers"] = [[float(v), _bits(w)] for v, w in zip(agent.super_scores, agent.super_words)]
+        if stats.iteration % 200 == 0:  # and the best word as a timeline every 200
+            row["best_word"] = _bits(agent.best_word)
+        result.stats.append(row)
         if agent.best_score > score.tol:
             result.candidate = {"word": agent.best_word.copy(), "score": agent.best_score,
                                 "iteration": stats.iteration}
@@ -68,6 +73,10 @@ def run_chunk(island: int, state: dict | None, config: CEMConfig, score, seed: i
             break
     result.state = agent.state_dict()
     return result
+
+
+def _bits(word: np.ndarray) -> str:
+    return "".join(map(str, word.tolist()))
 
 
 def migrate(states: list[dict], top: int) -> None:
