@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
     p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
     p.add_argument("--preset", default="default", help="CEM preset: default (fast) or wagner (faithful)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="master seed; island i uses seed + i")
     p.add_argument("--time-limit", type=float, default=None, help="seconds of wall time (total over resumes)")
     p.add_argument("--iterations", type=int, default=None, help="maximum CEM iterations")
     p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
