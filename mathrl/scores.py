@@ -12,3 +12,6 @@ from mathrl.envs.graphs.scores import (  # noqa: F401
     make,
     resolve,
 )
+
+__all__ = ["REGISTRY", "Constraint", "FunctionScore", "Score", "ScoreError", "Verification", "batched",
+           "load_function", "make", "resolve"]
