@@ -49,13 +49,3 @@ class PureState(Protocol):
 
 class IllegalActionError(ValueError):
     """Raised by ``PureState.apply`` for an action that is not legal in the state."""
-
-
-def mask_to_actions(mask: np.ndarray) -> list[int]:
-    return np.flatnonzero(mask).tolist()
-
-
-def actions_to_mask(actions, num_actions: int) -> np.ndarray:
-    mask = np.zeros(num_actions, dtype=bool)
-    mask[list(actions)] = True
-    return mask

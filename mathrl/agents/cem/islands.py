@@ -22,7 +22,7 @@ from .config import CEMConfig
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
-_ENV_CACHE: dict = {}
+_ENV_CACHE: dict = {}  # the last env built in this process, reused while score and size match
 
 
 @dataclass
@@ -36,11 +36,10 @@ class ChunkResult:
 def _env_for(score, n_sessions: int):
     from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
 
-    key = (id(score), n_sessions)
-    if key not in _ENV_CACHE:
-        _ENV_CACHE.clear()
-        _ENV_CACHE[key] = WordConstructionVectorEnv(score, num_envs=n_sessions)
-    return _ENV_CACHE[key]
+    if _ENV_CACHE.get("score") is not score or _ENV_CACHE.get("n_sessions") != n_sessions:
+        _ENV_CACHE.update(score=score, n_sessions=n_sessions,
+                          env=WordConstructionVectorEnv(score, num_envs=n_sessions))
+    return _ENV_CACHE["env"]
 
 
 def run_chunk(island: int, state: dict | None, config: CEMConfig, score, seed: int,

@@ -168,11 +168,7 @@ class WordConstructionVectorEnv(VectorEnv):
         })
 
     def _terminal_values(self, rewards: np.ndarray) -> dict:
-        valid_batch = getattr(self.score, "is_valid_batch", None)
-        if valid_batch is not None:
-            valid = np.asarray(valid_batch(self.score.decode_batch(self.words)), dtype=bool)
-        else:
-            valid = np.array([bool(self.score.is_valid(self.score.decode(w))) for w in self.words])
+        valid = np.asarray(self.score.is_valid_batch(self.score.decode_batch(self.words)), dtype=bool)
         return {"score": rewards.copy(), "word": self.words.copy(), "valid": valid,
                 "counterexample": valid & (rewards > self.score.tol)}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -117,6 +117,10 @@ class Score:
         objs = to_numpy(objs)
         return np.array([self.score(self._object_from_array(o)) for o in objs], dtype=np.float64)
 
+    def is_valid_batch(self, objs) -> np.ndarray:
+        """(B, n, n) arrays -> (B,) bool; override with a vectorised version where it pays."""
+        return np.array([self.is_valid(self._object_from_array(o)) for o in to_numpy(objs)], dtype=bool)
+
     def score_word(self, word) -> float:
         return float(self.score(self.decode(word)))
 
@@ -130,9 +134,6 @@ class Score:
         """Independent re-check; built-in scores override this (spec section 6)."""
         raise NotImplementedError(f"{self.name} has no independent verifier")
 
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "object_kind": self.object_kind, "n": self.n,
-                "word_length": self.word_length, "tol": self.tol, "best_known": self.best_known}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, n={self.n})"
@@ -170,6 +171,3 @@ class ExtremalScore(Score):
         gap = value - self.best_known
         w = self.penalty_weight
         return np.where(violations == 0, gap, np.minimum(gap - w * violations, -w * violations))
-
-    def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "constraint_mode": self.constraint_mode, "penalty_weight": self.penalty_weight}

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..encoding import graph_to_word, matrix_to_word
 from .base import Score, ScoreError, Verification, to_numpy
 
 BATCHED_ATTR = "__mathrl_batched__"
@@ -120,8 +121,11 @@ class FunctionScore(Score):
         return np.array([self.score(self._object_from_array(o)) for o in objs], dtype=np.float64)
 
     def verify(self, obj) -> Verification:
-        value = self.score(obj)
-        return Verification(True, value > self.tol, repr(value), "recomputed in-process", {})
+        """Re-run the user's function on the object rebuilt from its word, in a fresh process (spec 6)."""
+        word = graph_to_word(obj) if self.object_kind == "graph" else matrix_to_word(obj)
+        value = rescore_in_fresh_process(self, word)
+        return Verification(True, value > self.tol, repr(value), "user function re-run in a fresh process",
+                            {"tol": self.tol})
 
     def spec(self) -> dict:
         """What a fresh process needs to rebuild this score from its source."""
