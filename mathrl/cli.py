@@ -132,7 +132,47 @@ def _cmd_bench(args) -> int:
         from mathrl.agents.cem.bench import main as bench_main
 
         return bench_main(args.rest)
-    raise UsageError(f"unknown benchmark {args.what!r}; available: cem")
+    if args.what == "buchberger":
+        from mathrl.envs.buchberger.bench import BenchError
+        from mathrl.envs.buchberger.bench import main as bench_main
+
+        try:
+            return bench_main(args.rest)
+        except BenchError as exc:
+            raise UsageError(str(exc)) from exc
+    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger")
+
+
+def _cmd_groebner(args) -> int:
+    from mathrl.envs.buchberger import buchberger
+    from mathrl.envs.buchberger.ring import check_field
+
+    gens = [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None
+    try:
+        field = check_field(args.modulus)
+        basis, stats = buchberger(args.polynomials, strategy=args.strategy, elimination=args.elimination,
+                                  gens=gens, field="QQ" if field is None else field, order=args.order,
+                                  seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    ring = basis[0].ring if basis else None
+    strings = [g.to_str() for g in basis]
+    result = {"basis": strings, "additions": stats["polynomial_additions"], "pairs": stats["pairs_processed"],
+              "zero_reductions": stats["zero_reductions"], "nonzero_reductions": stats["nonzero_reductions"],
+              "monomial_additions": stats["monomial_additions"],
+              "variables": list(ring.names) if ring else gens, "order": args.order,
+              "field": ring.field_name if ring else args.modulus, "strategy": args.strategy,
+              "elimination": args.elimination}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"reduced Groebner basis ({len(strings)} elements, {result['field']}, {args.order}, "
+          f"variables {', '.join(result['variables'])}):")
+    for g in strings:
+        print(f"  {g}")
+    print(f"cost: {result['additions']} polynomial additions, {result['pairs']} pairs processed, "
+          f"{result['zero_reductions']} zero reductions ({args.strategy}, {args.elimination})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,8 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_search)
 
-    p = sub.add_parser("bench", help="benchmarks (e.g. mathrl bench cem --help)")
-    p.add_argument("what", help="cem")
+    p = sub.add_parser("groebner", help="reduced Groebner basis of an ideal and the cost of computing it")
+    p.add_argument("polynomials", help='comma-separated polynomials, e.g. "x*y - 1, x^2 - y"')
+    p.add_argument("--vars", default=None, help="variable order, e.g. x,y,z (default: sorted free symbols)")
+    p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
+    p.add_argument("--modulus", default="32003", help="a prime p for GF(p), or QQ for the rationals")
+    p.add_argument("--strategy", default="degree", help="pair selection strategy (first, degree, normal, ...)")
+    p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
+    p.add_argument("--seed", type=int, default=None, help="seed for the random strategy")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_groebner)
+
+    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem --help, mathrl bench buchberger --help)")
+    p.add_argument("what", help="cem or buchberger")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_bench)
     return parser

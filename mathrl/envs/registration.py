@@ -17,6 +17,7 @@ ENV_SPECS = {
         "entry_point": "mathrl.envs.graphs.env:MatrixConstructionEnv",
         "vector_entry_point": "mathrl.envs.graphs.vector_env:MatrixConstructionVectorEnv",
     },
+    "mathrl/Buchberger-v0": {"entry_point": "mathrl.envs.buchberger.env:BuchbergerEnv"},
 }
 
 

@@ -1,0 +1,234 @@
+"""``mathrl/Buchberger-v0``: choose which S-pair Buchberger's algorithm reduces next (spec §5).
+
+A thin Gymnasium adapter over the pure core (:class:`BuchbergerState`, or the
+compiled binomial backend when it applies): the episode is one Groebner basis
+computation, an action picks a pair, and the reward is minus the polynomial
+additions it cost (Peifer, Stillman and Halpern-Leistner 2020).
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from mathrl.core import IllegalActionError
+from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source, parse_ideal
+from mathrl.envs.buchberger.state import ELIMINATIONS, REWARDS, BuchbergerState
+
+OBS_MODES = ("padded", "sequence")
+BACKENDS = ("auto", "python", "numba")
+MAX_REDRAWS = 1000
+FEATURE_HIGH = 2**31 - 1
+
+
+def make_state(polys, ring, elimination="gebauermoeller", sort_input=False, rewards="additions",
+               backend="auto"):
+    """The initial core state, on the compiled binomial backend where it applies (``backend="auto"``)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend != "python":
+        from mathrl.envs.buchberger.fast import BinomialState
+
+        if BinomialState.supports(polys, ring):
+            return BinomialState.from_generators(polys, ring, elimination=elimination, sort_input=sort_input,
+                                                 rewards=rewards)
+        if backend == "numba":
+            raise ValueError("backend='numba' needs numba installed, a prime field and generators with at "
+                             "most two terms")
+    return BuchbergerState.from_generators(polys, ring, elimination=elimination, sort_input=sort_input,
+                                           rewards=rewards)
+
+
+class BuchbergerEnv(gym.Env):
+    """One episode = one Groebner basis computation; see the module docstring and spec §5.
+
+    Invalid actions (an index outside the current pair queue) leave the state
+    unchanged, cost ``invalid_action_penalty`` and set ``info["invalid_action"]``
+    (``invalid_action="penalize"``), or raise ``ValueError`` (``"raise"``).
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, ideal_dist="3-20-10-weighted", ideal=None, gens=None, field=32003, order="grevlex",
+                 elimination="gebauermoeller", rewards="additions", k=2, obs_mode="padded", max_pairs=256,
+                 max_steps=1000, sort_input=False, invalid_action="penalize", invalid_action_penalty=-10.0,
+                 backend="auto", render_mode=None):
+        if elimination not in ELIMINATIONS:
+            raise ValueError(f"unknown elimination {elimination!r}; choose one of {', '.join(ELIMINATIONS)}")
+        if rewards not in REWARDS:
+            raise ValueError(f"unknown rewards {rewards!r}; choose one of {', '.join(REWARDS)}")
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"unknown obs_mode {obs_mode!r}; choose one of {', '.join(OBS_MODES)}")
+        if invalid_action not in ("penalize", "raise"):
+            raise ValueError(f"invalid_action must be 'penalize' or 'raise', got {invalid_action!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        for name, value in (("k", k), ("max_pairs", max_pairs)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                      or max_steps < 1):
+            raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unsupported render_mode {render_mode!r}; only 'ansi'")
+        if ideal is not None:
+            if ideal_dist != "3-20-10-weighted":
+                raise ValueError("give either ideal=... or a non-default ideal_dist, not both")
+            ring, polys = parse_ideal(ideal, gens=gens, field=field, order=order)
+
+            self.source = FixedIdealSource(polys, ring)
+        else:
+            if gens is not None:
+                raise ValueError("gens= only applies to a user-supplied ideal=...")
+            self.source = make_source(ideal_dist, field=field, order=order)
+        self.ring = self.source.ring
+        self.ideal_dist = ideal_dist if ideal is None else "user"
+        self.elimination, self.rewards, self.sort_input, self.backend = elimination, rewards, sort_input, backend
+        self.k, self.obs_mode, self.max_pairs, self.max_steps = int(k), obs_mode, int(max_pairs), max_steps
+        self.invalid_action, self.invalid_action_penalty = invalid_action, float(invalid_action_penalty)
+        self.render_mode = render_mode
+
+        self.row_len = 2 * self.ring.n * self.k
+        self.action_space = spaces.Discrete(self.max_pairs)
+        row_box = spaces.Box(0, FEATURE_HIGH, (self.row_len,), np.int32)
+        if obs_mode == "padded":
+            self.observation_space = spaces.Dict({
+                "pairs": spaces.Box(0, FEATURE_HIGH, (self.max_pairs, self.row_len), np.int32),
+                "action_mask": spaces.MultiBinary(self.max_pairs),
+            })
+        else:
+            self.observation_space = spaces.Dict({"pairs": spaces.Sequence(row_box, stack=True)})
+        self.state = None
+        self._steps = 0
+
+    # --- Gymnasium API ------------------------------------------------------------------------
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        options = options or {}
+        redraws = 0
+        if options.get("ideal") is not None:
+            ring, polys = parse_ideal(options["ideal"], gens=options.get("gens", list(self.ring.names)),
+                                      field="QQ" if self.ring.p is None else self.ring.p, order=self.ring.order)
+            if ring.n != self.ring.n:
+                raise ValueError(f"the ideal has {ring.n} variables but this env has {self.ring.n}: the "
+                                 "observation space is fixed at construction")
+            state = self._make_state(polys, ring)
+            if state.is_terminal():
+                raise ValueError("the ideal has no S-pairs to process (its generators are already a Groebner "
+                                 "basis with coprime or a single lead monomial): nothing to choose")
+        else:
+            while True:
+                state = self._make_state(self.source.sample(self.np_random), self.ring)
+                if not state.is_terminal():
+                    break
+                if isinstance(self.source, FixedIdealSource):
+                    raise ValueError("the fixed ideal has no S-pairs to process: nothing to choose")
+                redraws += 1
+                if redraws >= MAX_REDRAWS:
+                    raise RuntimeError(f"{MAX_REDRAWS} ideals in a row had no S-pairs; use more generators")
+        if len(state.pairs) > self.max_pairs:
+            raise ValueError(f"the initial ideal has {len(state.pairs)} pairs but max_pairs={self.max_pairs}; "
+                             "construct the env with a larger max_pairs")
+        self.state = state
+        self._steps = 0
+        self._mask_len = 0
+        info = self._info(cost=0, steps=0, zero=False, invalid=False, overflow=False)
+        info["redraws"] = redraws
+        return self._obs(), info
+
+    def step(self, action):
+        if self.state is None:
+            raise RuntimeError("call reset() before step()")
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action.item()
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+            raise TypeError(f"action must be an integer pair index, got {action!r}")
+        state = self.state
+        if state.is_terminal():
+            raise RuntimeError("the episode has ended; call reset()")
+        a = int(action)
+        self._steps += 1
+        if not 0 <= a < len(state.pairs):
+            if self.invalid_action == "raise":
+                raise ValueError(f"invalid action {a}: there are {len(state.pairs)} pairs (0..{len(state.pairs) - 1})")
+            reward, cost, steps, zero, invalid = self.invalid_action_penalty, 0, 0, False, True
+        else:
+            before = state.stats()
+            try:
+                reward = state.apply(a)
+            except IllegalActionError as exc:  # cannot happen after the range check; keep the state safe
+                raise ValueError(str(exc)) from exc
+            after = state.stats()
+            cost = after["polynomial_additions"] - before["polynomial_additions"]
+            steps = cost - 1
+            zero = after["zero_reductions"] > before["zero_reductions"]
+            invalid = False
+        terminated = state.is_terminal()
+        overflow = len(state.pairs) > self.max_pairs
+        truncated = not terminated and (overflow or (self.max_steps is not None and self._steps >= self.max_steps))
+        info = self._info(cost=cost, steps=steps, zero=zero, invalid=invalid, overflow=overflow)
+        if terminated:
+            info["reduced_basis_size"] = len(state.reduced_basis())
+        return self._obs(), float(reward), terminated, truncated, info
+
+    def render(self):
+        if self.render_mode == "ansi":
+            return self.state.render() if self.state is not None else "(not reset)"
+        return None
+
+    # --- masks, features, snapshots -----------------------------------------------------------
+    def action_masks(self) -> np.ndarray:
+        """bool[max_pairs]: True for the pairs in the queue (what MaskablePPO asks for)."""
+        mask = np.zeros(self.max_pairs, dtype=bool)
+        if self.state is not None:
+            mask[:min(len(self.state.pairs), self.max_pairs)] = True
+        return mask
+
+    def pair_features(self) -> np.ndarray:
+        """The unpadded (|P|, 2nk) int32 feature rows."""
+        return self.state.pair_features(self.k)
+
+    def get_state(self):
+        """An opaque snapshot (core state, step counter); the ideal RNG is not part of it."""
+        return (self.state.clone(), self._steps)
+
+    def set_state(self, snapshot) -> None:
+        state, steps = snapshot
+        self.state = state.clone()
+        self._steps = steps
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _make_state(self, polys, ring):
+        return make_state(polys, ring, elimination=self.elimination, sort_input=self.sort_input,
+                          rewards=self.rewards, backend=self.backend)
+
+    def _obs(self):
+        state = self.state
+        if self.obs_mode == "sequence":
+            return {"pairs": state.pair_features(self.k)}
+        rows = np.zeros((self.max_pairs, self.row_len), dtype=np.int32)
+        n_pairs = min(len(state.pairs), self.max_pairs)
+        if n_pairs:
+            rows[:n_pairs] = state.pair_features(self.k)[:n_pairs]
+        mask = np.zeros(self.max_pairs, dtype=np.int8)
+        mask[:n_pairs] = 1
+        return {"pairs": rows, "action_mask": mask}
+
+    def _info(self, *, cost, steps, zero, invalid, overflow) -> dict:
+        state = self.state
+        stats = state.stats()
+        mask = np.zeros(self.max_pairs, dtype=np.int8)
+        mask[:min(len(state.pairs), self.max_pairs)] = 1
+        return {
+            "action_mask": mask,
+            "num_pairs": len(state.pairs),
+            "basis_size": len(state.basis),
+            "cost": cost,
+            "reduction_steps": steps,
+            "zero_reduction": zero,
+            "polynomial_additions": stats["polynomial_additions"],
+            "monomial_additions": stats["monomial_additions"],
+            "invalid_action": invalid,
+            "pair_overflow": overflow,
+        }
