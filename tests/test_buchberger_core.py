@@ -141,9 +141,9 @@ def test_katsura5_pairs_processed(strategy):
 
 
 @pytest.mark.parametrize("family, n, size", [
-    ("cyclic", 3, 3), ("cyclic", 4, 7), pytest.param("cyclic", 5, 20, marks=pytest.mark.slow),
+    ("cyclic", 3, 3), ("cyclic", 4, 7), ("cyclic", 5, 20),
     ("katsura", 3, 4), ("katsura", 4, 7), ("katsura", 5, 13),
-    pytest.param("katsura", 6, 22, marks=pytest.mark.slow),
+    ("katsura", 6, 22),
 ])
 def test_fixed_ideal_reduced_bases_equal_sympy(family, n, size):
     xs, F = (cyclic_exprs if family == "cyclic" else katsura_exprs)(n)
@@ -178,9 +178,11 @@ def random_ideal(rng, ring, n_gens, max_deg, max_terms):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_basis_independent_of_strategy_elimination_and_input_order(seed):
+    # (lex over QQ is left out: a random strategy can make its coefficients explode)
+    field, order = [(32003, "grevlex"), (101, "grlex"), ("QQ", "grevlex"), (32003, "lex"), (7, "lex"),
+                    ("QQ", "grlex")][seed]
     rng = np.random.default_rng(seed)
-    order = ["grevlex", "grlex", "lex"][seed % 3]
-    ring = Ring.make(["x", "y", "z"], field=[32003, 101, "QQ"][seed % 3], order=order)
+    ring = Ring.make(["x", "y", "z"], field=field, order=order)
     for _ in range(5):
         F = random_ideal(rng, ring, 3, 3, 3)
         reference = None

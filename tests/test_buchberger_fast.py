@@ -151,6 +151,17 @@ def test_counts_many_ideals():
                  check_every_step=False, max_steps=3000)
 
 
+def test_tiny_degrees_many_equal_lcms():
+    """Low degrees and duplicates: many equal lcm classes, coprime members and pruned pairs (§3.2)."""
+    rng = np.random.default_rng(21)
+    for t in range(150):
+        ring = Ring.make(int(rng.integers(2, 4)), field=int(rng.choice([32003, 3])), order=ORDERS[t % 3])
+        F = random_binomial_ideal(rng, ring, int(rng.integers(1, 4)), int(rng.integers(3, 9)), consts=t % 4 == 0,
+                                  monomials=0.2 if t % 5 == 0 else 0.0)
+        F = F + F[: int(rng.integers(0, 3))]  # duplicate generators
+        lockstep(F, ring, ELIMINATIONS[t % 3], STRATEGIES[t % 8], seed=t)
+
+
 def test_paper_distribution_lockstep():
     """A few ideals of 3-20-10-weighted shape (3 variables, degree <= 20, 10 generators)."""
     rng = np.random.default_rng(7)
@@ -310,6 +321,28 @@ def test_invalid_actions_leave_state_unchanged():
         b.apply(0)
     with pytest.raises(IllegalActionError):
         b.apply(0)
+
+
+def test_apply_and_write():
+    a, b = _episode_state(12, steps=1)
+    c = b.clone()
+    buf = np.full((64, 12), 3, np.int32)
+    key = c.key()
+    for bad, exc in ((-1, IllegalActionError), (len(c.pairs), IllegalActionError), (0.0, TypeError)):
+        with pytest.raises(exc):
+            c.apply_and_write(bad, buf, 2)
+        assert c.key() == key
+    with pytest.raises(ValueError):
+        c.apply_and_write(0, np.zeros((4, 5), np.int32), 2)
+    assert c.key() == key
+    rng = np.random.default_rng(0)
+    while not b.is_terminal():
+        x = int(rng.integers(len(b.pairs)))
+        assert c.apply_and_write(x, buf, 2) == b.apply(x) == a.apply(x)
+        assert c.num_pairs == len(b.pairs) and c.key() == b.key()
+        m = len(b.pairs)
+        assert np.array_equal(buf[:m], b.pair_features(2)) and not buf[m:].any()
+    assert c.stats() == b.stats() == a.stats() and c.total_reward == a.total_reward
 
 
 def test_write_features_buffer():

@@ -112,9 +112,11 @@ def _update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
     m = M[_MNB]
     npairs = M[_MNP]
     if m > 0:
-        G = np.empty((m, n), np.int64)
-        gd = np.empty(m, np.int64)
-        cop = np.empty(m, np.bool_)
+        # gamma_i, then its degree, whether L_i is coprime to L, and whether (i, m) is a new pair
+        G = np.empty((m, n + 3), np.int64)
+        gd = G[:, n]
+        cop = G[:, n + 1]
+        sel = G[:, n + 2]
         for i in range(m):
             d = 0
             cp = True
@@ -130,7 +132,7 @@ def _update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
                 if a > 0 and b > 0:
                     cp = False
             gd[i] = d
-            cop[i] = cp
+            cop[i] = 1 if cp else 0
         if elim == 0:
             # 1. prune old pairs whose lcm is a strict multiple "through" L
             w = 0
@@ -162,37 +164,43 @@ def _update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
                             P[w, c] = P[r, c]
                     w += 1
             npairs = w
+            # 2. visit the gammas by degree (a linear extension of divisibility; stable, so the
+            # first member of a class met is its smallest index) and keep those no kept value
+            # divides: the divisibility-minimal classes. 3. a kept class gives (first member, m)
+            # unless one of its members is coprime to L.
+            visit = np.empty(m, np.int64)  # stable insertion sort by degree (m is small)
+            for t in range(m):
+                d = gd[t]
+                q = t
+                while q > 0 and gd[visit[q - 1]] > d:
+                    visit[q] = visit[q - 1]
+                    q -= 1
+                visit[q] = t
+            kept = np.empty(m, np.int64)
+            nkept = 0
+            for t in range(m):
+                i = visit[t]
+                sel[i] = 0
+                found = -1
+                for u in range(nkept):
+                    r = kept[u]
+                    div = True
+                    for v in range(n):
+                        if G[r, v] > G[i, v]:
+                            div = False
+                            break
+                    if div:
+                        found = r
+                        break
+                if found < 0:
+                    kept[nkept] = i
+                    nkept += 1
+                    sel[i] = 1 - cop[i]
+                elif gd[found] == gd[i] and cop[i]:  # the same class (a divisor of equal degree)
+                    sel[found] = 0
         for i in range(m):
             if elim == 0:
-                # 2./3. a pair (i, m) iff gamma_i is divisibility-minimal, i is the smallest index
-                # of its class and no member of the class is coprime to L
-                if cop[i]:
-                    continue
-                ok = True
-                di = gd[i]
-                for j in range(m):
-                    if j == i or gd[j] > di:
-                        continue
-                    if gd[j] == di:
-                        if j < i or cop[j]:
-                            same = True
-                            for v in range(n):
-                                if G[j, v] != G[i, v]:
-                                    same = False
-                                    break
-                            if same:
-                                ok = False
-                                break
-                    else:
-                        div = True
-                        for v in range(n):
-                            if G[j, v] > G[i, v]:
-                                div = False
-                                break
-                        if div:
-                            ok = False
-                            break
-                if not ok:
+                if sel[i] == 0:
                     continue
             elif elim == 1:
                 if cop[i]:
@@ -235,20 +243,24 @@ def _update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
 
 
 @_njit
-def _init(B, R, P, M, E, C, NT):
-    """``update`` with each generator (exps E (s, 2, n), coefficients C (s, 2), term counts NT), made monic."""
+def _init(B, R, P, M, E, C):
+    """``update`` with each generator, made monic: E (s, 2, n) holds the exponent fields of the two
+    terms (x_{n-1} first unless grevlex; the second term is ignored for a monomial), C (s, 3) the
+    lead and tail coefficients and the term count."""
     n = M[_MN]
     p = M[_MP]
+    rev = M[_MORD] != GREVLEX
     L = np.empty(n, np.int64)
     T = np.empty(n, np.int64)
     for k in range(E.shape[0]):
-        nt = NT[k]
+        nt = C[k, 2]
         Ld = 0
         Td = 0
         for v in range(n):
-            L[v] = E[k, 0, v]
+            u = n - 1 - v if rev else v
+            L[v] = E[k, 0, u]
             Ld += L[v]
-            T[v] = E[k, 1, v] if nt == 2 else 0
+            T[v] = E[k, 1, u] if nt == 2 else 0
             Td += T[v]
         coef = 0
         if nt == 2:
@@ -270,9 +282,13 @@ def _step(B, R, P, M, a):
     j = P[a, _PJ]
     gdeg = P[a, _PD]
     sugar = P[a, _PS]
-    H = np.empty((2, n), np.int64)
-    hc = np.empty(2, np.int64)
-    hd = np.empty(2, np.int64)
+    S = np.empty((4, n + 2), np.int64)  # rows 0-1: h, rows 2-3: the remainder; then coefficient, degree
+    H = S[0:2]
+    hc = S[0:2, n]
+    hd = S[0:2, n + 1]
+    X = S[2:4]  # the remainder, descending
+    xc = S[2:4, n]
+    xd = S[2:4, n + 1]
     hn = 0
     # S-polynomial: c_i (gamma/L_i) T_i - c_j (gamma/L_j) T_j
     if B[i, _NT] == 2:
@@ -309,9 +325,6 @@ def _step(B, R, P, M, a):
     npairs -= 1
     M[_MNP] = npairs
     # full reduction (head and tail), first divisor in ascending-lead order
-    X = np.empty((2, n), np.int64)  # the remainder, descending
-    xc = np.empty(2, np.int64)
-    xd = np.empty(2, np.int64)
     xn = 0
     steps = 0
     madds = 0
@@ -419,7 +432,6 @@ def _features(out, B, P, M, k):
     npairs = M[_MNP]
     rows = npairs if npairs < out.shape[0] else out.shape[0]
     nk = n * k
-    width = out.shape[1]
     for r in range(rows):
         for half in range(2):
             g = P[r, half]
@@ -435,10 +447,16 @@ def _features(out, B, P, M, k):
                         out[r, base + n + v] = 0
                 for c in range(base + 2 * n, base + nk):
                     out[r, c] = 0
-    for r in range(rows, out.shape[0]):
-        for c in range(width):
-            out[r, c] = 0
+    out[rows:, :] = 0  # a slice assignment vectorises; a nested loop is ~3x slower here
     return npairs
+
+
+@_njit
+def _step_features(B, R, P, M, a, out, k):
+    """``_step`` then ``_features``."""
+    res = _step(B, R, P, M, a)
+    _features(out, B, P, M, k)
+    return res
 
 
 @_njit
@@ -622,8 +640,10 @@ def _reduced(B, R, M):
 class _FastContext:
     """Per-(ring, elimination, rewards) constants, shared by all states and clones."""
 
-    __slots__ = ("ring", "n", "p", "order", "elimination", "rewards", "fields", "meta", "word", "reverse",
-                 "row_width", "pair_width", "pure_ctx")
+    __slots__ = ("ring", "n", "p", "order", "elimination", "rewards", "fields", "meta", "word",
+                 "row_width", "pair_width", "pure_ctx", "exp_bytes")
+
+    CACHE_LIMIT = 1 << 16  # monomial keys remembered per context (the sampler draws from small tables)
 
     def __init__(self, ring: Ring, elimination: str, rewards: str):
         if elimination not in ELIMINATIONS:
@@ -640,7 +660,6 @@ class _FastContext:
         self.rewards = rewards
         self.fields = ring.fast_ops()[0]
         self.word = 4 * ring.n  # bytes of the exponent fields of one key
-        self.reverse = ring.order != "grevlex"  # lex/grlex fields hold x_{n-1} first
         self.row_width = _LE + 2 * ring.n
         self.pair_width = _PL + ring.n
         meta = np.zeros(_MC + len(STAT_KEYS), np.int64)
@@ -648,6 +667,16 @@ class _FastContext:
         meta[_MEL], meta[_MRW] = _ELIM_CODE[elimination], _REWARD_CODE[rewards]
         self.meta = meta
         self.pure_ctx = None
+        self.exp_bytes: dict = {}
+
+    def exponent_bytes(self, key: int) -> bytes:
+        """The exponent fields of a monomial key as 32-bit little-endian words (memoised)."""
+        b = self.exp_bytes.get(key)
+        if b is None:
+            if len(self.exp_bytes) >= self.CACHE_LIMIT:
+                self.exp_bytes.clear()
+            b = self.exp_bytes[key] = self.fields(key).to_bytes(self.word, "little")
+        return b
 
     def keys(self, E: np.ndarray, D: np.ndarray) -> list[int]:
         """``ring.pack`` of each exponent row (as Python ints)."""
@@ -663,13 +692,18 @@ class _FastContext:
 
 
 _CONTEXTS: dict = {}
+_LAST_CONTEXT: list = [None, None, None, None]  # ring, elimination, rewards, context (identity fast path)
 
 
 def _context(ring: Ring, elimination: str, rewards: str) -> _FastContext:
+    last = _LAST_CONTEXT
+    if last[0] is ring and last[1] == elimination and last[2] == rewards:
+        return last[3]
     key = (ring, elimination, rewards)
     ctx = _CONTEXTS.get(key)
     if ctx is None:
         ctx = _CONTEXTS[key] = _FastContext(ring, elimination, rewards)
+    last[:] = ring, elimination, rewards, ctx
     return ctx
 
 
@@ -683,7 +717,7 @@ class BinomialState:
 
     num_players = 1
 
-    __slots__ = ("ctx", "B", "R", "P", "M", "_np", "_nb", "total_reward", "_cache", "_basis")
+    __slots__ = ("ctx", "B", "R", "P", "M", "_np", "_nb", "_capb", "_capp", "total_reward", "_cache", "_basis")
 
     # --- construction -------------------------------------------------------------------------
     @staticmethod
@@ -691,7 +725,7 @@ class BinomialState:
         """True iff this backend can run F: numba present, GF(p), every generator <= 2 terms over ``ring``."""
         if not _HAVE_NUMBA or ring.p is None:
             return False
-        return all(len(f) <= 2 and f.ring == ring for f in F)
+        return all(len(f.monos) <= 2 and (f.ring is ring or f.ring == ring) for f in F)
 
     @classmethod
     def from_generators(cls, F, ring: Ring, elimination: str = "gebauermoeller", sort_input: bool = False,
@@ -702,9 +736,9 @@ class BinomialState:
         ctx = _context(ring, elimination, rewards)
         polys = [f for f in F if f]
         for f in polys:
-            if f.ring != ring:
+            if f.ring is not ring and f.ring != ring:
                 raise ValueError(f"generator {f} is over {f.ring}, expected {ring}")
-            if len(f) > 2:
+            if len(f.monos) > 2:
                 raise ValueError(f"generator {f} has {len(f)} terms; the binomial fast path takes at most 2")
         if sort_input:
             polys = sorted(polys, key=lambda f: f.lm)  # stable
@@ -712,36 +746,34 @@ class BinomialState:
         n = ctx.n
         self = cls.__new__(cls)
         self.ctx = ctx
-        cap_b = max(16, 2 * s)
+        self._capb = cap_b = max(16, 2 * s)
+        self._capp = cap_p = max(64, s * s)
         self.B = np.empty((cap_b, ctx.row_width), np.int64)
         self.R = np.empty(cap_b, np.int64)
-        self.P = np.empty((max(64, s * s), ctx.pair_width), np.int64)
+        self.P = np.empty((cap_p, ctx.pair_width), np.int64)
         self.M = ctx.meta.copy()
         self.total_reward = 0.0
         self._cache = None
         self._basis = ()
         if s:
-            fields, word = ctx.fields, ctx.word
             keys = []
             coeffs = []
-            nts = []
             for f in polys:
                 ms, cs = f.monos, f.coeffs
                 if len(ms) == 2:
                     keys += ms
-                    coeffs += cs
-                    nts.append(2)
+                    coeffs += (cs[0], cs[1], 2)
                 else:
                     keys += (ms[0], ms[0])
-                    coeffs += (cs[0], 0)
-                    nts.append(1)
-            E = np.frombuffer(b"".join([fields(k).to_bytes(word, "little") for k in keys]), np.uint32)
-            E = E.reshape(s, 2, n)
-            if ctx.reverse:
-                E = E[:, :, ::-1]
-            E = E.astype(np.int64)
-            C = np.array(coeffs, np.int64).reshape(s, 2)
-            self._np = int(_init(self.B, self.R, self.P, self.M, E, C, np.array(nts, np.int64)))
+                    coeffs += (cs[0], 0, 1)
+            cache = ctx.exp_bytes
+            try:
+                raw = b"".join([cache[k] for k in keys])
+            except KeyError:
+                raw = b"".join([ctx.exponent_bytes(k) for k in keys])
+            E = np.frombuffer(raw, np.uint32).reshape(s, 2, n)
+            C = np.array(coeffs, np.int64).reshape(s, 3)
+            self._np = int(_init(self.B, self.R, self.P, self.M, E, C))
         else:
             self._np = 0
         self._nb = s
@@ -768,6 +800,8 @@ class BinomialState:
         other.M = self.M.copy()
         other._np = self._np
         other._nb = self._nb
+        other._capb = self._capb
+        other._capp = self._capp
         other.total_reward = self.total_reward
         other._cache = self._cache  # derived views of an identical state; replaced, never mutated, on apply
         other._basis = self._basis
@@ -784,6 +818,7 @@ class BinomialState:
             R = np.empty(cap, np.int64)
             R[:nb] = self.R[:nb]
             self.B, self.R = B, R
+            self._capb = cap
         need = npairs + nb  # one pair leaves, at most |G| arrive
         cap_p = self.P.shape[0]
         if need > cap_p:
@@ -791,6 +826,7 @@ class BinomialState:
             P = np.empty((cap, self.P.shape[1]), np.int64)
             P[:npairs] = self.P[:npairs]
             self.P = P
+            self._capp = cap
 
     # --- one step (§3.3) ----------------------------------------------------------------------
     def apply(self, action: int) -> float:
@@ -802,7 +838,7 @@ class BinomialState:
         npairs = self._np
         if not 0 <= action < npairs:
             raise IllegalActionError(f"action {action} is not a pair index: there are {npairs} pairs")
-        if self._nb >= self.B.shape[0] or npairs + self._nb > self.P.shape[0]:
+        if self._nb >= self._capb or npairs + self._nb > self._capp:
             self._grow()
         cost, self._np, self._nb = _step(self.B, self.R, self.P, self.M, action)
         reward = -float(cost)
@@ -811,6 +847,26 @@ class BinomialState:
         return reward
 
     apply_action = apply
+
+    def apply_and_write(self, action: int, out: np.ndarray, k: int = 2) -> float:
+        """``apply(action)`` then ``write_features(out, k)`` in one compiled call; returns the reward
+        (the new |P| is ``num_pairs``). ``out`` is checked as in :meth:`write_features`."""
+        if type(action) is not int:
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                raise TypeError(f"action must be an integer, got {type(action).__name__}")
+            action = int(action)
+        npairs = self._np
+        if not 0 <= action < npairs:
+            raise IllegalActionError(f"action {action} is not a pair index: there are {npairs} pairs")
+        if out.ndim != 2 or out.shape[1] != 2 * self.ctx.n * k or k < 1:
+            raise ValueError(f"out must have shape (rows, {2 * self.ctx.n * k}) for k = {k}, got {out.shape}")
+        if self._nb >= self._capb or npairs + self._nb > self._capp:
+            self._grow()
+        cost, self._np, self._nb = _step_features(self.B, self.R, self.P, self.M, action, out, k)
+        reward = -float(cost)
+        self.total_reward += reward
+        self._cache = None
+        return reward
 
     # --- protocol -----------------------------------------------------------------------------
     @property
