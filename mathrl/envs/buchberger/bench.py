@@ -133,7 +133,7 @@ def plot(result: dict, costs: np.ndarray, path: str) -> None:
 
 
 def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | None = None, progress=True,
-        elimination="gebauermoeller", field=32003, order="grevlex") -> tuple[dict, np.ndarray]:
+        elimination="gebauermoeller", field=32003, order="grevlex", backend="auto") -> tuple[dict, np.ndarray]:
     from tqdm import tqdm
 
     from mathrl.envs.buchberger.strategies import make_strategy
@@ -159,7 +159,7 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     bar = tqdm(total=samples, desc=f"{ideal_dist}", unit="ideal", disable=not progress, file=sys.stderr)
     if workers == 1:
         for s0 in starts:
-            c, p = evaluate_chunk(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination)
+            c, p = evaluate_chunk(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend)
             costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
             bar.update(c.shape[1])
     else:
@@ -167,7 +167,7 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
 
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
             futures = {pool.submit(evaluate_chunk, ring, ideals[s0:s0 + chunk], strategies, seed, s0,
-                                   elimination): s0 for s0 in starts}
+                                   elimination, backend): s0 for s0 in starts}
             from concurrent.futures import as_completed
 
             for fut in as_completed(futures):
@@ -178,7 +178,7 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     bar.close()
     seconds = time.perf_counter() - t0
     result = {"ideals": ideal_dist, "samples": samples, "seed": seed, "field": field, "order": order,
-              "elimination": elimination, "redraws": redraws, "seconds": seconds, "workers": workers,
+              "elimination": elimination, "backend": backend, "redraws": redraws, "seconds": seconds, "workers": workers,
               "cpu_count": os.cpu_count(), "strategies": summarise(ideal_dist, strategies, costs)}
     for name, row in zip(strategies, pairs):
         result["strategies"][name]["mean_pairs"] = float(row.mean())
@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated strategy names (default {DEFAULT_STRATEGIES})")
     p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
     p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
+    p.add_argument("--backend", default="auto", choices=["auto", "python", "numba"],
+                   help="core backend (auto: compiled binomial path when it applies; counts are identical)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--out", default=None, help="also write the JSON result to this file")
@@ -222,7 +224,8 @@ def main(argv=None) -> int:
     if not strategies:
         raise BenchError("--strategies is empty")
     result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
-                        progress=not args.quiet, elimination=args.elimination, order=args.order)
+                        progress=not args.quiet, elimination=args.elimination, order=args.order,
+                        backend=args.backend)
     if args.plot:
         plot(result, costs, args.plot)
     if args.out:
