@@ -148,6 +148,8 @@ def _cmd_groebner(args) -> int:
     from mathrl.envs.buchberger.ring import check_field
 
     gens = [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None
+    if args.strategy is None:  # degree is the best classical choice for graded orders; under lex it can
+        args.strategy = "normal" if args.order == "lex" else "degree"  # take very long (as sympy, use normal)
     try:
         field = check_field(args.modulus)
         basis, stats = buchberger(args.polynomials, strategy=args.strategy, elimination=args.elimination,
@@ -208,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vars", default=None, help="variable order, e.g. x,y,z (default: sorted free symbols)")
     p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
     p.add_argument("--modulus", default="32003", help="a prime p for GF(p), or QQ for the rationals")
-    p.add_argument("--strategy", default="degree", help="pair selection strategy (first, degree, normal, ...)")
+    p.add_argument("--strategy", default=None,
+                   help="pair selection strategy: first, degree, normal, sugar, ... (default: degree; normal for "
+                        "lex, where degree can take a very long time)")
     p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
     p.add_argument("--seed", type=int, default=None, help="seed for the random strategy")
     p.add_argument("--json", action="store_true")

@@ -101,7 +101,7 @@ def assert_same_state(a: BuchbergerState, b: BinomialState, ks=(1, 2, 3)):
 
 
 def lockstep(F, ring, elimination, strategy, *, seed=0, rewards="additions", sort_input=False,
-             check_every_step=True, max_steps=150):
+             check_every_step=True, max_steps=100):
     """Step both cores with the strategy's choices (at most ``max_steps``: the bad strategies can run
     for thousands of steps under lex); compare everything, and the reduced bases at the end."""
     a = BuchbergerState.from_generators(F, ring, elimination=elimination, sort_input=sort_input, rewards=rewards)
@@ -406,6 +406,21 @@ def test_value_render_key_to_pure():
     assert p.stats() == a.stats() == b.stats()
 
 
+def test_pickle_roundtrip():
+    import copy
+    import pickle
+
+    _, b = _episode_state(10)
+    for c in (pickle.loads(pickle.dumps(b)), copy.deepcopy(b)):
+        assert c.key() == b.key() and c.stats() == b.stats() and c.total_reward == b.total_reward
+        assert c.lcm_keys() == b.lcm_keys() and np.array_equal(c.pair_features(2), b.pair_features(2))
+        d = b.clone()
+        while not d.is_terminal():
+            x = d.select_builtin("normal")
+            assert c.apply(x) == d.apply(x)
+        assert c.key() == d.key() and c.reduced_basis() == d.reduced_basis()
+
+
 def test_builtin_select_rejects():
     _, b = _episode_state(8)
     with pytest.raises(ValueError):
@@ -417,7 +432,7 @@ def test_builtin_select_rejects():
 
 
 def test_key_digits_match_ring_pack():
-    """Packed keys from the compiled digits equal Ring.pack for random exponent vectors."""
+    """Packed keys (compiled digits, or Python arithmetic for a few rows) equal Ring.pack."""
     rng = np.random.default_rng(9)
     for order, n in itertools.product(ORDERS, (1, 2, 3, 5)):
         ring = Ring.make(n, order=order)
@@ -426,4 +441,9 @@ def test_key_digits_match_ring_pack():
         E[:20] = 0
         E[20:40] = rng.integers(0, 2, size=(20, n)) * (2**31 - 1)
         E = E.astype(np.int64)
-        assert ctx.keys(E, E.sum(axis=1)) == [ring.pack(tuple(e)) for e in E.tolist()]
+        A = np.concatenate([E.sum(axis=1)[:, None], E], axis=1)  # degree column, then exponents
+        want = [ring.pack(tuple(e)) for e in E.tolist()]
+        assert ctx.keys(A, len(A), 1, 0) == want  # compiled digits
+        for m in (1, 3):  # Python arithmetic for a few rows
+            assert ctx.keys(A[20:], m, 1, 0) == want[20:20 + m]
+            assert ctx.keys(A, m, 1, 0) == want[:m]

@@ -122,7 +122,7 @@ def plot(result: dict, costs: np.ndarray, path: str) -> None:
     ax1.set_xticks(x, names)
     ax1.set_ylabel("polynomial additions per ideal")
     ax1.set_title(f"{result['ideals']}: means over {result['samples']} ideals")
-    ax1.legend(loc="upper left", fontsize=8)
+    ax1.legend(loc="lower right", fontsize=8, framealpha=0.95)
     ax2.violinplot([row for row in costs], showmedians=True)
     ax2.set_xticks(np.arange(1, len(names) + 1), names)
     ax2.set_yscale("log")

@@ -101,6 +101,7 @@ class BuchbergerEnv(gym.Env):
             self.observation_space = spaces.Dict({"pairs": spaces.Sequence(row_box, stack=True)})
         self.state = None
         self._steps = 0
+        self._rows = np.zeros((self.max_pairs, self.row_len), dtype=np.int32)
 
     # --- Gymnasium API ------------------------------------------------------------------------
     def reset(self, *, seed=None, options=None):
@@ -132,10 +133,12 @@ class BuchbergerEnv(gym.Env):
                              "construct the env with a larger max_pairs")
         self.state = state
         self._steps = 0
-        self._mask_len = 0
-        info = self._info(cost=0, steps=0, zero=False, invalid=False, overflow=False)
-        info["redraws"] = redraws
-        return self._obs(), info
+        self._stats = state.stats()
+        obs, mask = self._obs()
+        info = {"action_mask": mask, "num_pairs": state.num_pairs, "basis_size": state.basis_size, "cost": 0,
+                "reduction_steps": 0, "zero_reduction": False, "polynomial_additions": 0,
+                "monomial_additions": 0, "invalid_action": False, "pair_overflow": False, "redraws": redraws}
+        return obs, info
 
     def step(self, action):
         if self.state is None:
@@ -149,28 +152,39 @@ class BuchbergerEnv(gym.Env):
             raise RuntimeError("the episode has ended; call reset()")
         a = int(action)
         self._steps += 1
-        if not 0 <= a < len(state.pairs):
+        before = self._stats
+        if not 0 <= a < state.num_pairs:
             if self.invalid_action == "raise":
-                raise ValueError(f"invalid action {a}: there are {len(state.pairs)} pairs (0..{len(state.pairs) - 1})")
-            reward, cost, steps, zero, invalid = self.invalid_action_penalty, 0, 0, False, True
+                raise ValueError(f"invalid action {a}: there are {state.num_pairs} pairs (0..{state.num_pairs - 1})")
+            reward, invalid = self.invalid_action_penalty, True
+            after = before
         else:
-            before = state.stats()
             try:
                 reward = state.apply(a)
             except IllegalActionError as exc:  # cannot happen after the range check; keep the state safe
                 raise ValueError(str(exc)) from exc
-            after = state.stats()
-            cost = after["polynomial_additions"] - before["polynomial_additions"]
-            steps = cost - 1
-            zero = after["zero_reductions"] > before["zero_reductions"]
             invalid = False
+            after = self._stats = state.stats()
+        cost = after["polynomial_additions"] - before["polynomial_additions"]
         terminated = state.is_terminal()
-        overflow = len(state.pairs) > self.max_pairs
+        overflow = state.num_pairs > self.max_pairs
         truncated = not terminated and (overflow or (self.max_steps is not None and self._steps >= self.max_steps))
-        info = self._info(cost=cost, steps=steps, zero=zero, invalid=invalid, overflow=overflow)
+        obs, mask = self._obs()
+        info = {
+            "action_mask": mask,
+            "num_pairs": state.num_pairs,
+            "basis_size": state.basis_size,
+            "cost": cost,
+            "reduction_steps": max(cost - 1, 0),
+            "zero_reduction": after["zero_reductions"] > before["zero_reductions"],
+            "polynomial_additions": after["polynomial_additions"],
+            "monomial_additions": after["monomial_additions"],
+            "invalid_action": invalid,
+            "pair_overflow": overflow,
+        }
         if terminated:
-            info["reduced_basis_size"] = len(state.reduced_basis())
-        return self._obs(), float(reward), terminated, truncated, info
+            info["reduced_basis_size"] = state.reduced_basis_size()
+        return obs, float(reward), terminated, truncated, info
 
     def render(self):
         if self.render_mode == "ansi":
@@ -182,7 +196,7 @@ class BuchbergerEnv(gym.Env):
         """bool[max_pairs]: True for the pairs in the queue (what MaskablePPO asks for)."""
         mask = np.zeros(self.max_pairs, dtype=bool)
         if self.state is not None:
-            mask[:min(len(self.state.pairs), self.max_pairs)] = True
+            mask[:min(self.state.num_pairs, self.max_pairs)] = True
         return mask
 
     def pair_features(self) -> np.ndarray:
@@ -197,6 +211,7 @@ class BuchbergerEnv(gym.Env):
         state, steps = snapshot
         self.state = state.clone()
         self._steps = steps
+        self._stats = self.state.stats()
 
     # --- helpers ------------------------------------------------------------------------------
     def _make_state(self, polys, ring):
@@ -204,31 +219,12 @@ class BuchbergerEnv(gym.Env):
                           rewards=self.rewards, backend=self.backend)
 
     def _obs(self):
+        """(observation, int8 mask). The padded rows are written into a reused buffer, then copied out."""
         state = self.state
-        if self.obs_mode == "sequence":
-            return {"pairs": state.pair_features(self.k)}
-        rows = np.zeros((self.max_pairs, self.row_len), dtype=np.int32)
-        n_pairs = min(len(state.pairs), self.max_pairs)
-        if n_pairs:
-            rows[:n_pairs] = state.pair_features(self.k)[:n_pairs]
+        n_pairs = min(state.num_pairs, self.max_pairs)
         mask = np.zeros(self.max_pairs, dtype=np.int8)
         mask[:n_pairs] = 1
-        return {"pairs": rows, "action_mask": mask}
-
-    def _info(self, *, cost, steps, zero, invalid, overflow) -> dict:
-        state = self.state
-        stats = state.stats()
-        mask = np.zeros(self.max_pairs, dtype=np.int8)
-        mask[:min(len(state.pairs), self.max_pairs)] = 1
-        return {
-            "action_mask": mask,
-            "num_pairs": len(state.pairs),
-            "basis_size": len(state.basis),
-            "cost": cost,
-            "reduction_steps": steps,
-            "zero_reduction": zero,
-            "polynomial_additions": stats["polynomial_additions"],
-            "monomial_additions": stats["monomial_additions"],
-            "invalid_action": invalid,
-            "pair_overflow": overflow,
-        }
+        if self.obs_mode == "sequence":
+            return {"pairs": state.pair_features(self.k)}, mask
+        state.write_features(self._rows, self.k)
+        return {"pairs": self._rows.copy(), "action_mask": mask.copy()}, mask

@@ -168,14 +168,23 @@ def _update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
             # first member of a class met is its smallest index) and keep those no kept value
             # divides: the divisibility-minimal classes. 3. a kept class gives (first member, m)
             # unless one of its members is coprime to L.
-            visit = np.empty(m, np.int64)  # stable insertion sort by degree (m is small)
+            lo = gd[0]
+            hi = gd[0]
+            for t in range(1, m):
+                if gd[t] < lo:
+                    lo = gd[t]
+                elif gd[t] > hi:
+                    hi = gd[t]
+            start = np.zeros(hi - lo + 2, np.int64)  # a stable counting sort by degree
             for t in range(m):
-                d = gd[t]
-                q = t
-                while q > 0 and gd[visit[q - 1]] > d:
-                    visit[q] = visit[q - 1]
-                    q -= 1
-                visit[q] = t
+                start[gd[t] - lo + 1] += 1
+            for d in range(1, hi - lo + 2):
+                start[d] += start[d - 1]
+            visit = np.empty(m, np.int64)
+            for t in range(m):
+                d = gd[t] - lo
+                visit[start[d]] = t
+                start[d] += 1
             kept = np.empty(m, np.int64)
             nkept = 0
             for t in range(m):
@@ -460,24 +469,23 @@ def _step_features(B, R, P, M, a, out, k):
 
 
 @_njit
-def _key_digits(E, D, order, out):
+def _key_digits(A, m, col, dcol, order, out):
     """Little-endian 32-bit digits of ``Ring.pack`` for each exponent row of E (degrees D); n + 2
     digits, the top two holding the (possibly > 32-bit) degree part.
 
     lex: sum a_i B**(n-1-i); grlex: deg B**n + that; grevlex: deg B**n - sum a_i B**i, written
     with non-negative digits as (deg - 1) B**n + (B**n - E).
     """
-    m = E.shape[0]
-    n = E.shape[1]
+    n = out.shape[1] - 2
     for r in range(m):
         if order == GREVLEX:
-            if D[r] == 0:
+            if A[r, dcol] == 0:
                 for v in range(n + 2):
                     out[r, v] = 0
                 continue
             borrow = False
             for v in range(n):
-                a = E[r, v]
+                a = A[r, col + v]
                 if borrow:
                     out[r, v] = 4294967295 - a
                 elif a == 0:
@@ -485,11 +493,11 @@ def _key_digits(E, D, order, out):
                 else:
                     out[r, v] = 4294967296 - a
                     borrow = True
-            top = D[r] - 1
+            top = A[r, dcol] - 1
         else:
             for v in range(n):
-                out[r, v] = E[r, n - 1 - v]
-            top = D[r] if order == GRLEX else 0
+                out[r, v] = A[r, col + n - 1 - v]
+            top = A[r, dcol] if order == GRLEX else 0
         out[r, n] = top & 4294967295
         out[r, n + 1] = top >> 32
 
@@ -641,7 +649,8 @@ class _FastContext:
     """Per-(ring, elimination, rewards) constants, shared by all states and clones."""
 
     __slots__ = ("ring", "n", "p", "order", "elimination", "rewards", "fields", "meta", "word",
-                 "row_width", "pair_width", "pure_ctx", "exp_bytes")
+                 "row_width", "pair_width", "pure_ctx", "exp_bytes",
+                 "pack")
 
     CACHE_LIMIT = 1 << 16  # monomial keys remembered per context (the sampler draws from small tables)
 
@@ -668,6 +677,16 @@ class _FastContext:
         self.meta = meta
         self.pure_ctx = None
         self.exp_bytes: dict = {}
+        wn = 32 * ring.n
+        if ring.order == "grevlex":
+            low = [32 * i for i in range(ring.n)]
+            self.pack = lambda e, d: (d << wn) - sum([x << s for x, s in zip(e, low)])
+        else:
+            high = [32 * (ring.n - 1 - i) for i in range(ring.n)]
+            if ring.order == "grlex":
+                self.pack = lambda e, d: (d << wn) + sum([x << s for x, s in zip(e, high)])
+            else:
+                self.pack = lambda e, d: sum([x << s for x, s in zip(e, high)])
 
     def exponent_bytes(self, key: int) -> bytes:
         """The exponent fields of a monomial key as 32-bit little-endian words (memoised)."""
@@ -678,13 +697,17 @@ class _FastContext:
             b = self.exp_bytes[key] = self.fields(key).to_bytes(self.word, "little")
         return b
 
-    def keys(self, E: np.ndarray, D: np.ndarray) -> list[int]:
-        """``ring.pack`` of each exponent row (as Python ints)."""
-        m = E.shape[0]
+    def keys(self, A: np.ndarray, m: int, col: int, dcol: int) -> list[int]:
+        """``ring.pack`` of the exponents in columns [col, col + n) of rows [0, m) of A, whose
+        degrees are in column ``dcol``, as Python ints."""
         if m == 0:
             return []
+        if m <= 4:  # a few rows (a new basis element): Python arithmetic beats a compiled call
+            pack = self.pack
+            n = self.n
+            return [pack(row[col:col + n], row[dcol]) for row in A[:m].tolist()]
         buf = np.empty((m, self.n + 2), np.uint32)
-        _key_digits(E, D, self.order, buf)
+        _key_digits(A, m, col, dcol, self.order, buf)
         b = buf.tobytes()
         w = 4 * (self.n + 2)
         fb = int.from_bytes
@@ -717,7 +740,8 @@ class BinomialState:
 
     num_players = 1
 
-    __slots__ = ("ctx", "B", "R", "P", "M", "_np", "_nb", "_capb", "_capp", "total_reward", "_cache", "_basis")
+    __slots__ = ("ctx", "B", "R", "P", "M", "_np", "_nb", "_capb", "_capp", "total_reward", "_cache", "_pairs",
+                 "_stats", "_basis")
 
     # --- construction -------------------------------------------------------------------------
     @staticmethod
@@ -753,7 +777,7 @@ class BinomialState:
         self.P = np.empty((cap_p, ctx.pair_width), np.int64)
         self.M = ctx.meta.copy()
         self.total_reward = 0.0
-        self._cache = None
+        self._cache = self._pairs = self._stats = None
         self._basis = ()
         if s:
             keys = []
@@ -803,9 +827,16 @@ class BinomialState:
         other._capb = self._capb
         other._capp = self._capp
         other.total_reward = self.total_reward
-        other._cache = self._cache  # derived views of an identical state; replaced, never mutated, on apply
+        # derived views of an identical state: replaced, never mutated, on apply
+        other._cache, other._pairs, other._stats = self._cache, self._pairs, self._stats
         other._basis = self._basis
         return other
+
+    def __reduce__(self):
+        """Pickle as (ring, elimination, rewards) and the arrays: the context holds closures."""
+        ctx = self.ctx
+        return (_restore, (ctx.ring, ctx.elimination, ctx.rewards, self.B[:self._nb].copy(),
+                           self.R[:self._nb].copy(), self.P[:self._np].copy(), self.M.copy(), self.total_reward))
 
     def _grow(self) -> None:
         """Double the capacities so that one more step cannot overflow them."""
@@ -843,7 +874,7 @@ class BinomialState:
         cost, self._np, self._nb = _step(self.B, self.R, self.P, self.M, action)
         reward = -float(cost)
         self.total_reward += reward
-        self._cache = None
+        self._cache = self._pairs = self._stats = None
         return reward
 
     apply_action = apply
@@ -865,7 +896,7 @@ class BinomialState:
         cost, self._np, self._nb = _step_features(self.B, self.R, self.P, self.M, action, out, k)
         reward = -float(cost)
         self.total_reward += reward
-        self._cache = None
+        self._cache = self._pairs = self._stats = None
         return reward
 
     # --- protocol -----------------------------------------------------------------------------
@@ -901,7 +932,10 @@ class BinomialState:
         return self.pair_features()
 
     def stats(self) -> dict:
-        return dict(zip(STAT_KEYS, self.M[_MC:_MC + len(STAT_KEYS)].tolist()))
+        st = self._stats
+        if st is None:
+            st = self._stats = dict(zip(STAT_KEYS, self.M[_MC:_MC + len(STAT_KEYS)].tolist()))
+        return dict(st)
 
     @property
     def counters(self) -> dict:
@@ -923,12 +957,11 @@ class BinomialState:
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
-        """P in queue order, as (i, j) tuples (a fresh view; mutating it does not change the state)."""
-        c = self._views()
-        v = c.get("pairs")
+        """P in queue order, as (i, j) tuples: a list cached until the next ``apply`` (do not mutate it)."""
+        v = self._pairs
         if v is None:
             P = self.P[:self._np]
-            v = c["pairs"] = list(zip(P[:, _PI].tolist(), P[:, _PJ].tolist()))
+            v = self._pairs = list(zip(P[:, _PI].tolist(), P[:, _PJ].tolist()))
         return v
 
     def lcm_keys(self) -> list[int]:
@@ -936,8 +969,7 @@ class BinomialState:
         c = self._views()
         v = c.get("keys")
         if v is None:
-            P = self.P[:self._np]
-            v = c["keys"] = self.ctx.keys(P[:, _PL:], P[:, _PD])
+            v = c["keys"] = self.ctx.keys(self.P, self._np, _PL, _PD)
         return v
 
     def lcm_degrees(self) -> list[int]:
@@ -1018,11 +1050,15 @@ class BinomialState:
     # --- polynomials --------------------------------------------------------------------------
     def _rows_to_polys(self, rows: np.ndarray) -> list[Polynomial]:
         ctx, n = self.ctx, self.ctx.n
-        if len(rows) == 0:
-            return []
-        leads = ctx.keys(rows[:, _LE:_LE + n], rows[:, _LD])
-        tails = ctx.keys(rows[:, _LE + n:_LE + 2 * n], rows[:, _TD])
+        m = len(rows)
         ring = ctx.ring
+        if m <= 4:  # typically one new element per step: plain Python
+            pack = ctx.pack
+            t0, t1 = _LE + n, _LE + 2 * n
+            return [Polynomial(ring, (pack(r[_LE:t0], r[_LD]), pack(r[t0:t1], r[_TD])), (1, r[_CO])) if r[_NT] == 2
+                    else Polynomial(ring, (pack(r[_LE:t0], r[_LD]),), (1,)) for r in rows.tolist()]
+        leads = ctx.keys(rows, m, _LE, _LD)
+        tails = ctx.keys(rows, m, _LE + n, _TD)
         out = []
         for (nt, co), lm, tm in zip(rows[:, [_NT, _CO]].tolist(), leads, tails):
             if nt == 2:
@@ -1103,3 +1139,23 @@ class BinomialState:
 
     def __repr__(self) -> str:
         return f"BinomialState(|G|={self._nb}, |P|={self._np}, {self.ring.field_name}, {self.ring.order})"
+
+
+def _restore(ring, elimination, rewards, B, R, P, M, total_reward) -> BinomialState:
+    """Unpickle a :class:`BinomialState` (capacities are re-grown on the next ``apply``)."""
+    self = BinomialState.__new__(BinomialState)
+    self.ctx = _context(ring, elimination, rewards)
+    nb, npairs = int(M[_MNB]), int(M[_MNP])
+    self.B = np.empty((max(16, 2 * nb), self.ctx.row_width), np.int64)
+    self.B[:nb] = B
+    self.R = np.empty(self.B.shape[0], np.int64)
+    self.R[:nb] = R
+    self.P = np.empty((max(64, 2 * npairs), self.ctx.pair_width), np.int64)
+    self.P[:npairs] = P
+    self.M = M
+    self._nb, self._np = nb, npairs
+    self._capb, self._capp = self.B.shape[0], self.P.shape[0]
+    self.total_reward = total_reward
+    self._cache = self._pairs = self._stats = None
+    self._basis = ()
+    return self

@@ -298,6 +298,14 @@ class BuchbergerState:
         """The number of pairs: Buchberger's action set is the variable-length queue."""
         return len(self.pairs)
 
+    @property
+    def num_pairs(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def basis_size(self) -> int:
+        return len(self.basis)
+
     def legal_actions(self) -> list[int]:
         return list(range(len(self.pairs)))
 
@@ -378,6 +386,14 @@ class BuchbergerState:
             return np.zeros((0, 2 * self.ring.n * k), dtype=np.int32)
         return np.array([feats[i] + feats[j] for i, j in self.pairs], dtype=np.int32)
 
+    def write_features(self, out: np.ndarray, k: int = 2) -> int:
+        """Fill ``out`` (int32, (rows, 2nk)) with the first rows of ``pair_features(k)``, zero the rest; return |P|."""
+        rows = self.pair_features(k)
+        m = min(len(rows), len(out))
+        out[:m] = rows[:m]
+        out[m:] = 0
+        return len(rows)
+
     # --- results ------------------------------------------------------------------------------
     def reduced_basis(self) -> list[Polynomial]:
         """The reduced Groebner basis of G (§3.4): minimalise, then interreduce. Costs are not counted."""
@@ -395,6 +411,9 @@ class BuchbergerState:
             r, _, _, _ = self._reduce(h, 0, reducer_ids=others)
             out.append(Polynomial(ctx.ring, (g.monos[0],) + r.monos, (g.coeffs[0],) + r.coeffs).monic())
         return out
+
+    def reduced_basis_size(self) -> int:
+        return len(self.reduced_basis())
 
     def value(self, strategy="degree", gamma: float = 0.99) -> float:
         """Discounted return of finishing the episode from a clone with a heuristic (state unchanged)."""

@@ -35,6 +35,23 @@ class Strategy:
         return f"{type(self).__name__}()"
 
 
+def _compiled_when_available(name: str):
+    """Decorate a built-in ``select``: use the compiled backend's ``select_builtin(name)`` when the state
+    has one (same rule, same tie-breaks, tested equal), else the Python rule."""
+
+    def wrap(select):
+        def select_fast(self, state) -> int:
+            fast = getattr(state, "select_builtin", None)
+            if fast is not None and state.num_pairs:
+                return fast(name)
+            return select(self, state)
+
+        select_fast.__doc__ = select.__doc__
+        return select_fast
+
+    return wrap
+
+
 class KeyStrategy(Strategy):
     """Choose the pair with the smallest ``key``; ties go to the earliest pair in queue order."""
 
@@ -57,6 +74,7 @@ class First(Strategy):
     name = "first"
     description = "the oldest pair (FIFO), P[0]"
 
+    @_compiled_when_available("first")
     def select(self, state) -> int:
         if not state.pairs:
             raise ValueError("no pairs to select from: the state is terminal")
@@ -67,6 +85,7 @@ class Last(Strategy):
     name = "last"
     description = "the newest pair, P[-1] (deliberately bad)"
 
+    @_compiled_when_available("last")
     def select(self, state) -> int:
         if not state.pairs:
             raise ValueError("no pairs to select from: the state is terminal")
@@ -80,6 +99,7 @@ class Degree(KeyStrategy):
     def key(self, state, a):
         return state.pair_degree(a)
 
+    @_compiled_when_available("degree")
     def select(self, state) -> int:  # same rule as the key loop, vectorised over the lcm list
         degs = state.lcm_degrees()
         if not degs:
@@ -94,6 +114,7 @@ class Normal(KeyStrategy):
     def key(self, state, a):
         return state.pair_lcm(a)
 
+    @_compiled_when_available("normal")
     def select(self, state) -> int:
         lcms = state.lcm_keys()
         if not lcms:
@@ -108,6 +129,8 @@ class Sugar(KeyStrategy):
     def key(self, state, a):
         return (state.pair_sugar(a), state.pair_lcm(a))
 
+    select = _compiled_when_available("sugar")(KeyStrategy.select)
+
 
 class TrueDegree(KeyStrategy):
     name = "truedegree"
@@ -116,11 +139,14 @@ class TrueDegree(KeyStrategy):
     def key(self, state, a):
         return state.spoly_degree(a)
 
+    select = _compiled_when_available("truedegree")(KeyStrategy.select)
+
 
 class Codegree(Strategy):
     name = "codegree"
     description = "largest lcm degree, ties to the latest pair (deliberately bad)"
 
+    @_compiled_when_available("codegree")
     def select(self, state) -> int:
         degs = state.lcm_degrees()
         if not degs:
