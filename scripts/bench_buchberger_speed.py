@@ -10,8 +10,9 @@ time, compile/cache-load time, and sympy.groebner on the same ideals as the in-r
     python scripts/bench_buchberger_speed.py [--dist 3-20-10-weighted] [--repeats 5] [--json]
 
 Threads are limited to one (numba, OpenMP, BLAS, torch if loaded) and the process is pinned to one
-CPU unless --no-pin. The ideal sampler is ``mathrl.envs.buchberger.ideals.make_source(dist)`` when
-that module imports, else a small local sampler of the same family (reported as ``sampler``).
+CPU unless --no-pin. The headline figure is ``env_auto``: ``gymnasium.make("mathrl/Buchberger-v0")``
+played by a random agent exactly as a user would (reset, padded observation, info, every step), on
+the compiled backend; ``env_python`` is the same with the pure-Python fallback.
 """
 
 from __future__ import annotations
@@ -43,67 +44,9 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-# ---------------------------------------------------------------------------------------------
-# ideal source: the project's sampler if present, else a local one (swap by passing any object
-# with .ring and .sample(rng) -> list[Polynomial])
-# ---------------------------------------------------------------------------------------------
-class LocalBinomialSource:
-    """``n-d-s-{uniform,weighted,maximum}`` binomials over GF(32003), grevlex (spec §2.2, no flags)."""
-
-    def __init__(self, name: str, field: int = 32003, order: str = "grevlex"):
-        from math import comb
-
-        from mathrl.envs.buchberger.ring import Ring
-
-        parts = name.split("-")
-        n, d, s, degs = int(parts[0]), int(parts[1]), int(parts[2]), parts[3]
-        if len(parts) != 4 or degs not in ("uniform", "weighted", "maximum"):
-            raise ValueError(f"the local sampler only knows n-d-s-<degs>, not {name!r}")
-        self.n, self.d, self.s = n, d, s
-        self.ring = Ring.make(n, field=field, order=order)
-        w = np.zeros(d + 1)
-        for i in range(1, d + 1):
-            w[i] = comb(n + i - 1, n - 1) if degs == "uniform" else (1.0 if degs == "weighted" or i == d else 0.0)
-        self.w = w / w.sum()
-        self.tables = {}
-
-    def _table(self, k):
-        t = self.tables.get(k)
-        if t is None:
-            from itertools import combinations_with_replacement
-
-            monos = []
-            for c in combinations_with_replacement(range(self.n), k):
-                e = [0] * self.n
-                for v in c:
-                    e[v] += 1
-                monos.append(tuple(e))
-            monos.sort(reverse=True)  # descending lex
-            t = self.tables[k] = [self.ring.pack(e) for e in monos]
-        return t
-
-    def sample(self, rng):
-        from mathrl.envs.buchberger.polynomial import Polynomial
-
-        p = self.ring.p
-        out = []
-        for _ in range(self.s):
-            c = int(rng.integers(1, p))
-            d1, d2 = (int(x) for x in rng.choice(self.d + 1, size=2, p=self.w))
-            t1, t2 = self._table(d1), self._table(d2)
-            while True:
-                m1, m2 = t1[int(rng.integers(0, len(t1)))], t2[int(rng.integers(0, len(t2)))]
-                if m1 != m2:
-                    break
-            out.append(Polynomial(self.ring, (max(m1, m2), min(m1, m2)), (1, c)))
-        return out
-
-
 def make_source(name: str):
-    try:
-        from mathrl.envs.buchberger.ideals import make_source as project_source
-    except ImportError:
-        return LocalBinomialSource(name), "local"
+    from mathrl.envs.buchberger.ideals import make_source as project_source
+
     return project_source(name), "mathrl.envs.buchberger.ideals"
 
 
@@ -182,6 +125,29 @@ def run_fast_combined(src, ideals, episodes, seed, k, max_pairs):
     return steps, total
 
 
+def run_env(backend, episodes, seed, dist, k, max_pairs):
+    """The Gymnasium env as a user makes it (wrappers included), random valid actions."""
+    import gymnasium as gym
+
+    import mathrl  # noqa: F401
+
+    env = gym.make("mathrl/Buchberger-v0", ideal_dist=dist, k=k, max_pairs=max_pairs, backend=backend)
+    rnd = random.Random(seed).random
+    steps = 0
+    total = 0.0
+    _, info = env.reset(seed=seed)
+    for e in range(episodes):
+        if e:
+            _, info = env.reset()
+        done = False
+        while not done:
+            _, r, term, trunc, info = env.step(int(rnd() * info["num_pairs"]))
+            total += r
+            steps += 1
+            done = term or trunc
+    return steps, total
+
+
 def timed(fn, *args):
     t = time.perf_counter()
     out = fn(*args)
@@ -238,11 +204,16 @@ def main(argv=None) -> int:
     dt, ideals = timed(lambda: [src.sample(rng) for _ in range(args.episodes)])
     out["sampler_us_per_ideal"] = 1e6 * dt / args.episodes
 
-    res = {"pure": [], "fast": [], "fast_combined": [], "fast_core_only": []}
+    res = {"env_auto": [], "env_python": [], "pure": [], "fast": [], "fast_combined": [], "fast_core_only": []}
     steps = {}
     totals = {}
     for r in range(args.repeats):
         seed = args.seed + 1000 * r
+        dt, (n_steps, _) = timed(run_env, "auto", args.episodes, seed, args.dist, args.k, args.max_pairs)
+        res["env_auto"].append(args.episodes / dt)
+        steps["env"] = n_steps / args.episodes
+        dt, _ = timed(run_env, "python", args.pure_episodes, seed, args.dist, args.k, args.max_pairs)
+        res["env_python"].append(args.pure_episodes / dt)
         dt, (n_steps, tot) = timed(run_pure, src, None, args.pure_episodes, seed, args.k, args.max_pairs)
         res["pure"].append(args.pure_episodes / dt)
         steps["pure"] = n_steps / args.pure_episodes
@@ -291,6 +262,8 @@ def main(argv=None) -> int:
     print(f"{args.dist}: random policy, k={args.k}, max_pairs={args.max_pairs}, sampler={sampler}")
     print(f"CPU: {out['cpu']} (os.cpu_count() = {out['cpu_count']}, pinned to cpu {pinned})")
     print(f"steps/episode: {out['steps_per_episode']:.1f}; sampler {out['sampler_us_per_ideal']:.1f} us/ideal")
+    print(f"ENV (gym.make, numba): {out['env_auto_episodes_per_s']:8.0f} episodes/s  {out['env_auto_all']}")
+    print(f"env, pure Python:      {out['env_python_episodes_per_s']:8.0f} episodes/s  {out['env_python_all']}")
     print(f"pure core:             {out['pure_episodes_per_s']:8.0f} episodes/s  {out['pure_all']}")
     print(f"fast core:             {out['fast_episodes_per_s']:8.0f} episodes/s  {out['fast_all']}")
     print(f"fast, apply_and_write: {out['fast_combined_episodes_per_s']:8.0f} episodes/s  {out['fast_combined_all']}")
