@@ -1,4 +1,5 @@
-"""Random-policy episodes/s of the Buchberger cores on one core (spec §6.4).
+"""Buchberger benchmarks: random-policy episodes/s on one core (spec §6.4), and with
+``--baselines`` the classical strategies' means on the paper's five distributions (spec §6.2).
 
 For each backend -- (a) the pure core ``BuchbergerState``, (b) the numba binomial core
 ``BinomialState`` -- a random agent plays full episodes: draw an ideal, build the initial state,
@@ -7,7 +8,8 @@ pair. The number reported is episodes/s, median over repeats. Also reported: the
 pre-drawn ideals (the core without the sampler), microseconds per step, the sampler's cost, clone
 time, compile/cache-load time, and sympy.groebner on the same ideals as the in-run reference.
 
-    python scripts/bench_buchberger_speed.py [--dist 3-20-10-weighted] [--repeats 5] [--json]
+    python scripts/bench_buchberger.py [--dist 3-20-10-weighted] [--repeats 5] [--json]
+    python scripts/bench_buchberger.py --baselines [--samples 10000] [--out runs/bench_buchberger]
 
 Threads are limited to one (numba, OpenMP, BLAS, torch if loaded) and the process is pinned to one
 CPU unless --no-pin. The headline figure is ``env_auto``: ``gymnasium.make("mathrl/Buchberger-v0")``
@@ -148,6 +150,30 @@ def run_env(backend, episodes, seed, dist, k, max_pairs):
     return steps, total
 
 
+def baselines(args) -> int:
+    """`mathrl bench buchberger` on every reference row; JSON + PNG per distribution and a summary."""
+    from pathlib import Path
+
+    from mathrl.envs.buchberger.bench import REFERENCE, format_table, plot, run
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"samples": args.samples, "seed": args.seed, "cpu_count": os.cpu_count(), "cpu": cpu_model(),
+               "distributions": {}}
+    all_pass = True
+    for dist in REFERENCE:
+        result, costs = run(dist, args.samples, args.seed, ["first", "degree", "normal", "sugar", "random"])
+        (out / f"{dist}.json").write_text(json.dumps(result, indent=2))
+        plot(result, costs, str(out / f"{dist}.png"))
+        print(format_table(result), flush=True)
+        summary["distributions"][dist] = result
+        all_pass &= all(c.get("pass", True) for c in result["strategies"].values())
+    summary["all_pass"] = bool(all_pass)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"all within 3 standard errors of the reference: {all_pass}; files in {out}")
+    return 0 if all_pass else 1
+
+
 def timed(fn, *args):
     t = time.perf_counter()
     out = fn(*args)
@@ -166,7 +192,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ap.add_argument("--baselines", action="store_true",
+                    help="instead: every classical strategy on the paper's five distributions (all cores)")
+    ap.add_argument("--samples", type=int, default=10_000, help="ideals per distribution for --baselines")
+    ap.add_argument("--out", default="runs/bench_buchberger", help="folder for --baselines JSON and PNG files")
     args = ap.parse_args(argv)
+    if args.baselines:
+        return baselines(args)
 
     pinned = None
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
