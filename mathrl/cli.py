@@ -140,7 +140,39 @@ def _cmd_bench(args) -> int:
             return bench_main(args.rest)
         except BenchError as exc:
             raise UsageError(str(exc)) from exc
-    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger")
+    if args.what == "semigroups":
+        from mathrl.envs.semigroups.bench import BenchError
+        from mathrl.envs.semigroups.bench import main as bench_main
+
+        try:
+            return bench_main(args.rest)
+        except BenchError as exc:
+            raise UsageError(str(exc)) from exc
+    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger, semigroups")
+
+
+def _cmd_enumerate(args) -> int:
+    if args.what != "semigroups":
+        raise UsageError(f"unknown enumeration {args.what!r}; available: semigroups")
+    if args.n is None or args.n < 1:
+        raise UsageError("--n must be an integer >= 1")
+    if args.degree is not None and (args.degree < 1 or not args.nilpotent):
+        raise UsageError("--degree needs --nilpotent and must be >= 1")
+    from mathrl.envs.semigroups.generic import enumerate_semigroups
+
+    try:
+        result = enumerate_semigroups(args.n, nilpotent=args.nilpotent, degree=args.degree,
+                                      progress=not args.quiet and not args.json)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    kind = "nilpotent semigroups" + (f" of degree {args.degree}" if args.degree else "") if args.nilpotent \
+        else "semigroups"
+    print(f"{kind} of order {args.n}: {result['labeled']} labelled, {result['iso']} up to isomorphism, "
+          f"{result['iso_anti']} up to isomorphism or anti-isomorphism ({result.get('seconds', 0):.1f} s)")
+    return 0
 
 
 def _cmd_groebner(args) -> int:
@@ -218,8 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_groebner)
 
-    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem --help, mathrl bench buchberger --help)")
-    p.add_argument("what", help="cem or buchberger")
+    p = sub.add_parser("enumerate", help="count semigroups: labelled, up to iso, up to iso or anti-iso")
+    p.add_argument("what", help="semigroups")
+    p.add_argument("--n", type=int, default=None, help="order")
+    p.add_argument("--nilpotent", action="store_true", help="nilpotent semigroups only")
+    p.add_argument("--degree", type=int, default=None, help="nilpotency degree (with --nilpotent)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_enumerate)
+
+    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups --help)")
+    p.add_argument("what", help="cem, buchberger or semigroups")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_bench)
     return parser

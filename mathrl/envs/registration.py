@@ -18,6 +18,7 @@ ENV_SPECS = {
         "vector_entry_point": "mathrl.envs.graphs.vector_env:MatrixConstructionVectorEnv",
     },
     "mathrl/Buchberger-v0": {"entry_point": "mathrl.envs.buchberger.env:BuchbergerEnv"},
+    "mathrl/SemigroupProof-v0": {"entry_point": "mathrl.envs.semigroups.env:SemigroupProofEnv"},
 }
 
 

@@ -1,0 +1,236 @@
+"""Cut policies (spec §3): which available cell of an active node to split on.
+
+A policy is anything with ``choose(problem, node) -> cell`` (cell = x * N + y).
+They use only the pure :class:`~mathrl.envs.semigroups.problem.Problem`
+interface, so they work on every family. The benchmark order pi (§3.1) is the
+universal tie-breaker.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mathrl.envs.semigroups.orders import benchmark_order, paper_order
+from mathrl.envs.semigroups.problem import ACTIVE, Node, Problem
+
+
+class ChildCache:
+    """Children of (node key, cell), so lookahead, the exact solver and the env share expansions."""
+
+    def __init__(self, max_entries: int = 200_000):
+        self.store: dict = {}
+        self.max_entries = max_entries
+
+    def children(self, problem: Problem, node: Node, cell: int):
+        k = (node.key, int(cell))
+        kids = self.store.get(k)
+        if kids is None:
+            kids = problem.children(node, cell)
+            if len(self.store) >= self.max_entries:
+                self.store.clear()
+            self.store[k] = kids
+        return kids
+
+
+class Policy:
+    name = "policy"
+
+    def choose(self, problem: Problem, node: Node) -> int:
+        raise NotImplementedError
+
+
+class StaticOrder(Policy):
+    """Cut the first available cell in a fixed order (never mutated: it is a tuple)."""
+
+    def __init__(self, order, name="static"):
+        self.order = tuple(int(c) for c in order)
+        self.name = name
+
+    def choose(self, problem, node):
+        avail = problem.available(node)
+        for c in self.order:
+            if avail[c]:
+                return c
+        raise ValueError("no available cell: the node is not active")
+
+
+def _rank(problem: Problem) -> np.ndarray:
+    pi = benchmark_order(problem.N)
+    rank = np.empty(problem.N * problem.N, dtype=np.int64)
+    rank[list(pi)] = np.arange(len(pi))
+    return rank
+
+
+class DomainSize(Policy):
+    """``mindomain`` (fewest candidates) or ``maxdomain`` (most); ties by the benchmark order."""
+
+    def __init__(self, largest: bool = False):
+        self.largest = largest
+        self.name = "maxdomain" if largest else "mindomain"
+
+    def choose(self, problem, node):
+        avail = problem.available(node)
+        if not avail.any():
+            raise ValueError("no available cell: the node is not active")
+        sizes = node.cand.sum(axis=2).reshape(-1).astype(np.int64)
+        rank = _rank(problem)
+        primary = -sizes if self.largest else sizes
+        key = np.where(avail, primary * (len(rank) + 1) + rank, np.iinfo(np.int64).max)
+        return int(np.argmin(key))
+
+
+class RandomCell(Policy):
+    name = "random"
+
+    def __init__(self, rng=None):
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+    def choose(self, problem, node):
+        cells = np.flatnonzero(problem.available(node))
+        if not len(cells):
+            raise ValueError("no available cell: the node is not active")
+        return int(cells[self.rng.integers(len(cells))])
+
+
+class Lookahead1(Policy):
+    """Expand every available cell; pick the smallest (active children, their remaining freedom, pi rank)."""
+
+    name = "lookahead1"
+
+    def __init__(self, cache: ChildCache | None = None):
+        self.cache = cache or ChildCache()
+
+    def choose(self, problem, node):
+        avail = np.flatnonzero(problem.available(node))
+        if not len(avail):
+            raise ValueError("no available cell: the node is not active")
+        rank = _rank(problem)
+        best, best_score = None, None
+        for c in avail:
+            kids = self.cache.children(problem, node, c)
+            active = [k for k, s in kids if s == ACTIVE]
+            freedom = sum(int(k.cand.sum()) - k.cand.shape[0] * k.cand.shape[1] for k in active)
+            score = (len(active), freedom, int(rank[c]))
+            if best_score is None or score < best_score:
+                best, best_score = int(c), score
+        return best
+
+
+class MinimumSolver:
+    """Exact minimum proof size by memoised depth-first branch and bound on the AND-OR recursion (§3.7)."""
+
+    def __init__(self, problem: Problem, cache: ChildCache | None = None):
+        self.problem = problem
+        self.cache = cache or ChildCache(max_entries=10**7)
+        self.exact: dict = {}
+        self.lower: dict = {}
+        self.rank = _rank(problem)
+
+    def bound(self, node: Node) -> int:
+        if node.status != ACTIVE:
+            return 0
+        v = self.exact.get(node.key)
+        return v if v is not None else self.lower.get(node.key, 1)
+
+    def value(self, node: Node) -> int:
+        """C(node): 0 for leaves, else the minimum proof size (node included)."""
+        if node.status != ACTIVE:
+            return 0
+        v, ok = self.solve(node, math.inf)
+        assert ok
+        return v
+
+    def solve(self, node: Node, budget):
+        key = node.key
+        if key in self.exact:
+            return self.exact[key], True
+        low = self.lower.get(key, 1)
+        if low > budget:
+            return low, False
+        problem = self.problem
+        cells = np.flatnonzero(problem.available(node))
+        options = []
+        for c in cells:
+            kids = [k for k, s in self.cache.children(problem, node, c) if s == ACTIVE]
+            options.append((sum(self.bound(k) for k in kids), int(self.rank[c]), int(c), kids))
+        options.sort(key=lambda o: (o[0], o[1]))
+        best, fail = math.inf, math.inf
+        for _, _, _, kids in options:
+            cap = min(budget, best - 1)
+            lbs = [self.bound(k) for k in kids]
+            if 1 + sum(lbs) > cap:
+                fail = min(fail, 1 + sum(lbs))
+                continue
+            s, complete = 0, True
+            for i, k in enumerate(kids):
+                rest = sum(lbs[i + 1:])
+                v, ok = self.solve(k, cap - 1 - s - rest)
+                if not ok:
+                    fail = min(fail, 1 + s + v + rest)
+                    complete = False
+                    break
+                s += v
+            if complete:
+                best = 1 + s
+        if best <= budget:
+            self.exact[key] = best
+            return best, True
+        self.lower[key] = max(low, fail)
+        return self.lower[key], False
+
+    def cut_costs(self, node: Node) -> np.ndarray:
+        """The first-cut matrix: C(node; x, y) = sum of the children's minima, -1 where unavailable."""
+        N = self.problem.N
+        out = -np.ones(N * N, dtype=np.int64)
+        for c in np.flatnonzero(self.problem.available(node)):
+            out[c] = sum(self.value(k) for k, _ in self.cache.children(self.problem, node, c))
+        return out.reshape(N, N)
+
+
+class Minimum(Policy):
+    """Cut a cell attaining the exact minimum; among several, the first in the benchmark order."""
+
+    name = "minimum"
+
+    def __init__(self, solver: MinimumSolver | None = None):
+        self.solver = solver
+
+    def choose(self, problem, node):
+        if self.solver is None or self.solver.problem is not problem:
+            self.solver = MinimumSolver(problem)
+        costs = self.solver.cut_costs(node).reshape(-1)
+        rank = _rank(problem)
+        avail = np.flatnonzero(costs >= 0)
+        if not len(avail):
+            raise ValueError("no available cell: the node is not active")
+        return int(min(avail, key=lambda c: (costs[c], rank[c])))
+
+
+POLICIES = ("benchmark", "paper", "lex", "mindomain", "maxdomain", "random", "lookahead1", "minimum")
+
+
+def make_policy(spec, problem: Problem, rng=None) -> Policy:
+    """A Policy from a name (see POLICIES) or a Policy object."""
+    if isinstance(spec, Policy) or hasattr(spec, "choose"):
+        return spec
+    name = str(spec).strip().lower()
+    N = problem.N
+    if name == "benchmark":
+        return StaticOrder(benchmark_order(N), "benchmark")
+    if name == "paper":
+        return StaticOrder(paper_order(N), "paper")
+    if name == "lex":
+        return StaticOrder(range(N * N), "lex")
+    if name == "mindomain":
+        return DomainSize(largest=False)
+    if name == "maxdomain":
+        return DomainSize(largest=True)
+    if name == "random":
+        return RandomCell(rng)
+    if name == "lookahead1":
+        return Lookahead1()
+    if name == "minimum":
+        return Minimum()
+    raise ValueError(f"unknown cut policy {spec!r}; choose one of {', '.join(POLICIES)}")

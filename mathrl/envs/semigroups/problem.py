@@ -1,0 +1,91 @@
+"""The pure proof-tree interface shared by every semigroup family (spec §1, §5.7).
+
+A *problem* builds propagated root nodes and cuts nodes into children. Nodes
+are immutable: a tuple of read-only boolean numpy tensors (the first is the
+*cut tensor*, shape (N, N, K): candidates per cell) plus a little metadata.
+Policies, the proof runner, the exact solver, the env and MCTS use only the
+methods of :class:`Problem`; nothing here knows about RL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ACTIVE, DONE, IMPOSSIBLE = "active", "done", "impossible"
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A propagated node. ``tensors[0]`` is the cut tensor (N, N, K) bool; others are family extras.
+
+    ``status`` is set by the problem when the node is made (after propagation
+    and filters). ``root`` is the index of the root (e.g. the instance sigma)
+    it descends from; ``depth`` the number of cuts on its path.
+    """
+
+    tensors: tuple
+    status: str
+    root: int = 0
+    depth: int = 0
+    _key: bytes = field(default=b"", repr=False)
+
+    @property
+    def cand(self) -> np.ndarray:
+        return self.tensors[0]
+
+    @property
+    def key(self) -> bytes:
+        return self._key
+
+
+def make_node(tensors, status: str, root: int = 0, depth: int = 0) -> Node:
+    """Freeze the tensors (read-only, bool) and compute the key from their bytes."""
+    frozen = []
+    for t in tensors:
+        t = np.ascontiguousarray(t, dtype=bool)
+        t.setflags(write=False)
+        frozen.append(t)
+    key = b"|".join(np.packbits(t).tobytes() for t in frozen)
+    return Node(tuple(frozen), status, root, depth, key)
+
+
+class Problem:
+    """Base class. Subclasses set ``N`` (cut grid side), ``K`` (values per cell) and implement
+    ``roots``, ``_children`` and ``observe``; ``name`` describes the instance list."""
+
+    N: int
+    K: int
+    name: str = "problem"
+
+    def roots(self) -> list[Node]:
+        raise NotImplementedError
+
+    def status(self, node: Node) -> str:
+        return node.status
+
+    def available(self, node: Node) -> np.ndarray:
+        """bool[N*N]: cells with at least two candidates (only meaningful for active nodes)."""
+        if node.status != ACTIVE:
+            return np.zeros(self.N * self.N, dtype=bool)
+        return (node.cand.sum(axis=2) >= 2).reshape(-1)
+
+    def children(self, node: Node, cell: int) -> list[tuple[Node, str]]:
+        """Children of a cut at ``cell`` (= x * N + y), one per candidate value in increasing order."""
+        if node.status != ACTIVE:
+            raise ValueError(f"cannot cut a {node.status} node")
+        x, y = divmod(int(cell), self.N)
+        if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
+            raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
+        kids = self._children(node, x, y)
+        return [(k, k.status) for k in kids]
+
+    def _children(self, node: Node, x: int, y: int) -> list[Node]:
+        raise NotImplementedError
+
+    def key(self, node: Node) -> bytes:
+        return node.key
+
+    def observe(self, node: Node) -> dict:
+        raise NotImplementedError
