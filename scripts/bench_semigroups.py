@@ -102,6 +102,23 @@ def run_case(label, a, b, sigma, repeats, runner, backend):
     return row
 
 
+def policy_table(seeds: int = 10) -> dict:
+    """Every cut policy on (3,2) all sigma: proof size against benchmark and the exact minimum;
+    random as mean and standard deviation over ``seeds`` seeds."""
+    from mathrl.envs.semigroups.graded import GradedProblem
+    from mathrl.envs.semigroups.proof import prove
+
+    problem = GradedProblem(3, 2, "all")
+    table = {}
+    for name in ("benchmark", "paper", "lex", "mindomain", "maxdomain", "lookahead1", "minimum"):
+        r = prove(problem, name)
+        table[name] = {"nodes": r.nodes, "done": r.done, "impossible": r.impossible, "seconds": round(r.seconds, 3)}
+    sizes = [prove(problem, "random", seed=s).nodes for s in range(seeds)]
+    table["random"] = {"nodes_mean": float(np.mean(sizes)), "nodes_std": float(np.std(sizes, ddof=1)),
+                       "seeds": seeds, "nodes_min": int(min(sizes)), "nodes_max": int(max(sizes))}
+    return table
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5, help="repeats of the small case (median reported)")
@@ -110,6 +127,8 @@ def main(argv=None):
     p.add_argument("--no-big", action="store_true", help="skip (4,5) sigma=22")
     p.add_argument("--no-53", action="store_true", help="skip (5,3) sigma=7")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--policies", action="store_true",
+                   help="also every cut policy on (3,2) all sigma (random over 10 seeds) against the minimum")
     args = p.parse_args(argv)
 
     from mathrl.envs.semigroups.graded import GradedProblem
@@ -128,6 +147,8 @@ def main(argv=None):
     out = {"cpu_count": os.cpu_count(), "cpu": cpu_model(), "python": sys.version.split()[0],
            "numpy": np.__version__, "backend": warm.backend, "runner": runner_name,
            "warmup_s": round(warmup, 3), "cases": rows}
+    if args.policies:
+        out["policies_3_2_all"] = policy_table()
     if args.json:
         print(json.dumps(out, indent=2))
         return out
@@ -141,6 +162,15 @@ def main(argv=None):
               f"{r['nodes_per_s']:>10.0f}{(ref if ref else float('nan')):>8.1f}"
               f"{r.get('ratio', float('nan')):>8.1f}  "
               + ("" if ref is None else ("ok" if r["meets_target"] else "MISSED") + f" (< {r['target_s']} s)"))
+    if args.policies:
+        print("cut policies on (3,2) all sigma (proof size; the proven minimum is 151):")
+        for name, row in out["policies_3_2_all"].items():
+            if name == "random":
+                print(f"  {name:<11} {row['nodes_mean']:.1f} +- {row['nodes_std']:.1f} over {row['seeds']} seeds "
+                      f"(min {row['nodes_min']}, max {row['nodes_max']})")
+            else:
+                print(f"  {name:<11} {row['nodes']:>5}  done {row['done']}  impossible {row['impossible']}  "
+                      f"{row['seconds']:.2f} s")
     return out
 
 
