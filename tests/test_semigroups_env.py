@@ -188,3 +188,18 @@ def test_policy_names():
         assert make_policy(name, problem).choose(problem, problem.roots()[1]) >= 0
     with pytest.raises(ValueError, match="unknown cut policy"):
         make_policy("best", problem)
+
+
+def test_empty_episode_when_no_root_is_active():
+    env = make(family="nilpotent", n=1)  # the trivial semigroup: the root is already done
+    obs, info = env.reset()
+    assert info["empty_episode"] and not info["action_mask"].any()
+    obs, r, term, trunc, info = env.step(0)
+    assert term and not trunc and r == 0.0 and info["proof_size"] == 0
+
+
+def test_larger_graded_case_completes_with_policy_independent_leaves():
+    problem = make_problem(a=5, b=3, sigma=[7])
+    bench = prove(problem, "benchmark", collect_done=True)
+    lex = prove(problem, "lex", collect_done=True)
+    assert bench.complete and bench.nodes > 1000 and bench.done_leaves == lex.done_leaves
