@@ -35,15 +35,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from mathrl.sysinfo import cpu_model  # noqa: E402
 
 
 def make_source(name: str):
@@ -81,8 +73,9 @@ def run_pure(src, ideals, episodes, seed, k, max_pairs):
     return steps, total
 
 
-def run_fast(src, ideals, episodes, seed, k, max_pairs):
-    """Numba core: the same loop, features written in place by write_features."""
+def run_fast(src, ideals, episodes, seed, k, max_pairs, combined=False):
+    """Numba core: the same loop, features written in place by ``write_features`` (or, with
+    ``combined``, step and features in one compiled call, ``apply_and_write``)."""
     from mathrl.envs.buchberger.fast import BinomialState
 
     ring = src.ring
@@ -95,35 +88,15 @@ def run_fast(src, ideals, episodes, seed, k, max_pairs):
     for e in range(episodes):
         F = ideals[e] if ideals is not None else src.sample(rng)
         s = from_generators(F, ring)
-        write, apply = s.write_features, s.apply
-        n = write(buf, k)
-        while n:
-            total += apply(int(rnd() * n))
-            steps += 1
-            n = write(buf, k)
-    return steps, total
-
-
-def run_fast_combined(src, ideals, episodes, seed, k, max_pairs):
-    """Numba core with ``apply_and_write`` (step and features in one compiled call)."""
-    from mathrl.envs.buchberger.fast import BinomialState
-
-    ring = src.ring
-    rng = np.random.default_rng(seed)
-    rnd = random.Random(seed).random
-    buf = np.zeros((max_pairs, 2 * ring.n * k), np.int32)
-    steps = 0
-    total = 0.0
-    from_generators = BinomialState.from_generators
-    for e in range(episodes):
-        F = ideals[e] if ideals is not None else src.sample(rng)
-        s = from_generators(F, ring)
-        step = s.apply_and_write
         n = s.write_features(buf, k)
         while n:
-            total += step(int(rnd() * n), buf, k)
+            if combined:
+                total += s.apply_and_write(int(rnd() * n), buf, k)
+                n = s.num_pairs
+            else:
+                total += s.apply(int(rnd() * n))
+                n = s.write_features(buf, k)
             steps += 1
-            n = s.num_pairs
     return steps, total
 
 
@@ -255,7 +228,7 @@ def main(argv=None) -> int:
         dt, (n_steps, _) = timed(run_fast, src, None, args.episodes, seed, args.k, args.max_pairs)
         res["fast"].append(args.episodes / dt)
         steps["fast"] = n_steps / args.episodes
-        dt, _ = timed(run_fast_combined, src, None, args.episodes, seed, args.k, args.max_pairs)
+        dt, _ = timed(run_fast, src, None, args.episodes, seed, args.k, args.max_pairs, True)
         res["fast_combined"].append(args.episodes / dt)
         dt, (n_steps, _) = timed(run_fast, src, ideals, args.episodes, seed, args.k, args.max_pairs)
         res["fast_core_only"].append(args.episodes / dt)

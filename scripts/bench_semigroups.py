@@ -22,7 +22,6 @@ for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLA
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -34,15 +33,7 @@ REFERENCE_S = {"(3,2) all": 3.8, "(4,5) sigma=22": 198.0}
 TARGET_RATIO = 3.0
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from mathrl.sysinfo import cpu_model  # noqa: E402
 
 
 def own_prove(problem):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mathrl.envs.buchberger.polynomial import Polynomial
-from mathrl.envs.buchberger.state import BuchbergerState
 from mathrl.envs.buchberger.strategies import make_strategy
 
 
