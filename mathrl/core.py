@@ -47,5 +47,19 @@ class PureState(Protocol):
     def observation(self) -> np.ndarray: ...
 
 
+def as_action(action) -> int:
+    """An integer action as a Python int (numpy integers and 0-d arrays too); ``TypeError`` otherwise.
+
+    Booleans are refused: ``True`` as "action 1" is almost always a bug.
+    """
+    if type(action) is int:
+        return action
+    if isinstance(action, np.ndarray) and action.shape == ():
+        action = action.item()
+    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+        raise TypeError(f"action must be an integer, got {action!r} ({type(action).__name__})")
+    return int(action)
+
+
 class IllegalActionError(ValueError):
     """Raised by ``PureState.apply`` for an action that is not legal in the state."""

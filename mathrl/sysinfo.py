@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 
 
@@ -16,7 +15,3 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def machine_info() -> dict:
-    return {"cpu_count": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version()}

@@ -258,6 +258,18 @@ def test_invalid_actions_raise_and_leave_state_unchanged():
     assert state.key() == key and state.stats()["pairs_processed"] == 0
 
 
+@pytest.mark.parametrize("backend", ["python", "auto"])
+def test_every_strategy_refuses_a_terminal_state(backend):
+    from mathrl.envs.buchberger.env import make_state
+
+    ring = Ring.make(["x", "y"])
+    state = make_state([poly(ring, "x*y - 1"), poly(ring, "x**2 - y")], ring, backend=backend)
+    run(state, "degree")
+    for name in STRATEGIES:
+        with pytest.raises(ValueError, match="terminal"):
+            make_strategy(name, seed=0).select(state)
+
+
 def test_user_strategy_registration():
     class FewestTerms(KeyStrategy):
         name = "test-fewest-terms"

@@ -184,8 +184,14 @@ def test_minimum_solver_all_of_sigma_3_2():
 
 def test_policy_names():
     problem = make_problem()
-    for name in POLICIES:
-        assert make_policy(name, problem).choose(problem, problem.roots()[1]) >= 0
+    root = problem.roots()[1]
+    avail = problem.available(root)
+    choices = {name: make_policy(name, problem, rng=0).choose(problem, root) for name in POLICIES}
+    assert all(avail[c] for c in choices.values())
+    sizes = root.cand.sum(axis=2).reshape(-1)
+    assert sizes[choices["mindomain"]] == sizes[avail].min()
+    assert sizes[choices["maxdomain"]] == sizes[avail].max()
+    assert choices["lex"] == int(np.flatnonzero(avail)[0])
     with pytest.raises(ValueError, match="unknown cut policy"):
         make_policy("best", problem)
 

@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mathrl.core import IllegalActionError
+from mathrl.core import IllegalActionError, as_action
 from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source, parse_ideal
 from mathrl.envs.buchberger.state import ELIMINATIONS, REWARDS, BuchbergerState
 
@@ -143,14 +143,10 @@ class BuchbergerEnv(gym.Env):
     def step(self, action):
         if self.state is None:
             raise RuntimeError("call reset() before step()")
-        if isinstance(action, np.ndarray) and action.shape == ():
-            action = action.item()
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise TypeError(f"action must be an integer pair index, got {action!r}")
+        a = as_action(action)
         state = self.state
         if state.is_terminal():
             raise RuntimeError("the episode has ended; call reset()")
-        a = int(action)
         self._steps += 1
         before = self._stats
         if not 0 <= a < state.num_pairs:

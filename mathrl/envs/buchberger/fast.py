@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mathrl.core import TERMINAL_PLAYER, IllegalActionError
+from mathrl.core import TERMINAL_PLAYER, IllegalActionError, as_action
 from mathrl.envs.buchberger.polynomial import Polynomial
 from mathrl.envs.buchberger.ring import Ring
 from mathrl.envs.buchberger.state import ELIMINATIONS, REWARDS, STAT_KEYS
@@ -862,10 +862,7 @@ class BinomialState:
     # --- one step (§3.3) ----------------------------------------------------------------------
     def apply(self, action: int) -> float:
         """Process pair ``pairs[action]``; return the reward (minus its cost in the reward mode)."""
-        if type(action) is not int:
-            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-                raise TypeError(f"action must be an integer, got {type(action).__name__}")
-            action = int(action)
+        action = as_action(action)
         npairs = self._np
         if not 0 <= action < npairs:
             raise IllegalActionError(f"action {action} is not a pair index: there are {npairs} pairs")
@@ -882,10 +879,7 @@ class BinomialState:
     def apply_and_write(self, action: int, out: np.ndarray, k: int = 2) -> float:
         """``apply(action)`` then ``write_features(out, k)`` in one compiled call; returns the reward
         (the new |P| is ``num_pairs``). ``out`` is checked as in :meth:`write_features`."""
-        if type(action) is not int:
-            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-                raise TypeError(f"action must be an integer, got {type(action).__name__}")
-            action = int(action)
+        action = as_action(action)
         npairs = self._np
         if not 0 <= action < npairs:
             raise IllegalActionError(f"action {action} is not a pair index: there are {npairs} pairs")
@@ -949,11 +943,15 @@ class BinomialState:
         return head + body + np.ascontiguousarray(self.P[:self._np, :2]).tobytes()
 
     # --- cached derived views -----------------------------------------------------------------
-    def _views(self) -> dict:
+    def _view(self, name: str, compute):
+        """A per-state value cached until the next ``apply`` (which resets ``_cache``)."""
         c = self._cache
         if c is None:
             c = self._cache = {}
-        return c
+        v = c.get(name)
+        if v is None:
+            v = c[name] = compute()
+        return v
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
@@ -966,38 +964,24 @@ class BinomialState:
 
     def lcm_keys(self) -> list[int]:
         """``pair_lcm`` for every pair, in queue order."""
-        c = self._views()
-        v = c.get("keys")
-        if v is None:
-            v = c["keys"] = self.ctx.keys(self.P, self._np, _PL, _PD)
-        return v
+        return self._view("keys", lambda: self.ctx.keys(self.P, self._np, _PL, _PD))
 
     def lcm_degrees(self) -> list[int]:
         """``pair_degree`` for every pair, in queue order."""
-        c = self._views()
-        v = c.get("degs")
-        if v is None:
-            v = c["degs"] = self.P[:self._np, _PD].tolist()
-        return v
+        return self._view("degs", lambda: self.P[:self._np, _PD].tolist())
 
     def pair_sugars(self) -> list[int]:
         """``pair_sugar`` for every pair, in queue order."""
-        c = self._views()
-        v = c.get("sugars")
-        if v is None:
-            v = c["sugars"] = self.P[:self._np, _PS].tolist()
-        return v
+        return self._view("sugars", lambda: self.P[:self._np, _PS].tolist())
 
     def spoly_degrees(self) -> list:
         """``spoly_degree`` for every pair, in queue order."""
-        c = self._views()
-        v = c.get("sdegs")
-        if v is None:
+        def compute():
             out = np.empty(self._np, np.int64)
             _spoly_degrees(self.B, self.P, self.M, out)
-            ninf = float("-inf")
-            v = c["sdegs"] = [d if d >= 0 else ninf for d in out.tolist()]
-        return v
+            return [d if d >= 0 else float("-inf") for d in out.tolist()]
+
+        return self._view("sdegs", compute)
 
     def pair_lcm(self, a: int) -> int:
         """The packed lcm of the lead monomials of pair a (compare with ``<``: the ring's order)."""

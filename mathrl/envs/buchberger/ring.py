@@ -32,30 +32,6 @@ FIELD_BITS = 32  # an exponent can reach 2**31 - 1; no Buchberger run gets near 
 MAX_EXPONENT = (1 << (FIELD_BITS - 1)) - 1
 
 
-def is_prime(p: int) -> bool:
-    """Deterministic Miller-Rabin for p < 3.3e24 (we only need p < 2**31)."""
-    if p < 2:
-        return False
-    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
-    for q in small:
-        if p % q == 0:
-            return p == q
-    d, s = p - 1, 0
-    while d % 2 == 0:
-        d, s = d // 2, s + 1
-    for a in small:
-        x = pow(a, d, p)
-        if x in (1, p - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % p
-            if x == p - 1:
-                break
-        else:
-            return False
-    return True
-
-
 def check_field(field) -> int | None:
     """Normalise a field argument: a prime p < 2**31 -> p, ``"QQ"`` -> None."""
     if isinstance(field, str):
@@ -69,7 +45,9 @@ def check_field(field) -> int | None:
         raise ValueError(f"field must be a prime int or 'QQ', got {field!r}")
     if not 2 <= field < 2**31:
         raise ValueError(f"modulus {field} out of range: need a prime 2 <= p < 2**31")
-    if not is_prime(field):
+    from sympy import isprime
+
+    if not isprime(field):
         raise ValueError(f"modulus {field} is not prime")
     return field
 
@@ -218,7 +196,3 @@ class Ring:
             elif a > 1:
                 parts.append(f"{name}**{a}")
         return "*".join(parts) or "1"
-
-    def sort_key(self, exps):
-        """The order key on exponent tuples, for tests against sympy (larger = larger monomial)."""
-        return self.pack(exps)

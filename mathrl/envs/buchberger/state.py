@@ -16,7 +16,7 @@ import heapq
 
 import numpy as np
 
-from mathrl.core import TERMINAL_PLAYER, IllegalActionError
+from mathrl.core import TERMINAL_PLAYER, IllegalActionError, as_action
 from mathrl.envs.buchberger.polynomial import Polynomial
 from mathrl.envs.buchberger.ring import Ring
 
@@ -188,9 +188,7 @@ class BuchbergerState:
     # --- one step (§3.3) ----------------------------------------------------------------------
     def apply(self, action: int) -> float:
         """Process pair ``pairs[action]``; return the reward (minus its cost in the reward mode)."""
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise TypeError(f"action must be an integer, got {type(action).__name__}")
-        a = int(action)
+        a = as_action(action)
         if not 0 <= a < len(self.pairs):
             raise IllegalActionError(f"action {a} is not a pair index: there are {len(self.pairs)} pairs")
         i, j = self.pairs.pop(a)

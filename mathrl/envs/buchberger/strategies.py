@@ -36,15 +36,16 @@ class Strategy:
 
 
 def _compiled_when_available(name: str):
-    """Decorate a built-in ``select``: use the compiled backend's ``select_builtin(name)`` when the state
-    has one (same rule, same tie-breaks, tested equal), else the Python rule."""
+    """Decorate a built-in ``select``: refuse a terminal state, then use the compiled backend's
+    ``select_builtin(name)`` when the state has one (same rule, same tie-breaks, tested equal), else the
+    Python rule."""
 
     def wrap(select):
         def select_fast(self, state) -> int:
+            if not state.num_pairs:
+                raise ValueError("no pairs to select from: the state is terminal")
             fast = getattr(state, "select_builtin", None)
-            if fast is not None and state.num_pairs:
-                return fast(name)
-            return select(self, state)
+            return fast(name) if fast is not None else select(self, state)
 
         select_fast.__doc__ = select.__doc__
         return select_fast
@@ -76,8 +77,6 @@ class First(Strategy):
 
     @_compiled_when_available("first")
     def select(self, state) -> int:
-        if not state.pairs:
-            raise ValueError("no pairs to select from: the state is terminal")
         return 0
 
 
@@ -87,9 +86,7 @@ class Last(Strategy):
 
     @_compiled_when_available("last")
     def select(self, state) -> int:
-        if not state.pairs:
-            raise ValueError("no pairs to select from: the state is terminal")
-        return len(state.pairs) - 1
+        return state.num_pairs - 1
 
 
 class Degree(KeyStrategy):
@@ -102,8 +99,6 @@ class Degree(KeyStrategy):
     @_compiled_when_available("degree")
     def select(self, state) -> int:  # same rule as the key loop, vectorised over the lcm list
         degs = state.lcm_degrees()
-        if not degs:
-            raise ValueError("no pairs to select from: the state is terminal")
         return degs.index(min(degs))
 
 
@@ -117,8 +112,6 @@ class Normal(KeyStrategy):
     @_compiled_when_available("normal")
     def select(self, state) -> int:
         lcms = state.lcm_keys()
-        if not lcms:
-            raise ValueError("no pairs to select from: the state is terminal")
         return lcms.index(min(lcms))
 
 
@@ -149,8 +142,6 @@ class Codegree(Strategy):
     @_compiled_when_available("codegree")
     def select(self, state) -> int:
         degs = state.lcm_degrees()
-        if not degs:
-            raise ValueError("no pairs to select from: the state is terminal")
         top = max(degs)
         return len(degs) - 1 - degs[::-1].index(top)
 
@@ -166,9 +157,9 @@ class Random(Strategy):
         self.rng = np.random.default_rng(seed)
 
     def select(self, state) -> int:
-        if not state.pairs:
+        if not state.num_pairs:
             raise ValueError("no pairs to select from: the state is terminal")
-        return int(self.rng.integers(len(state.pairs)))
+        return int(self.rng.integers(state.num_pairs))
 
 
 class Lexicographic(KeyStrategy):

@@ -16,6 +16,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from mathrl.core import as_action
 from mathrl.envs.semigroups.problem import ACTIVE, DONE, IMPOSSIBLE, Problem
 
 FAMILIES = ("simpson", "graded", "all", "nilpotent")
@@ -129,10 +130,7 @@ class SemigroupProofEnv(gym.Env):
     def step(self, action):
         if self._ended:
             raise RuntimeError("the episode has ended; call reset()")
-        if isinstance(action, np.ndarray) and action.shape == ():
-            action = action.item()
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise TypeError(f"action must be an integer cell index, got {action!r}")
+        action = as_action(action)
         if self._empty:
             self._ended = True
             info = self._info(invalid=False)
@@ -141,7 +139,7 @@ class SemigroupProofEnv(gym.Env):
         a = int(action)
         node, nid = self._stack[-1]
         self._steps += 1
-        avail = self.problem.available(node)
+        avail = self._available()
         if not (0 <= a < self.N * self.N) or not avail[a]:
             if self.invalid_action == "raise":
                 raise ValueError(f"invalid action {a}: cell {divmod(a, self.N) if a >= 0 else a} is not available")
@@ -190,7 +188,14 @@ class SemigroupProofEnv(gym.Env):
     def action_masks(self) -> np.ndarray:
         if self._ended or not self._stack:
             return np.zeros(self.N * self.N, dtype=bool)
-        return self.problem.available(self._stack[-1][0]).copy()
+        return self._available().copy()
+
+    def _available(self) -> np.ndarray:
+        """The current node's available cells, computed once per node (step, info and masks share it)."""
+        node = self._stack[-1][0]
+        if getattr(self, "_avail_node", None) is not node:
+            self._avail_node, self._avail = node, self.problem.available(node)
+        return self._avail
 
     @property
     def current_node(self):

@@ -8,6 +8,7 @@ universal tie-breaker.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -57,9 +58,16 @@ class StaticOrder(Policy):
 
 
 def _rank(problem: Problem) -> np.ndarray:
-    pi = benchmark_order(problem.N)
-    rank = np.empty(problem.N * problem.N, dtype=np.int64)
+    """Each cell's position in the benchmark order pi (the tie-breaker), read-only."""
+    return _rank_of(problem.N)
+
+
+@functools.lru_cache(maxsize=None)
+def _rank_of(N: int) -> np.ndarray:
+    pi = benchmark_order(N)
+    rank = np.empty(N * N, dtype=np.int64)
     rank[list(pi)] = np.arange(len(pi))
+    rank.setflags(write=False)
     return rank
 
 

@@ -24,11 +24,6 @@ class ProofResult:
     done_leaves: Counter | None = None  # node key -> multiplicity (collect_done=True)
     complete: bool = True  # False if max_nodes stopped the proof
 
-    def as_dict(self) -> dict:
-        return {"nodes": self.nodes, "done": self.done, "impossible": self.impossible, "seconds": self.seconds,
-                "complete": self.complete,
-                "per_root": {str(k): v for k, v in sorted(self.per_root.items())}}
-
 
 def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs", collect_done: bool = False,
           max_nodes: int | None = None) -> ProofResult:
