@@ -1,0 +1,1 @@
+"""Board games (spec games.md): pure cores, solvers, opponents and the Gymnasium adapter."""
