@@ -151,6 +151,26 @@ def _cmd_bench(args) -> int:
     raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger, semigroups")
 
 
+def _cmd_train(args) -> int:
+    if args.what == "alphazero":
+        from mathrl.agents.alphazero.cli import CLIError, train_main
+
+        try:
+            return train_main(args.rest)
+        except CLIError as exc:
+            raise UsageError(str(exc)) from exc
+    raise UsageError(f"unknown agent {args.what!r}; available: alphazero")
+
+
+def _cmd_play(args) -> int:
+    from mathrl.agents.alphazero.cli import CLIError, play_main
+
+    try:
+        return play_main(args.rest)
+    except CLIError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _cmd_enumerate(args) -> int:
     if args.what != "semigroups":
         raise UsageError(f"unknown enumeration {args.what!r}; available: semigroups")
@@ -263,12 +283,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", help="cem, buchberger or semigroups")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("train", help="train an agent (mathrl train alphazero --help)", add_help=False)
+    p.add_argument("what", help="alphazero")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("play", help="play a board game against an agent (mathrl play GAME --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_play)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "play":
+        # argparse's REMAINDER cannot start with an option (``mathrl play --help``): hand over the rest as is
+        args = argparse.Namespace(func=_cmd_play, rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except UsageError as exc:

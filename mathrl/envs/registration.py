@@ -19,6 +19,10 @@ ENV_SPECS = {
     },
     "mathrl/Buchberger-v0": {"entry_point": "mathrl.envs.buchberger.env:BuchbergerEnv"},
     "mathrl/SemigroupProof-v0": {"entry_point": "mathrl.envs.semigroups.env:SemigroupProofEnv"},
+    "mathrl/TicTacToe-v0": {"entry_point": "mathrl.envs.games.env:TicTacToeEnv"},
+    "mathrl/ConnectFour-v0": {"entry_point": "mathrl.envs.games.env:ConnectFourEnv"},
+    "mathrl/Othello-v0": {"entry_point": "mathrl.envs.games.env:OthelloEnv"},
+    "mathrl/Hex-v0": {"entry_point": "mathrl.envs.games.env:HexEnv"},
 }
 
 

@@ -179,6 +179,17 @@ class GameState:
         state.apply(action)
         return state
 
+    # ---- the network's frame ---------------------------------------------
+    # ``observation()`` may show the board in a canonical frame (Hex transposes
+    # it for player 1 so the mover always connects top to bottom). A network's
+    # policy lives in that frame; these two maps convert (A,) vectors between
+    # it and real action indices. Most games use the identity.
+    def policy_to_canonical(self, v: np.ndarray) -> np.ndarray:
+        return v
+
+    def policy_from_canonical(self, v: np.ndarray) -> np.ndarray:
+        return v
+
     # ---- the spec's names ------------------------------------------------
     def apply_action(self, action) -> None:
         self.apply(action)

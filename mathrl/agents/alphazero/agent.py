@@ -1,0 +1,94 @@
+"""A trained AlphaZero player: a network plus a deterministic search, saved as one small file.
+
+``AlphaZeroAgent.choose(states)`` searches all given positions together (one
+batched network call per round), so evaluating a thousand test positions costs
+about as many network calls as one position does.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from mathrl.agents.alphazero.config import AlphaZeroConfig
+from mathrl.agents.alphazero.evaluator import NetEvaluator
+from mathrl.agents.alphazero.mcts import best_action, search
+from mathrl.agents.alphazero.selfplay import build_net
+from mathrl.envs.games.registry import make_game
+
+PRETRAINED = {"tictactoe": "tictactoe.pt", "connect4": "connect4.pt"}
+
+
+class AlphaZeroAgent:
+    """Network + PUCT search with no noise; ``n_sims=0`` plays the network's masked argmax ("net-only")."""
+
+    def __init__(self, net: torch.nn.Module, config: AlphaZeroConfig, n_sims: int | None = None,
+                 leaves_per_tree: int | None = None):
+        self.config = config
+        self.game = make_game(config.game, **dict(config.game_kwargs))
+        self.net = net.eval()
+        self.evaluator = NetEvaluator(self.net)
+        changes = {"dirichlet_eps": 0.0}
+        if n_sims is not None:
+            changes["n_sims"] = n_sims
+        if leaves_per_tree is not None:
+            changes["leaves_per_tree"] = leaves_per_tree
+        self.search_config = config.search.but(**changes)
+
+    def choose(self, states: Sequence) -> list[int]:
+        """The deterministic move of spec 5.3/6.4 for every state (most visits, then prior, then lowest index)."""
+        if not states:
+            return []
+        if self.search_config.n_sims <= 0:
+            priors, _ = self.evaluator(states)
+            # masked argmax, ties to the lowest action index
+            return [int(np.argmax(np.where(s.action_mask(), p, -1.0))) for s, p in zip(states, priors)]
+        roots = search(states, self.evaluator, self.search_config)
+        return [best_action(root) for root in roots]
+
+    def __call__(self, state, rng=None) -> int:
+        """The opponent protocol of the game envs: ``(state, rng) -> action``."""
+        return self.choose([state])[0]
+
+    # ---- files -----------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        save_agent(path, self.net, self.config)
+
+
+def save_agent(path: str | Path, net: torch.nn.Module, config: AlphaZeroConfig, extra: dict | None = None) -> None:
+    """Weights (float32) and config only: a few MB, loadable without the training state."""
+    torch.save({"format": "mathrl-alphazero-1", "config": config.to_dict(),
+                "weights": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+                "extra": extra or {}}, Path(path))
+
+
+def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None) -> AlphaZeroAgent:
+    """An agent from a saved file, a training run directory (its ``best.pt`` or ``latest.pt``), or ``pretrained:GAME``."""
+    path = str(path)
+    if path.startswith("pretrained:"):
+        game = path.split(":", 1)[1]
+        if game not in PRETRAINED:
+            raise ValueError(f"no pretrained agent for {game!r}; available: {', '.join(PRETRAINED)}")
+        with resources.as_file(resources.files("mathrl.agents.alphazero") / "pretrained" / PRETRAINED[game]) as f:
+            return load_agent(f, n_sims, leaves_per_tree)
+    p = Path(path)
+    if p.is_dir():
+        for name in ("agent.pt", "checkpoint.pt"):
+            if (p / name).exists():
+                p = p / name
+                break
+        else:
+            raise ValueError(f"{path}: no agent.pt or checkpoint.pt in this directory")
+    if not p.exists():
+        raise ValueError(f"{path}: no such agent file")
+    data = torch.load(p, map_location="cpu", weights_only=False)
+    if not isinstance(data, dict) or "config" not in data:
+        raise ValueError(f"{path}: not a mathrl AlphaZero agent or checkpoint")
+    config = AlphaZeroConfig.from_dict(data["config"])
+    net = build_net(config)
+    net.load_state_dict(data["weights"] if "weights" in data else data["model"])
+    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree)

@@ -1,0 +1,219 @@
+"""``mathrl train alphazero`` and ``mathrl play``: thin argument layers over :mod:`.train` and :mod:`.agent`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+class CLIError(Exception):
+    """Bad user input: one line on stderr, exit code 2."""
+
+
+def _game_kwargs(args) -> dict:
+    kw = {}
+    if getattr(args, "rows", None) is not None:
+        kw["rows"] = args.rows
+    if getattr(args, "cols", None) is not None:
+        kw["cols"] = args.cols
+    if getattr(args, "n", None) is not None:
+        kw["n"] = args.n
+    return kw
+
+
+def _make_game(name: str, kw: dict):
+    from mathrl.envs.games.registry import make_game
+
+    try:
+        return make_game(name, **kw)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(str(exc)) from exc
+
+
+# ---- train ----------------------------------------------------------------
+def train_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mathrl train alphazero",
+                                description="AlphaZero self-play training with checkpoints and resume")
+    p.add_argument("--game", default="connect4", help="tictactoe, connect4, othello or hex")
+    p.add_argument("--rows", type=int, default=None, help="Connect Four rows (default 6)")
+    p.add_argument("--cols", type=int, default=None, help="Connect Four columns (default 7)")
+    p.add_argument("--n", type=int, default=None, help="Othello / Hex board side")
+    p.add_argument("--out", default=None, help="run folder (default runs/alphazero-GAME-seedS)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run checkpointed in DIR")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes")
+    p.add_argument("--iterations", type=int, default=None, help="iterations to run now")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=None, help="self-play processes (default 2)")
+    p.add_argument("--games-per-iter", type=int, default=None)
+    p.add_argument("--sims", type=int, default=None, help="simulations per move in self-play")
+    p.add_argument("--blocks", type=int, default=None)
+    p.add_argument("--channels", type=int, default=None)
+    p.add_argument("--eval-every", type=int, default=None, help="iterations between baseline matches (0: never)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                   help="any other config field, e.g. --set lr=2e-3 --set buffer_size=200000")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def train_main(argv: list[str]) -> int:
+    from mathrl.agents.alphazero.config import AlphaZeroConfig, default_config
+    from mathrl.agents.alphazero.train import Trainer
+
+    args = train_parser().parse_args(argv)
+    if args.resume:
+        out = Path(args.resume)
+        try:
+            trainer = Trainer(AlphaZeroConfig(), out, resume=True)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from exc
+    else:
+        kw = _game_kwargs(args)
+        _make_game(args.game, kw)
+        try:
+            config = default_config(args.game, **kw).but(seed=args.seed)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from exc
+        changes = {"workers": args.workers, "games_per_iter": args.games_per_iter, "blocks": args.blocks,
+                   "channels": args.channels, "eval_every": args.eval_every}
+        config = config.but(**{k: v for k, v in changes.items() if v is not None})
+        if args.sims is not None:
+            config = config.but(search=config.search.but(n_sims=args.sims))
+        data = config.to_dict()
+        for item in args.set:
+            key, _, value = item.partition("=")
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                raise CLIError(f"--set {item}: the value must be JSON (e.g. 2e-3, 64, true)") from None
+            if key.startswith("search."):
+                data["search"][key[7:]] = parsed
+            else:
+                data[key] = parsed
+        try:
+            config = AlphaZeroConfig.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise CLIError(f"--set: {exc}") from exc
+        for name in ("workers", "games_per_iter", "concurrent_games", "batch_size", "buffer_size", "blocks", "channels"):
+            if getattr(config, name) < 1:
+                raise CLIError(f"{name} must be >= 1")
+        if config.search.n_sims < 1:
+            raise CLIError("--sims must be >= 1")
+        out = Path(args.out or f"runs/alphazero-{args.game}-seed{args.seed}")
+        if (out / "checkpoint.pt").exists():
+            raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+        trainer = Trainer(config, out)
+    summary = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet)
+    print(f"{summary['iterations']} iterations, {summary['games']} games, "
+          f"{summary['train_seconds']:.0f} s of training -> {trainer.out / 'agent.pt'}")
+    return 0
+
+
+# ---- play -----------------------------------------------------------------
+def make_player(spec: str, game, game_name: str, sims: int | None, seed: int):
+    """A ``(state, rng) -> action`` player (with ``.choose`` for batches where it is an AlphaZero agent)."""
+    from mathrl.envs.games import opponents
+
+    if spec == "random":
+        return opponents.RandomOpponent()
+    if spec == "mcts":
+        return opponents.MCTSOpponent(n_sims=sims or 1000)
+    if spec in ("solver", "perfect"):
+        try:
+            player = opponents.PerfectOpponent(game)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from exc
+        return player
+    from mathrl.agents.alphazero.agent import load_agent
+
+    path = f"pretrained:{game_name}" if spec == "pretrained" else spec
+    try:
+        agent = load_agent(path, n_sims=sims)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+    if agent.game != game:
+        raise CLIError(f"{spec}: the agent plays {agent.game!r}, not {game!r}")
+    return agent
+
+
+def parse_position(game, line: str):
+    """A move string -> state: digits for games with <= 9 actions ("4455"), else comma-separated numbers; 1-based."""
+    text = line.strip().split(" ", 1)[0] if line.strip() else ""
+    if text in ("", "-"):
+        return game.new_initial_state()
+    tokens = text.split(",") if ("," in text or game.num_actions > 9) else list(text)
+    state = game.new_initial_state()
+    from mathrl.core import IllegalActionError
+
+    for k, token in enumerate(tokens):
+        action = game.parse_move(token)
+        try:
+            state.apply(action)
+        except IllegalActionError as exc:
+            raise ValueError(f"move {k + 1} ({token}): {exc}") from None
+    return state
+
+
+def play_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mathrl play", description="play a game against an agent, or answer positions")
+    p.add_argument("game", help="tictactoe, connect4, othello or hex")
+    p.add_argument("--agent", default="pretrained", help="PATH, pretrained, mcts, solver or random")
+    p.add_argument("--sims", type=int, default=None, help="simulations per move (agent: its config; mcts: 1000)")
+    p.add_argument("--batch", action="store_true",
+                   help="read one position (move string) per line on stdin, print the agent's move for each")
+    p.add_argument("--first", choices=["human", "agent"], default="human", help="who moves first (interactive)")
+    p.add_argument("--rows", type=int, default=None)
+    p.add_argument("--cols", type=int, default=None)
+    p.add_argument("--n", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def play_main(argv: list[str]) -> int:
+    args = play_parser().parse_args(argv)
+    game = _make_game(args.game, _game_kwargs(args))
+    if args.sims is not None and args.sims < 0:
+        raise CLIError("--sims must be >= 0")
+    player = make_player(args.agent, game, args.game, args.sims, args.seed)
+    rng = np.random.default_rng(args.seed)
+    if args.batch:
+        states = []
+        for number, line in enumerate(sys.stdin, 1):
+            try:
+                state = parse_position(game, line)
+            except ValueError as exc:
+                raise CLIError(f"line {number}: {exc}") from None
+            if state.is_terminal():
+                raise CLIError(f"line {number}: the game is over in this position")
+            states.append(state)
+        moves = player.choose(states) if hasattr(player, "choose") else [player(s, rng) for s in states]
+        sys.stdout.write("".join(game.format_move(a) + "\n" for a in moves))
+        return 0
+    return _interactive(game, player, rng, human_first=args.first == "human")
+
+
+def _interactive(game, player, rng, human_first: bool) -> int:
+    state = game.new_initial_state()
+    human = 0 if human_first else 1
+    print(f"You are player {human} ({'first' if human == 0 else 'second'}). Moves are 1-based; q quits.")
+    while not state.is_terminal():
+        print(state, end="\n\n")
+        if state.current_player() == human:
+            text = input("your move: ").strip()
+            if text.lower() in ("q", "quit", "exit"):
+                return 0
+            try:
+                state.apply(game.parse_move(text))
+            except ValueError as exc:
+                print(f"  {exc}")
+            continue
+        action = player(state, rng)
+        print(f"agent plays {game.format_move(action)}")
+        state.apply(action)
+    print(state)
+    winner = state.winner()
+    print("draw" if winner == -1 else "you win" if winner == human else "the agent wins")
+    return 0

@@ -1,0 +1,37 @@
+"""Network evaluation of leaf states in batches: observations in, masked priors and values out.
+
+The network works in each state's observation frame (``policy_to_canonical``);
+priors are mapped back to action indices here, so the search never sees frames.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+
+class NetEvaluator:
+    """``evaluator(states) -> (priors (B,A), values (B,))`` for :func:`mathrl.agents.alphazero.mcts.search`.
+
+    Counts calls and positions so benchmarks can report batch sizes.
+    """
+
+    def __init__(self, net: torch.nn.Module, device: str | torch.device = "cpu"):
+        self.net = net.to(device).eval()
+        self.device = torch.device(device)
+        self.calls = 0
+        self.positions = 0
+
+    @torch.inference_mode()
+    def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        obs = np.stack([s.observation() for s in states])
+        masks = np.stack([s.policy_to_canonical(s.action_mask()) for s in states])
+        logits, values = self.net(torch.from_numpy(obs).to(self.device))
+        logits = logits.masked_fill(~torch.from_numpy(masks).to(self.device), float("-inf"))
+        priors = torch.softmax(logits, dim=-1).cpu().numpy()
+        priors = np.stack([s.policy_from_canonical(p) for s, p in zip(states, priors)])
+        self.calls += 1
+        self.positions += len(states)
+        return priors, values.cpu().numpy()

@@ -1,0 +1,251 @@
+"""AlphaZero training loop: self-play in a process pool, a FIFO replay buffer, and a network trained on it.
+
+One iteration (spec games.md 5.6):
+
+1. the current weights play ``games_per_iter`` games, split over ``workers``
+   processes (each a plain ``play_games(weights, config, seed, n)`` call);
+2. every position joins the replay buffer;
+3. the network trains on uniform minibatches, each sample under one random
+   board symmetry, until each new position has been drawn ``reuse`` times in
+   expectation;
+4. every ``eval_every`` iterations the searching agent plays random and
+   pure-MCTS opponents (win rates go to the log: the learning curve);
+5. a checkpoint (weights, optimiser, buffer, RNG states, iteration) is written,
+   so ``--resume`` continues exactly where the run stopped.
+
+The loss is ``(z - v)^2 - pi . log softmax(masked logits)`` plus ``c ||theta||^2``
+(Adam's L2 ``weight_decay = 2c`` is the same gradient).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mathrl.agents.alphazero.agent import AlphaZeroAgent, save_agent
+from mathrl.agents.alphazero.arena import as_player, play_match
+from mathrl.agents.alphazero.config import AlphaZeroConfig
+from mathrl.agents.alphazero.network import masked_log_softmax
+from mathrl.agents.alphazero.selfplay import build_net, play_games
+from mathrl.envs.games.registry import make_game
+
+
+class ReplayBuffer:
+    """Fixed-capacity FIFO of positions in flat arrays (cheap to sample from and to save)."""
+
+    def __init__(self, capacity: int, obs_shape: tuple, num_actions: int):
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, *obs_shape), dtype=np.uint8)
+        self.mask = np.zeros((capacity, num_actions), dtype=bool)
+        self.pi = np.zeros((capacity, num_actions), dtype=np.float32)
+        self.z = np.zeros(capacity, dtype=np.float32)
+        self.size = 0
+        self.pos = 0
+
+    def add(self, obs, mask, pi, z) -> None:
+        n = len(z)
+        if n >= self.capacity:
+            obs, mask, pi, z = obs[-self.capacity:], mask[-self.capacity:], pi[-self.capacity:], z[-self.capacity:]
+            n = self.capacity
+        idx = (self.pos + np.arange(n)) % self.capacity
+        self.obs[idx], self.mask[idx], self.pi[idx], self.z[idx] = obs, mask, pi, z
+        self.pos = int((self.pos + n) % self.capacity)
+        self.size = min(self.capacity, self.size + n)
+
+    def save(self, path: Path) -> None:
+        n = self.size
+        np.savez(path, obs=self.obs[:n], mask=self.mask[:n], pi=self.pi[:n], z=self.z[:n], pos=self.pos)
+
+    def load(self, path: Path) -> None:
+        data = np.load(path)
+        n = len(data["z"])
+        self.obs[:n], self.mask[:n], self.pi[:n], self.z[:n] = data["obs"], data["mask"], data["pi"], data["z"]
+        self.size, self.pos = n, int(data["pos"])
+
+
+def augment(game, rng: np.random.Generator, obs: np.ndarray, mask: np.ndarray, pi: np.ndarray):
+    """One uniformly random board symmetry per sample (spec 5.4)."""
+    symmetries = game.symmetries()
+    if len(symmetries) == 1:
+        return obs, mask, pi
+    choice = rng.integers(len(symmetries), size=len(obs))
+    obs, mask, pi = obs.copy(), mask.copy(), pi.copy()
+    for k, g in enumerate(symmetries):
+        if k == 0:
+            continue
+        rows = np.flatnonzero(choice == k)
+        if len(rows):
+            obs[rows] = np.stack([g.obs(o) for o in obs[rows]])
+            mask[rows] = np.stack([g.policy(m) for m in mask[rows]])
+            pi[rows] = np.stack([g.policy(p) for p in pi[rows]])
+    return obs, mask, pi
+
+
+def loss_terms(net, obs, mask, pi, z):
+    logits, v = net(obs)
+    logp = masked_log_softmax(logits, mask).masked_fill(~mask, 0.0)
+    policy_loss = -(pi * logp).sum(-1).mean()
+    value_loss = ((z - v) ** 2).mean()
+    return policy_loss, value_loss
+
+
+class Trainer:
+    """Owns a run directory: ``checkpoint.pt``, ``buffer.npz``, ``agent.pt``, ``metrics.jsonl``, TensorBoard logs."""
+
+    def __init__(self, config: AlphaZeroConfig, out: str | Path, resume: bool = False):
+        self.out = Path(out)
+        self.game = make_game(config.game, **dict(config.game_kwargs))
+        if resume:
+            ckpt_path = self.out / "checkpoint.pt"
+            if not ckpt_path.exists():
+                raise ValueError(f"--resume: no checkpoint.pt in {self.out}")
+            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+            config = AlphaZeroConfig.from_dict(ckpt["config"])
+        self.config = config
+        torch.manual_seed(config.seed)  # seeded initial weights (overwritten on resume)
+        self.net = build_net(config, self.game)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=2 * config.weight_decay)
+        self.buffer = ReplayBuffer(config.buffer_size, self.game.observation_shape, self.game.num_actions)
+        self.rng = np.random.default_rng(config.seed)
+        self.iteration = 0
+        self.elapsed = 0.0        # training wall time over all runs joined by --resume
+        self.games_played = 0
+        if resume:
+            self.net.load_state_dict(ckpt["weights"])
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+            self.rng.bit_generator.state = ckpt["rng"]
+            torch.set_rng_state(ckpt["torch_rng"])
+            self.iteration, self.elapsed, self.games_played = ckpt["iteration"], ckpt["elapsed"], ckpt["games_played"]
+            if (self.out / "buffer.npz").exists():
+                self.buffer.load(self.out / "buffer.npz")
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        self._writer = None
+
+    # ---- one iteration ---------------------------------------------------
+    def self_play(self, pool) -> dict:
+        cfg = self.config
+        weights = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        shares = [cfg.games_per_iter // cfg.workers + (w < cfg.games_per_iter % cfg.workers) for w in range(cfg.workers)]
+        seeds = [int(np.random.SeedSequence([cfg.seed, self.iteration, w]).generate_state(1)[0]) for w in range(cfg.workers)]
+        jobs = [(weights, cfg, seed, n) for seed, n in zip(seeds, shares) if n > 0]
+        if pool is None:
+            parts = [play_games(*job) for job in jobs]
+        else:
+            parts = list(pool.map(play_games, *zip(*jobs)))
+        merged = {k: np.concatenate([p[k] for p in parts]) for k in ("obs", "mask", "pi", "z", "results", "lengths")}
+        merged["seconds"] = max(p["seconds"] for p in parts)
+        merged["positions_evaluated"] = sum(p["positions_evaluated"] for p in parts)
+        return merged
+
+    def learn(self, new_positions: int) -> dict:
+        cfg = self.config
+        steps = max(1, math.ceil(cfg.reuse * new_positions / cfg.batch_size))
+        self.net.train()
+        totals = np.zeros(2)
+        for _ in range(steps):
+            idx = self.rng.integers(self.buffer.size, size=min(cfg.batch_size, self.buffer.size))
+            obs, mask, pi = augment(self.game, self.rng, self.buffer.obs[idx], self.buffer.mask[idx], self.buffer.pi[idx])
+            p_loss, v_loss = loss_terms(self.net, torch.from_numpy(obs.astype(np.float32)), torch.from_numpy(mask),
+                                        torch.from_numpy(pi), torch.from_numpy(self.buffer.z[idx]))
+            self.optimizer.zero_grad()
+            (p_loss + v_loss).backward()
+            self.optimizer.step()
+            totals += (p_loss.item(), v_loss.item())
+        self.net.eval()
+        return {"steps": steps, "policy_loss": totals[0] / steps, "value_loss": totals[1] / steps}
+
+    def evaluate(self) -> dict:
+        from mathrl.envs.games.opponents import MCTSOpponent, RandomOpponent
+
+        cfg = self.config
+        agent = AlphaZeroAgent(self.net, cfg, n_sims=cfg.eval_sims)
+        seed = cfg.seed + 7919 * self.iteration
+        out = {}
+        for name, opponent in (("random", RandomOpponent()), ("mcts", MCTSOpponent(n_sims=cfg.eval_mcts_sims))):
+            r = play_match(self.game, as_player(agent), as_player(opponent), cfg.eval_games, seed)
+            out[f"vs_{name}_score"] = r["score"]
+            out[f"vs_{name}_wdl"] = [r["wins"], r["draws"], r["losses"]]
+        return out
+
+    def checkpoint(self) -> None:
+        tmp = self.out / "checkpoint.pt.tmp"
+        torch.save({"config": self.config.to_dict(), "weights": self.net.state_dict(),
+                    "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
+                    "elapsed": self.elapsed, "games_played": self.games_played}, tmp)
+        self.buffer.save(self.out / "buffer.tmp.npz")
+        (self.out / "buffer.tmp.npz").replace(self.out / "buffer.npz")
+        tmp.replace(self.out / "checkpoint.pt")
+        save_agent(self.out / "agent.pt", self.net, self.config,
+                   {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed})
+
+    def log(self, record: dict) -> None:
+        with open(self.out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if self._writer is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+                self._writer = SummaryWriter(str(self.out / "tensorboard"))
+            except ImportError:  # the tensorboard extra is optional; metrics.jsonl has everything
+                self._writer = False
+        if self._writer:
+            for key, value in record.items():
+                if isinstance(value, (int, float)) and key != "iteration":
+                    self._writer.add_scalar(key, value, record["iteration"])
+            self._writer.flush()
+
+    # ---- the loop ----------------------------------------------------------
+    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = True) -> dict:
+        from tqdm import tqdm
+
+        cfg = self.config
+        torch.set_num_threads(max(1, cfg.workers))
+        pool = None
+        if cfg.workers > 1:
+            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"))
+        bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
+        last_seconds = 0.0
+        done = 0
+        record = {}
+        try:
+            while iterations is None or done < iterations:
+                if time_limit is not None and self.elapsed + last_seconds > time_limit:
+                    break
+                t0 = time.perf_counter()
+                self.iteration += 1
+                played = self.self_play(pool)
+                self.buffer.add(played["obs"], played["mask"], played["pi"], played["z"])
+                learned = self.learn(len(played["z"]))
+                results = played["results"][:, 0]
+                self.games_played += len(results)
+                record = {"iteration": self.iteration, "games": self.games_played, "positions": int(len(played["z"])),
+                          "buffer": self.buffer.size, "selfplay_seconds": played["seconds"],
+                          "sims_per_second": played["positions_evaluated"] / max(played["seconds"], 1e-9) * cfg.workers,
+                          "first_player_score": float((results > 0).mean() + 0.5 * (results == 0).mean()),
+                          "mean_length": float(played["lengths"].mean()), **learned}
+                if cfg.eval_every and self.iteration % cfg.eval_every == 0:
+                    record.update(self.evaluate())
+                last_seconds = time.perf_counter() - t0
+                self.elapsed += last_seconds
+                record["train_seconds"] = self.elapsed
+                self.checkpoint()
+                self.log(record)
+                done += 1
+                bar.update(1)
+                bar.set_postfix({k: round(v, 3) for k, v in record.items()
+                                 if k in ("policy_loss", "value_loss", "vs_random_score", "vs_mcts_score")})
+        finally:
+            bar.close()
+            if pool is not None:
+                pool.shutdown()
+            if self._writer:
+                self._writer.close()
+        return {"iterations": self.iteration, "games": self.games_played, "train_seconds": self.elapsed, **record}

@@ -1,0 +1,155 @@
+"""AlphaZero self-play samples, augmentation, training resume, agents, arena and Elo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mathrl.agents.alphazero import default_config
+from mathrl.agents.alphazero.agent import AlphaZeroAgent, load_agent, save_agent
+from mathrl.agents.alphazero.arena import as_player, bradley_terry, match_table, play_match
+from mathrl.agents.alphazero.selfplay import build_net, play_games
+from mathrl.agents.alphazero.train import ReplayBuffer, Trainer, augment
+from mathrl.envs.games.connect4 import ConnectFour
+from mathrl.envs.games.opponents import RandomOpponent
+from mathrl.envs.games.tictactoe import TicTacToe
+
+TINY = default_config("tictactoe").but(workers=1, games_per_iter=12, concurrent_games=6, batch_size=32,
+                                        eval_every=0, buffer_size=500)
+TINY = TINY.but(search=TINY.search.but(n_sims=12))
+
+
+def weights(config=TINY, seed=0):
+    torch.manual_seed(seed)
+    return build_net(config).state_dict()
+
+
+def test_self_play_samples_are_consistent_with_replayed_games():
+    out = play_games(weights(), TINY, seed=3, n_games=6)
+    n = len(out["z"])
+    assert out["obs"].dtype == np.uint8 and out["obs"].shape == (n, 2, 3, 3)
+    assert np.allclose(out["pi"].sum(1), 1.0)
+    assert not (out["pi"][~out["mask"]]).any()                       # no visits on illegal moves
+    # the legal mask is exactly the empty cells of the observed board
+    empty = (out["obs"].sum(1) == 0).reshape(n, 9)
+    assert (empty == out["mask"]).all()
+    # every game contributes one sample per ply, in order (stone counts 0, 1, 2, ...), and z is the
+    # game's final result for the player to move there (player 0 on even plies)
+    assert out["lengths"].sum() == n
+    stones = out["obs"].reshape(n, -1).sum(1)
+    for g in range(6):
+        rows = np.flatnonzero(out["game"] == g)
+        assert list(stones[rows]) == list(range(out["lengths"][g]))
+        assert list(out["z"][rows]) == [out["results"][g][ply % 2] for ply in range(len(rows))]
+
+
+def test_self_play_is_a_function_of_its_arguments():
+    a = play_games(weights(), TINY, seed=5, n_games=4)
+    b = play_games(weights(), TINY, seed=5, n_games=4)
+    c = play_games(weights(), TINY, seed=6, n_games=4)
+    assert all(np.array_equal(a[k], b[k]) for k in ("obs", "pi", "z"))
+    assert not (len(a["z"]) == len(c["z"]) and np.array_equal(a["pi"], c["pi"]))
+
+
+@pytest.mark.parametrize("game", [TicTacToe(), ConnectFour()])
+def test_augmentation_maps_samples_to_valid_samples(game):
+    """After a random symmetry the mask still marks exactly the legal moves of the transformed board."""
+    rng = np.random.default_rng(0)
+    states = []
+    for _ in range(40):
+        s = game.new_initial_state()
+        for _ in range(rng.integers(0, 6)):
+            s.apply(rng.choice(s.legal_actions()))
+        if not s.is_terminal():
+            states.append(s)
+    obs = np.stack([s.observation() for s in states]).astype(np.uint8)
+    mask = np.stack([s.action_mask() for s in states])
+    pi = mask / mask.sum(1, keepdims=True)
+    a_obs, a_mask, a_pi = augment(game, rng, obs, mask, pi.astype(np.float32))
+    assert (a_obs.sum((1, 2, 3)) == obs.sum((1, 2, 3))).all()
+    if isinstance(game, TicTacToe):
+        assert ((a_obs.sum(1) == 0).reshape(len(states), 9) == a_mask).all()
+    else:  # a column is legal iff its top cell is empty
+        assert ((a_obs[:, :, 0, :].sum(1) == 0) == a_mask).all()
+    assert np.allclose(a_pi.sum(1), 1.0) and not a_pi[~a_mask].any()
+    assert (a_obs != obs).any()  # some sample really was transformed
+
+
+def test_replay_buffer_is_fifo():
+    buf = ReplayBuffer(5, (1, 1, 1), 2)
+    for start in (0, 3, 6):
+        z = np.arange(start, start + 3, dtype=np.float32)
+        buf.add(np.zeros((3, 1, 1, 1), np.uint8), np.ones((3, 2), bool), np.zeros((3, 2), np.float32), z)
+    assert buf.size == 5 and sorted(buf.z) == [4, 5, 6, 7, 8]
+
+
+def test_resume_is_exact(tmp_path):
+    """Two iterations in one go == one iteration, stop, --resume, one more (weights, buffer, optimiser)."""
+    straight = Trainer(TINY, tmp_path / "a")
+    straight.run(iterations=2, progress=False)
+    first = Trainer(TINY, tmp_path / "b")
+    first.run(iterations=1, progress=False)
+    resumed = Trainer(TINY, tmp_path / "b", resume=True)
+    assert resumed.iteration == 1
+    resumed.run(iterations=1, progress=False)
+    for k, v in straight.net.state_dict().items():
+        assert torch.equal(v, resumed.net.state_dict()[k]), k
+    assert np.array_equal(straight.buffer.z[:straight.buffer.size], resumed.buffer.z[:resumed.buffer.size])
+    assert (tmp_path / "b" / "metrics.jsonl").read_text().count("\n") == 2
+
+
+def test_time_limit_stops_between_iterations(tmp_path):
+    trainer = Trainer(TINY, tmp_path)
+    summary = trainer.run(time_limit=0.0, progress=False)
+    assert summary["iterations"] == 1  # the first iteration always runs; the next would pass the limit
+
+
+def test_training_lowers_the_loss_on_fixed_data(tmp_path):
+    trainer = Trainer(TINY.but(reuse=1.0), tmp_path)
+    out = play_games(trainer.net.state_dict(), TINY, seed=0, n_games=12)
+    trainer.buffer.add(out["obs"], out["mask"], out["pi"], out["z"])
+    first = trainer.learn(len(out["z"]))
+    for _ in range(30):
+        last = trainer.learn(len(out["z"]))
+    assert last["value_loss"] < 0.75 * first["value_loss"] and last["policy_loss"] < first["policy_loss"]
+
+
+def test_agent_file_round_trip(tmp_path):
+    net = build_net(TINY)
+    save_agent(tmp_path / "agent.pt", net, TINY)
+    agent = load_agent(tmp_path, n_sims=8)
+    states = [TicTacToe().from_actions(h) for h in ([], [4], [0, 4, 8])]
+    direct = AlphaZeroAgent(net, TINY, n_sims=8)
+    assert agent.choose(states) == direct.choose(states)
+    net_only = load_agent(tmp_path / "agent.pt", n_sims=0).choose(states)
+    assert all(s.action_mask()[a] for s, a in zip(states, net_only))
+    for bad in (tmp_path / "nothing.pt", "pretrained:chess"):
+        with pytest.raises(ValueError):
+            load_agent(bad)
+
+
+def test_play_match_alternates_colours():
+    game = TicTacToe()
+    first_mover = lambda states, rng: [s.legal_actions()[0] for s in states]   # noqa: E731
+    result = play_match(game, first_mover, as_player(RandomOpponent()), 10, seed=0)
+    assert result["wins"] + result["draws"] + result["losses"] == 10
+    same = play_match(game, first_mover, first_mover, 4)
+    # identical deterministic players: the first mover's game is replayed with colours swapped
+    assert same["wins"] == same["losses"]
+
+
+def test_bradley_terry_recovers_known_ratings():
+    """Fit expected results generated from known Elo ratings (the model's own probabilities)."""
+    truth = {"random": 0.0, "a": 300.0, "b": 500.0, "c": 650.0}
+    names = list(truth)
+    results = {}
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            p = 1 / (1 + 10 ** ((truth[y] - truth[x]) / 400))
+            results[(x, y)] = (4000 * p, 4000 * (1 - p))
+    fitted = bradley_terry(results, anchor="random")
+    for name, rating in truth.items():
+        assert fitted[name] == pytest.approx(rating, abs=5)
+    table = match_table({("a", "b"): {"wins": 3, "draws": 2, "losses": 1}})
+    assert table[("a", "b")] == (4.0, 2.0)
