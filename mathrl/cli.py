@@ -148,7 +148,15 @@ def _cmd_bench(args) -> int:
             return bench_main(args.rest)
         except BenchError as exc:
             raise UsageError(str(exc)) from exc
-    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger, semigroups")
+    if args.what == "games":
+        from mathrl.agents.alphazero.bench import BenchError
+        from mathrl.agents.alphazero.bench import main as bench_main
+
+        try:
+            return bench_main(args.rest)
+        except BenchError as exc:
+            raise UsageError(str(exc)) from exc
+    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger, semigroups, games")
 
 
 def _cmd_train(args) -> int:
@@ -279,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_enumerate)
 
-    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups --help)")
-    p.add_argument("what", help="cem, buchberger or semigroups")
+    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups|games --help)")
+    p.add_argument("what", help="cem, buchberger, semigroups or games")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_bench)
 

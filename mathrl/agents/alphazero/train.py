@@ -101,14 +101,14 @@ class Trainer:
 
     def __init__(self, config: AlphaZeroConfig, out: str | Path, resume: bool = False):
         self.out = Path(out)
-        self.game = make_game(config.game, **dict(config.game_kwargs))
         if resume:
             ckpt_path = self.out / "checkpoint.pt"
             if not ckpt_path.exists():
                 raise ValueError(f"--resume: no checkpoint.pt in {self.out}")
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-            config = AlphaZeroConfig.from_dict(ckpt["config"])
+            config = AlphaZeroConfig.from_dict(ckpt["config"])  # the run's own config, whatever was passed
         self.config = config
+        self.game = make_game(config.game, **dict(config.game_kwargs))
         torch.manual_seed(config.seed)  # seeded initial weights (overwritten on resume)
         self.net = build_net(config, self.game)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=2 * config.weight_decay)

@@ -1,0 +1,243 @@
+"""``mathrl bench games``: search speed, Connect Four accuracy on Pons' sets, tic-tac-toe optimality.
+
+* ``speed``  — end-to-end simulations/s of the batched search (many trees, one
+  network call per round) against a batch-1 sequential search, same 5x64
+  network, same thread count, Connect Four from the empty board (spec 7); also
+  network positions/s and self-play games/hour.
+* ``connect4`` — exact and win/draw/loss accuracy on the test sets, overall and
+  where the move matters, next to the random-mover floor (spec 6.4).
+* ``tictactoe`` — every reachable position: does the agent ever pick a move
+  whose minimax value is below the best?
+
+Each writes a JSON file (and prints a table); medians over repeats, with the
+machine's core count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mathrl.sysinfo import cpu_model
+
+
+class BenchError(Exception):
+    """Bad benchmark arguments: one line, exit code 2."""
+
+
+def _machine(threads: int) -> dict:
+    return {"cpu": cpu_model(), "cpu_count": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__}
+
+
+# ---- speed ------------------------------------------------------------------
+def search_speed(trees: int, leaves_per_tree: int, n_sims: int, threads: int, repeats: int, seed: int = 0) -> dict:
+    """Simulations/s of ``trees`` Connect Four searches from the empty board with a fresh 5x64 network."""
+    from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.evaluator import NetEvaluator
+    from mathrl.agents.alphazero.mcts import search
+    from mathrl.agents.alphazero.selfplay import build_net
+    from mathrl.envs.games.registry import make_game
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    config = default_config("connect4")
+    game = make_game("connect4")
+    evaluator = NetEvaluator(build_net(config, game))
+    cfg = config.search.but(n_sims=n_sims, leaves_per_tree=leaves_per_tree)
+    rates, net_rates, batch = [], [], 0.0
+    search([game.new_initial_state()], evaluator, cfg.but(n_sims=8))  # warm-up
+    for _ in range(repeats):
+        evaluator.calls = evaluator.positions = 0
+        start = time.perf_counter()
+        search([game.new_initial_state() for _ in range(trees)], evaluator, cfg)
+        seconds = time.perf_counter() - start
+        rates.append(trees * n_sims / seconds)
+        net_rates.append(evaluator.positions / seconds)
+        batch = evaluator.positions / evaluator.calls
+    return {"trees": trees, "leaves_per_tree": leaves_per_tree, "n_sims": n_sims,
+            "sims_per_second": statistics.median(rates), "all": rates,
+            "network_positions_per_second": statistics.median(net_rates), "mean_batch": batch}
+
+
+def network_speed(batch: int, threads: int, repeats: int = 5, seconds: float = 1.0) -> float:
+    from mathrl.agents.alphazero.network import ResNet
+
+    torch.set_num_threads(threads)
+    net = ResNet((2, 6, 7), 7, 5, 64).eval()
+    x = torch.zeros(batch, 2, 6, 7)
+    rates = []
+    with torch.inference_mode():
+        net(x)
+        for _ in range(repeats):
+            n, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds:
+                net(x)
+                n += batch
+            rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def selfplay_speed(games: int, n_sims: int, seed: int = 0) -> dict:
+    """Self-play games/hour of one process with one torch thread (multiply by workers for a pool)."""
+    from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.selfplay import build_net, play_games
+
+    config = default_config("connect4")
+    config = config.but(concurrent_games=games, search=config.search.but(n_sims=n_sims))
+    torch.manual_seed(seed)
+    weights = build_net(config).state_dict()
+    out = play_games(weights, config, seed, games, threads=1)
+    return {"games": games, "n_sims": n_sims, "seconds": out["seconds"],
+            "games_per_hour_per_process": games / out["seconds"] * 3600,
+            "mean_length": float(out["lengths"].mean())}
+
+
+def run_speed(args) -> dict:
+    threads_list = [int(t) for t in args.threads.split(",")]
+    rows = []
+    for threads in threads_list:
+        sequential = search_speed(1, 1, args.sims, threads, args.repeats)
+        batched = search_speed(args.trees, 1, args.sims, threads, args.repeats)
+        virtual = search_speed(1, args.leaves, args.sims, threads, args.repeats)
+        rows.append({"threads": threads, "sequential": sequential, "batched": batched, "virtual_loss": virtual,
+                     "ratio": batched["sims_per_second"] / sequential["sims_per_second"],
+                     "ratio_virtual_loss": virtual["sims_per_second"] / sequential["sims_per_second"],
+                     "network_b1": network_speed(1, threads), "network_b64": network_speed(64, threads)})
+        r = rows[-1]
+        print(f"threads={threads}: batch-1 {sequential['sims_per_second']:.0f} sims/s | "
+              f"{args.trees} trees {batched['sims_per_second']:.0f} sims/s (x{r['ratio']:.2f}, "
+              f"batch {batched['mean_batch']:.0f}) | one tree, {args.leaves} leaves/round "
+              f"{virtual['sims_per_second']:.0f} sims/s (x{r['ratio_virtual_loss']:.2f}) | "
+              f"network alone b1 {r['network_b1']:.0f}, b64 {r['network_b64']:.0f} positions/s")
+    play = selfplay_speed(args.selfplay_games, args.selfplay_sims)
+    print(f"self-play: {play['games_per_hour_per_process']:.0f} games/h per process "
+          f"({args.selfplay_sims} sims/move, {args.selfplay_games} concurrent games, untrained 5x64 network)")
+    return {"benchmark": "games-speed", "machine": _machine(threads_list[-1]), "rows": rows, "selfplay": play}
+
+
+# ---- tic-tac-toe --------------------------------------------------------------
+def reachable_tictactoe_positions() -> list:
+    from mathrl.envs.games.tictactoe import TicTacToe
+
+    start = TicTacToe().new_initial_state()
+    seen, stack, out = {start.key()}, [start], []
+    while stack:
+        state = stack.pop()
+        if state.is_terminal():
+            continue
+        out.append(state)
+        for a in state.legal_actions():
+            child = state.child(a)
+            if child.key() not in seen:
+                seen.add(child.key())
+                stack.append(child)
+    return out
+
+
+def tictactoe_mistakes(choose) -> dict:
+    """Positions (all reachable, non-terminal) where ``choose(states)``'s move has a lower minimax value than the best."""
+    from mathrl.envs.games import solvers
+
+    states = reachable_tictactoe_positions()
+    moves = choose(states)
+    mistakes = []
+    for state, move in zip(states, moves):
+        values = solvers.action_values(state)
+        if values[move] < np.nanmax(values):
+            mistakes.append("".join(str(a + 1) for a in state.history()))
+    return {"positions": len(states), "mistakes": len(mistakes), "examples": mistakes[:10]}
+
+
+# ---- Connect Four ---------------------------------------------------------------
+def run_connect4(args) -> dict:
+    from mathrl.envs.games import pons
+    from mathrl.envs.games.connect4 import ConnectFour
+
+    game = ConnectFour()
+    chooser_name, choose = _connect4_chooser(args, game)
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    result = pons.evaluate(choose, limit=args.limit, seed=args.seed)
+    seconds = time.perf_counter() - start
+    print(f"{chooser_name} on Pons' test sets ({seconds:.0f} s):")
+    print(pons.format_table(result))
+    return {"benchmark": "games-connect4", "agent": chooser_name, "seconds": seconds,
+            "machine": _machine(args.threads), **result}
+
+
+def _connect4_chooser(args, game):
+    from mathrl.agents.alphazero.arena import as_player
+    from mathrl.agents.alphazero.cli import CLIError, make_player
+
+    try:
+        player = make_player(args.agent, game, "connect4", args.sims, args.seed)
+    except CLIError as exc:
+        raise BenchError(str(exc)) from exc
+    batched = as_player(player)
+    rng = np.random.default_rng(args.seed)
+
+    def choose(move_strings):
+        return batched([game.from_moves(m) for m in move_strings], rng)
+
+    sims = args.sims if args.sims is not None else getattr(getattr(player, "search_config", None), "n_sims", None)
+    return f"{args.agent} ({sims} sims)" if sims is not None else args.agent, choose
+
+
+# ---- command line -------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mathrl bench games", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="what", required=True)
+    s = sub.add_parser("speed", help="batched vs batch-1 search, network and self-play throughput")
+    s.add_argument("--threads", default="1,2", help="comma-separated torch thread counts (default 1,2)")
+    s.add_argument("--trees", type=int, default=64, help="concurrent trees of the batched search")
+    s.add_argument("--leaves", type=int, default=8, help="leaves per round of the one-tree virtual-loss search")
+    s.add_argument("--sims", type=int, default=200)
+    s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--selfplay-games", type=int, default=64)
+    s.add_argument("--selfplay-sims", type=int, default=100)
+    c = sub.add_parser("connect4", help="accuracy on Pascal Pons' test sets")
+    c.add_argument("--agent", default="pretrained", help="PATH, pretrained, mcts or random")
+    c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, the acceptance setting)")
+    c.add_argument("--limit", type=int, default=None, help="positions per set (seeded sample; default all 1000)")
+    c.add_argument("--threads", type=int, default=2)
+    c.add_argument("--seed", type=int, default=0)
+    t = sub.add_parser("tictactoe", help="the agent's moves in every reachable position against minimax")
+    t.add_argument("--agent", default="pretrained")
+    t.add_argument("--sims", type=int, default=None)
+    for q in (s, c, t):
+        q.add_argument("--out", default=None, help="JSON file (default runs/bench_games/WHAT.json)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.what == "speed":
+        result = run_speed(args)
+    elif args.what == "connect4":
+        result = run_connect4(args)
+    else:
+        from mathrl.agents.alphazero.cli import CLIError, make_player
+        from mathrl.envs.games.tictactoe import TicTacToe
+
+        try:
+            agent = make_player(args.agent, TicTacToe(), "tictactoe", args.sims, 0)
+        except CLIError as exc:
+            raise BenchError(str(exc)) from exc
+        from mathrl.agents.alphazero.arena import as_player
+
+        batched, rng = as_player(agent), np.random.default_rng(0)
+        result = {"benchmark": "games-tictactoe", "agent": args.agent,
+                  **tictactoe_mistakes(lambda states: batched(states, rng))}
+        print(f"{args.agent}: {result['mistakes']} value-losing moves in {result['positions']} reachable positions")
+    out = Path(args.out or f"runs/bench_games/{args.what}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    print(f"-> {out}")
+    return 0

@@ -1,0 +1,95 @@
+"""``mathrl play``, ``mathrl train alphazero`` and ``mathrl bench games`` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from mathrl.cli import main
+from mathrl.envs.games import solvers
+from mathrl.envs.games.connect4 import ConnectFour
+from mathrl.envs.games.tictactoe import TicTacToe
+
+
+def run(argv, stdin="", monkeypatch=None, capsys=None):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_play_batch_tictactoe_solver_answers_every_line(monkeypatch, capsys):
+    lines = ["", "-", "5", "15 trailing words are ignored", "1524"]
+    code, out, err = run(["play", "tictactoe", "--agent", "solver", "--batch"], "\n".join(lines) + "\n",
+                         monkeypatch, capsys)
+    assert code == 0, err
+    answers = out.splitlines()
+    assert len(answers) == len(lines)
+    game = TicTacToe()
+    for line, answer in zip(lines, answers):
+        text = line.split(" ")[0].strip("-")
+        state = game.from_actions([int(c) - 1 for c in text])
+        values = solvers.action_values(state)
+        assert values[int(answer) - 1] == np.nanmax(values)   # 1-based cells, an optimal move
+
+
+def test_play_batch_connect4_prints_legal_one_based_columns(monkeypatch, capsys):
+    lines = ["4455", "1111112", "-"]
+    code, out, err = run(["play", "connect4", "--agent", "random", "--batch"], "\n".join(lines), monkeypatch, capsys)
+    assert code == 0, err
+    game = ConnectFour()
+    for line, answer in zip(lines, out.splitlines()):
+        state = game.from_moves(line.strip("-"))
+        assert state.action_mask()[int(answer) - 1]
+    assert len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("stdin, message", [("4x\n", "line 1"), ("1\n1111111\n", "line 2"),
+                                            ("1213141\n", "over")])
+def test_play_batch_bad_lines_exit_2_and_print_nothing(monkeypatch, capsys, stdin, message):
+    code, out, err = run(["play", "connect4", "--agent", "random", "--batch"], stdin, monkeypatch, capsys)
+    assert code == 2 and out == "" and message in err
+
+
+def test_play_unknown_game_and_unsupported_solver(monkeypatch, capsys):
+    assert run(["play", "chess", "--batch"], "", monkeypatch, capsys)[0] == 2
+    code, _, err = run(["play", "connect4", "--agent", "solver", "--batch"], "", monkeypatch, capsys)
+    assert code == 2 and "solver" in err.lower() or "support" in err.lower()
+
+
+def test_train_resume_and_play_with_the_result(tmp_path, monkeypatch, capsys):
+    out_dir = tmp_path / "run"
+    argv = ["train", "alphazero", "--game", "tictactoe", "--iterations", "1", "--workers", "1",
+            "--games-per-iter", "4", "--sims", "4", "--eval-every", "0", "--out", str(out_dir), "--quiet"]
+    code, out, err = run(argv, "", monkeypatch, capsys)
+    assert code == 0, err
+    assert run(argv, "", monkeypatch, capsys)[0] == 2           # refuses to overwrite a run
+    code, out, err = run(["train", "alphazero", "--resume", str(out_dir), "--iterations", "1", "--quiet"], "",
+                         monkeypatch, capsys)
+    assert code == 0, err
+    records = [json.loads(line) for line in (out_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == [1, 2] and records[-1]["games"] == 8
+    code, out, err = run(["play", "tictactoe", "--agent", str(out_dir), "--sims", "8", "--batch"], "5\n",
+                         monkeypatch, capsys)
+    assert code == 0 and out.strip() in {str(c) for c in range(1, 10)} - {"5"}
+
+
+@pytest.mark.parametrize("argv", [["--set", "lr"], ["--set", "nonsense=1"], ["--sims", "0"], ["--game", "go"],
+                                  ["--resume", "no/such/dir"]])
+def test_train_bad_arguments_exit_2(tmp_path, monkeypatch, capsys, argv):
+    code, _, err = run(["train", "alphazero", "--out", str(tmp_path / "x"), "--iterations", "0", *argv], "",
+                       monkeypatch, capsys)
+    assert code == 2 and err.startswith("mathrl: error:")
+
+
+def test_bench_tictactoe_counts_mistakes_against_minimax(tmp_path, monkeypatch, capsys):
+    code, out, _ = run(["bench", "games", "tictactoe", "--agent", "solver", "--out", str(tmp_path / "s.json")], "",
+                       monkeypatch, capsys)
+    assert code == 0 and json.loads((tmp_path / "s.json").read_text())["mistakes"] == 0
+    run(["bench", "games", "tictactoe", "--agent", "random", "--out", str(tmp_path / "r.json")], "",
+        monkeypatch, capsys)
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["positions"] == 4520 and result["mistakes"] > 500
