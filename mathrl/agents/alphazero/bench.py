@@ -167,7 +167,7 @@ def run_connect4(args) -> dict:
     result = pons.evaluate(choose, limit=args.limit, seed=args.seed)
     seconds = time.perf_counter() - start
     print(f"{chooser_name} on Pons' test sets ({seconds:.0f} s):")
-    print(pons.format_table(result))
+    print(pons.format_report(result))
     return {"benchmark": "games-connect4", "agent": chooser_name, "seconds": seconds,
             "machine": _machine(args.threads), **result}
 
@@ -186,8 +186,47 @@ def _connect4_chooser(args, game):
     def choose(move_strings):
         return batched([game.from_moves(m) for m in move_strings], rng)
 
-    sims = args.sims if args.sims is not None else getattr(getattr(player, "search_config", None), "n_sims", None)
-    return f"{args.agent} ({sims} sims)" if sims is not None else args.agent, choose
+    if args.agent in ("random", "solver", "perfect"):
+        return args.agent, choose
+    sims = args.sims if args.sims is not None else player.search_config.n_sims
+    return f"{args.agent} ({sims} sims)", choose
+
+
+# ---- learning curves ----------------------------------------------------------------
+def learning_curve(run_dirs: list[str], png: Path) -> dict:
+    """Score vs random and vs pure MCTS over self-play games, from each run's ``metrics.jsonl``; one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = {}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for run in run_dirs:
+        path = Path(run) / "metrics.jsonl"
+        if not path.exists():
+            raise BenchError(f"{run}: no metrics.jsonl (is it a training run folder?)")
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        config = json.loads((Path(run) / "config.json").read_text())
+        size = ",".join(f"{k}={v}" for k, v in config.get("game_kwargs", {}).items())
+        label = f"{config['game']}{f' ({size})' if size else ''}"
+        evals = [r for r in records if "vs_random_score" in r]
+        curves[label] = [{k: r[k] for k in ("iteration", "games", "train_seconds", "vs_random_score",
+                                            "vs_random_wdl", "vs_mcts_score", "vs_mcts_wdl")} for r in evals]
+        games = [r["games"] for r in evals]
+        line = ax.plot(games, [r["vs_random_score"] for r in evals], "o-", label=f"{label} vs random")[0]
+        ax.plot(games, [r["vs_mcts_score"] for r in evals], "s--", color=line.get_color(),
+                label=f"{label} vs MCTS-{config['eval_mcts_sims']} (rollouts)")
+    ax.set_xlabel("self-play games")
+    ax.set_ylabel("score (win = 1, draw = 1/2)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=120)
+    plt.close(fig)
+    return curves
 
 
 # ---- command line -------------------------------------------------------------------
@@ -211,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tictactoe", help="the agent's moves in every reachable position against minimax")
     t.add_argument("--agent", default="pretrained")
     t.add_argument("--sims", type=int, default=None)
-    for q in (s, c, t):
+    k = sub.add_parser("curve", help="learning curves (score vs random and vs pure MCTS) of training runs")
+    k.add_argument("runs", nargs="+", help="run folders of mathrl train alphazero")
+    k.add_argument("--png", default="runs/bench_games/curve.png")
+    for q in (s, c, t, k):
         q.add_argument("--out", default=None, help="JSON file (default runs/bench_games/WHAT.json)")
     return p
 
@@ -220,6 +262,11 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.what == "speed":
         result = run_speed(args)
+    elif args.what == "curve":
+        result = {"benchmark": "games-curve", "curves": learning_curve(args.runs, Path(args.png)), "png": args.png}
+        for label, points in result["curves"].items():
+            print(label + ": " + ", ".join(f"{p['games']} games {p['vs_random_score']:.2f}/{p['vs_mcts_score']:.2f}"
+                                           for p in points))
     elif args.what == "connect4":
         result = run_connect4(args)
     else:
