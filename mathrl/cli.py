@@ -32,7 +32,7 @@ def _cmd_list(args) -> int:
     envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
     scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
-    agents = {"cem": sorted(PRESETS)}
+    agents = {"cem": sorted(PRESETS), "alphazero": ["tictactoe", "connect4", "othello", "hex"]}
     if args.json:
         print(json.dumps({"envs": envs, "scores": scores, "agents": agents}, indent=2))
         return 0
@@ -44,7 +44,7 @@ def _cmd_list(args) -> int:
         print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
     print("Agents:")
     for name, presets in agents.items():
-        print(f"  {name:<15} presets: {', '.join(presets)}")
+        print(f"  {name:<15} {'games' if name == 'alphazero' else 'presets'}: {', '.join(presets)}")
     return 0
 
 

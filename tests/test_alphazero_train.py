@@ -153,3 +153,22 @@ def test_bradley_terry_recovers_known_ratings():
         assert fitted[name] == pytest.approx(rating, abs=5)
     table = match_table({("a", "b"): {"wins": 3, "draws": 2, "losses": 1}})
     assert table[("a", "b")] == (4.0, 2.0)
+
+
+@pytest.mark.parametrize("game", [TicTacToe(), ConnectFour()])
+def test_symmetrised_evaluation_is_equivariant(game):
+    """Averaged over the group, the evaluator maps g(s) to g(priors(s)) and the same value, for any network."""
+    from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.evaluator import NetEvaluator
+
+    torch.manual_seed(0)
+    evaluator = NetEvaluator(build_net(default_config(game.name)), symmetries=game.symmetries())
+    rng = np.random.default_rng(2)
+    state = game.new_initial_state()
+    for _ in range(3):
+        state.apply(int(rng.choice(state.legal_actions())))
+    for g in game.symmetries():
+        inverse = np.argsort(g.policy(np.arange(game.num_actions)))
+        image = game.from_actions([int(inverse[a]) for a in state.history()])   # the state g(s)
+        (p, pg), (v, vg) = evaluator([state, image])
+        assert np.allclose(g.policy(p), pg, atol=1e-5) and v == pytest.approx(vg, abs=1e-5)

@@ -27,11 +27,11 @@ class AlphaZeroAgent:
     """Network + PUCT search with no noise; ``n_sims=0`` plays the network's masked argmax ("net-only")."""
 
     def __init__(self, net: torch.nn.Module, config: AlphaZeroConfig, n_sims: int | None = None,
-                 leaves_per_tree: int | None = None):
+                 leaves_per_tree: int | None = None, symmetrize: bool = False):
         self.config = config
         self.game = make_game(config.game, **dict(config.game_kwargs))
         self.net = net.eval()
-        self.evaluator = NetEvaluator(self.net)
+        self.evaluator = NetEvaluator(self.net, symmetries=self.game.symmetries() if symmetrize else None)
         changes = {"dirichlet_eps": 0.0}
         if n_sims is not None:
             changes["n_sims"] = n_sims
@@ -66,7 +66,8 @@ def save_agent(path: str | Path, net: torch.nn.Module, config: AlphaZeroConfig, 
                 "extra": extra or {}}, Path(path))
 
 
-def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None) -> AlphaZeroAgent:
+def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None,
+               symmetrize: bool = False) -> AlphaZeroAgent:
     """An agent from a saved file, a training run directory (its ``best.pt`` or ``latest.pt``), or ``pretrained:GAME``."""
     path = str(path)
     if path.startswith("pretrained:"):
@@ -74,7 +75,7 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
         if game not in PRETRAINED:
             raise ValueError(f"no pretrained agent for {game!r}; available: {', '.join(PRETRAINED)}")
         with resources.as_file(resources.files("mathrl.agents.alphazero") / "pretrained" / PRETRAINED[game]) as f:
-            return load_agent(f, n_sims, leaves_per_tree)
+            return load_agent(f, n_sims, leaves_per_tree, symmetrize)
     p = Path(path)
     if p.is_dir():
         for name in ("agent.pt", "checkpoint.pt"):
@@ -91,4 +92,4 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
     config = AlphaZeroConfig.from_dict(data["config"])
     net = build_net(config)
     net.load_state_dict(data["weights"] if "weights" in data else data["model"])
-    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree)
+    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize)

@@ -177,7 +177,7 @@ def _connect4_chooser(args, game):
     from mathrl.agents.alphazero.cli import CLIError, make_player
 
     try:
-        player = make_player(args.agent, game, "connect4", args.sims, args.seed)
+        player = make_player(args.agent, game, "connect4", args.sims, args.seed, args.symmetrize)
     except CLIError as exc:
         raise BenchError(str(exc)) from exc
     batched = as_player(player)
@@ -189,7 +189,7 @@ def _connect4_chooser(args, game):
     if args.agent in ("random", "solver", "perfect"):
         return args.agent, choose
     sims = args.sims if args.sims is not None else player.search_config.n_sims
-    return f"{args.agent} ({sims} sims)", choose
+    return f"{args.agent} ({sims} sims{', symmetrised' if args.symmetrize else ''})", choose
 
 
 # ---- learning curves ----------------------------------------------------------------
@@ -246,10 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, the acceptance setting)")
     c.add_argument("--limit", type=int, default=None, help="positions per set (seeded sample; default all 1000)")
     c.add_argument("--threads", type=int, default=2)
+    c.add_argument("--symmetrize", action="store_true", help="average the network over the board's symmetries")
     c.add_argument("--seed", type=int, default=0)
     t = sub.add_parser("tictactoe", help="the agent's moves in every reachable position against minimax")
     t.add_argument("--agent", default="pretrained")
     t.add_argument("--sims", type=int, default=None)
+    t.add_argument("--symmetrize", action="store_true", help="average the network over the board's symmetries")
     k = sub.add_parser("curve", help="learning curves (score vs random and vs pure MCTS) of training runs")
     k.add_argument("runs", nargs="+", help="run folders of mathrl train alphazero")
     k.add_argument("--png", default="runs/bench_games/curve.png")
@@ -274,7 +276,7 @@ def main(argv: list[str]) -> int:
         from mathrl.envs.games.tictactoe import TicTacToe
 
         try:
-            agent = make_player(args.agent, TicTacToe(), "tictactoe", args.sims, 0)
+            agent = make_player(args.agent, TicTacToe(), "tictactoe", args.sims, 0, args.symmetrize)
         except CLIError as exc:
             raise BenchError(str(exc)) from exc
         from mathrl.agents.alphazero.arena import as_player

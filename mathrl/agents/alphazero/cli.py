@@ -113,7 +113,7 @@ def train_main(argv: list[str]) -> int:
 
 
 # ---- play -----------------------------------------------------------------
-def make_player(spec: str, game, game_name: str, sims: int | None, seed: int):
+def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, symmetrize: bool = False):
     """A ``(state, rng) -> action`` player (with ``.choose`` for batches where it is an AlphaZero agent)."""
     from mathrl.envs.games import opponents
 
@@ -131,7 +131,7 @@ def make_player(spec: str, game, game_name: str, sims: int | None, seed: int):
 
     path = f"pretrained:{game_name}" if spec == "pretrained" else spec
     try:
-        agent = load_agent(path, n_sims=sims)
+        agent = load_agent(path, n_sims=sims, symmetrize=symmetrize)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     if agent.game != game:
