@@ -67,8 +67,12 @@ def save_agent(path: str | Path, net: torch.nn.Module, config: AlphaZeroConfig, 
 
 
 def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None,
-               symmetrize: bool = False) -> AlphaZeroAgent:
-    """An agent from a saved file, a training run directory (its ``best.pt`` or ``latest.pt``), or ``pretrained:GAME``."""
+               symmetrize: bool | None = None) -> AlphaZeroAgent:
+    """An agent from a saved file, a training run folder (its ``agent.pt``), or ``pretrained:GAME``.
+
+    Unset options come from the file: its config's simulations, and ``extra["symmetrize"]``
+    (the play setting a shipped agent was evaluated with).
+    """
     path = str(path)
     if path.startswith("pretrained:"):
         game = path.split(":", 1)[1]
@@ -78,12 +82,12 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
             return load_agent(f, n_sims, leaves_per_tree, symmetrize)
     p = Path(path)
     if p.is_dir():
-        for name in ("agent.pt", "checkpoint.pt"):
+        for name in ("agent.pt",):
             if (p / name).exists():
                 p = p / name
                 break
         else:
-            raise ValueError(f"{path}: no agent.pt or checkpoint.pt in this directory")
+            raise ValueError(f"{path}: no agent.pt in this directory")
     if not p.exists():
         raise ValueError(f"{path}: no such agent file")
     data = torch.load(p, map_location="cpu", weights_only=False)
@@ -91,5 +95,7 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
         raise ValueError(f"{path}: not a mathrl AlphaZero agent or checkpoint")
     config = AlphaZeroConfig.from_dict(data["config"])
     net = build_net(config)
-    net.load_state_dict(data["weights"] if "weights" in data else data["model"])
+    net.load_state_dict(data["weights"])
+    if symmetrize is None:
+        symmetrize = bool(data.get("extra", {}).get("symmetrize", False))
     return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize)

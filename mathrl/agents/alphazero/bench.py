@@ -189,7 +189,7 @@ def _connect4_chooser(args, game):
     if args.agent in ("random", "solver", "perfect"):
         return args.agent, choose
     sims = args.sims if args.sims is not None else player.search_config.n_sims
-    return f"{args.agent} ({sims} sims{', symmetrised' if args.symmetrize else ''})", choose
+    return f"{args.agent} ({sims} sims{', symmetrised' if player.evaluator.symmetries else ''})", choose
 
 
 # ---- learning curves ----------------------------------------------------------------
@@ -246,12 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, the acceptance setting)")
     c.add_argument("--limit", type=int, default=None, help="positions per set (seeded sample; default all 1000)")
     c.add_argument("--threads", type=int, default=2)
-    c.add_argument("--symmetrize", action="store_true", help="average the network over the board's symmetries")
+    c.add_argument("--symmetrize", action="store_true", default=None,
+                   help="average the network over the board's symmetries (default: the agent file's setting)")
     c.add_argument("--seed", type=int, default=0)
     t = sub.add_parser("tictactoe", help="the agent's moves in every reachable position against minimax")
     t.add_argument("--agent", default="pretrained")
     t.add_argument("--sims", type=int, default=None)
-    t.add_argument("--symmetrize", action="store_true", help="average the network over the board's symmetries")
+    t.add_argument("--symmetrize", action="store_true", default=None,
+                   help="average the network over the board's symmetries (default: the agent file's setting)")
     k = sub.add_parser("curve", help="learning curves (score vs random and vs pure MCTS) of training runs")
     k.add_argument("runs", nargs="+", help="run folders of mathrl train alphazero")
     k.add_argument("--png", default="runs/bench_games/curve.png")

@@ -113,7 +113,7 @@ def train_main(argv: list[str]) -> int:
 
 
 # ---- play -----------------------------------------------------------------
-def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, symmetrize: bool = False):
+def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, symmetrize: bool | None = None):
     """A ``(state, rng) -> action`` player (with ``.choose`` for batches where it is an AlphaZero agent)."""
     from mathrl.envs.games import opponents
 

@@ -1,0 +1,36 @@
+"""The agents shipped inside the package (trained by ``mathrl train alphazero`` from self-play alone)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mathrl.agents.alphazero.agent import load_agent
+from mathrl.agents.alphazero.arena import as_player, play_match
+from mathrl.agents.alphazero.bench import tictactoe_mistakes
+from mathrl.envs.games.connect4 import ConnectFour
+from mathrl.envs.games.opponents import OneStepLookahead
+
+
+def test_pretrained_tictactoe_never_plays_a_value_losing_move():
+    """Every reachable position (4,520), the agent's own search settings, checked against minimax."""
+    agent = load_agent("pretrained:tictactoe")
+    result = tictactoe_mistakes(agent.choose)
+    assert result["positions"] == 4520
+    assert result["mistakes"] == 0, result["examples"]
+
+
+def test_pretrained_connect4_beats_one_step_lookahead():
+    agent = load_agent("pretrained:connect4", n_sims=50)
+    assert agent.game == ConnectFour()
+    result = play_match(agent.game, as_player(agent), as_player(OneStepLookahead()), 10, seed=0)
+    assert result["wins"] >= 8, result
+
+
+def test_pretrained_files_are_small():
+    from importlib import resources
+
+    folder = resources.files("mathrl.agents.alphazero") / "pretrained"
+    sizes = {f.name: len(f.read_bytes()) for f in folder.iterdir() if f.name.endswith(".pt")}
+    assert set(sizes) == {"tictactoe.pt", "connect4.pt"}
+    assert all(0 < size <= 10 * 2**20 for size in sizes.values())
+    assert np.isfinite(list(sizes.values())).all()
