@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -172,3 +174,17 @@ def test_symmetrised_evaluation_is_equivariant(game):
         image = game.from_actions([int(inverse[a]) for a in state.history()])   # the state g(s)
         (p, pg), (v, vg) = evaluator([state, image])
         assert np.allclose(g.policy(p), pg, atol=1e-5) and v == pytest.approx(vg, abs=1e-5)
+
+
+def test_evaluation_ladder_rates_each_network(tmp_path):
+    """Evaluations play random, pure MCTS and the previous network; the Elo fit anchors random at 0."""
+    cfg = TINY.but(eval_every=1, eval_games=4, eval_sims=8, eval_mcts_sims=8)
+    trainer = Trainer(cfg, tmp_path)
+    trainer.run(iterations=2, progress=False)
+    first, second = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert "vs_previous_score" not in first and "vs_previous_score" in second
+    assert all(np.isfinite(r["elo"]) for r in (first, second))
+    assert [m[:2] for m in trainer.matches] == [["iter1", "random"], ["iter1", "mcts8"], ["iter2", "random"],
+                                                ["iter2", "mcts8"], ["iter2", "iter1"]]
+    resumed = Trainer(cfg, tmp_path, resume=True)
+    assert resumed.matches == trainer.matches and resumed.previous[0] == 2

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.agent import AlphaZeroAgent, save_agent
-from mathrl.agents.alphazero.arena import as_player, play_match
+from mathrl.agents.alphazero.arena import as_player, bradley_terry, play_match
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
@@ -117,12 +117,16 @@ class Trainer:
         self.iteration = 0
         self.elapsed = 0.0        # training wall time over all runs joined by --resume
         self.games_played = 0
+        self.matches: list = []     # [name, name, wins, losses] of every evaluation match (draws split)
+        self.previous = None        # (iteration, weights) of the last evaluated network
         if resume:
             self.net.load_state_dict(ckpt["weights"])
             self.optimizer.load_state_dict(ckpt["optimizer"])
             self.rng.bit_generator.state = ckpt["rng"]
             torch.set_rng_state(ckpt["torch_rng"])
             self.iteration, self.elapsed, self.games_played = ckpt["iteration"], ckpt["elapsed"], ckpt["games_played"]
+            self.matches = ckpt.get("matches", [])
+            self.previous = ckpt.get("previous")
             if (self.out / "buffer.npz").exists():
                 self.buffer.load(self.out / "buffer.npz")
         self.out.mkdir(parents=True, exist_ok=True)
@@ -163,16 +167,36 @@ class Trainer:
         return {"steps": steps, "policy_loss": totals[0] / steps, "value_loss": totals[1] / steps}
 
     def evaluate(self) -> dict:
+        """Matches against random, pure MCTS and the previously evaluated network; Elo of every network so far.
+
+        All results accumulate in ``self.matches`` and a Bradley-Terry fit (random = 0) rates each
+        evaluated iteration: the Elo-style ladder of spec 5.7, without gating.
+        """
         from mathrl.envs.games.opponents import MCTSOpponent, RandomOpponent
 
         cfg = self.config
-        agent = AlphaZeroAgent(self.net, cfg, n_sims=cfg.eval_sims)
+        agent = AlphaZeroAgent(build_net(cfg, self.game), cfg, n_sims=cfg.eval_sims)
+        agent.net.load_state_dict(self.net.state_dict())
         seed = cfg.seed + 7919 * self.iteration
+        me = f"iter{self.iteration}"
+        opponents = [("random", "random", RandomOpponent()),
+                     ("mcts", f"mcts{cfg.eval_mcts_sims}", MCTSOpponent(n_sims=cfg.eval_mcts_sims))]
+        if self.previous is not None:
+            previous = AlphaZeroAgent(build_net(cfg, self.game), cfg, n_sims=cfg.eval_sims)
+            previous.net.load_state_dict(self.previous[1])
+            opponents.append(("previous", f"iter{self.previous[0]}", previous))
         out = {}
-        for name, opponent in (("random", RandomOpponent()), ("mcts", MCTSOpponent(n_sims=cfg.eval_mcts_sims))):
+        for key, name, opponent in opponents:
             r = play_match(self.game, as_player(agent), as_player(opponent), cfg.eval_games, seed)
-            out[f"vs_{name}_score"] = r["score"]
-            out[f"vs_{name}_wdl"] = [r["wins"], r["draws"], r["losses"]]
+            out[f"vs_{key}_score"] = r["score"]
+            out[f"vs_{key}_wdl"] = [r["wins"], r["draws"], r["losses"]]
+            self.matches.append([me, name, r["wins"] + 0.5 * r["draws"], r["losses"] + 0.5 * r["draws"]])
+        table: dict = {}
+        for a, b, wa, wb in self.matches:
+            old = table.get((a, b), (0.0, 0.0))
+            table[(a, b)] = (old[0] + wa, old[1] + wb)
+        out["elo"] = bradley_terry(table, anchor="random")[me]
+        self.previous = (self.iteration, {k: v.clone() for k, v in self.net.state_dict().items()})
         return out
 
     def checkpoint(self) -> None:
@@ -180,7 +204,8 @@ class Trainer:
         torch.save({"config": self.config.to_dict(), "weights": self.net.state_dict(),
                     "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
-                    "elapsed": self.elapsed, "games_played": self.games_played}, tmp)
+                    "elapsed": self.elapsed, "games_played": self.games_played,
+                    "matches": self.matches, "previous": self.previous}, tmp)
         self.buffer.save(self.out / "buffer.tmp.npz")
         (self.out / "buffer.tmp.npz").replace(self.out / "buffer.npz")
         tmp.replace(self.out / "checkpoint.pt")
