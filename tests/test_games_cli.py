@@ -93,3 +93,12 @@ def test_bench_tictactoe_counts_mistakes_against_minimax(tmp_path, monkeypatch, 
         monkeypatch, capsys)
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["positions"] == 4520 and result["mistakes"] > 500
+
+
+@pytest.mark.parametrize("agent", ["random", "mcts"])
+def test_bench_connect4_runs_on_a_sample(tmp_path, monkeypatch, capsys, agent):
+    code, out, err = run(["bench", "games", "connect4", "--agent", agent, "--sims", "20", "--limit", "5",
+                          "--out", str(tmp_path / "c.json")], "", monkeypatch, capsys)
+    assert code == 0, err
+    result = json.loads((tmp_path / "c.json").read_text())
+    assert result["pooled"]["n"] == 15 and "random" in result["pooled"]

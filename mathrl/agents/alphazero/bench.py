@@ -188,8 +188,10 @@ def _connect4_chooser(args, game):
 
     if args.agent in ("random", "solver", "perfect"):
         return args.agent, choose
-    sims = args.sims if args.sims is not None else player.search_config.n_sims
-    return f"{args.agent} ({sims} sims{', symmetrised' if player.evaluator.symmetries else ''})", choose
+    if args.agent == "mcts":
+        return f"mcts with random rollouts ({player.n_sims} sims)", choose
+    symmetrised = ", symmetrised" if player.evaluator.symmetries else ""
+    return f"{args.agent} ({player.search_config.n_sims} sims{symmetrised})", choose
 
 
 # ---- learning curves ----------------------------------------------------------------
