@@ -127,56 +127,41 @@ def _cmd_search(args) -> int:
     return result.exit_code
 
 
+# subcommand -> (module with main(argv) and, where it has one, an error class reported as usage errors)
+_BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
+            "buchberger": ("mathrl.envs.buchberger.bench", "BenchError"),
+            "semigroups": ("mathrl.envs.semigroups.bench", "BenchError"),
+            "games": ("mathrl.agents.alphazero.bench", "BenchError")}
+_TRAINERS = {"alphazero": ("mathrl.agents.alphazero.cli", "CLIError", "train_main")}
+
+
+def _delegate(module_name: str, error_name: str | None, argv: list[str], func: str = "main") -> int:
+    """Run ``module.func(argv)``, turning the module's own input errors into one-line usage errors."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    error = getattr(module, error_name) if error_name else ()
+    try:
+        return getattr(module, func)(argv)
+    except error as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _cmd_bench(args) -> int:
-    if args.what == "cem":
-        from mathrl.agents.cem.bench import main as bench_main
-
-        return bench_main(args.rest)
-    if args.what == "buchberger":
-        from mathrl.envs.buchberger.bench import BenchError
-        from mathrl.envs.buchberger.bench import main as bench_main
-
-        try:
-            return bench_main(args.rest)
-        except BenchError as exc:
-            raise UsageError(str(exc)) from exc
-    if args.what == "semigroups":
-        from mathrl.envs.semigroups.bench import BenchError
-        from mathrl.envs.semigroups.bench import main as bench_main
-
-        try:
-            return bench_main(args.rest)
-        except BenchError as exc:
-            raise UsageError(str(exc)) from exc
-    if args.what == "games":
-        from mathrl.agents.alphazero.bench import BenchError
-        from mathrl.agents.alphazero.bench import main as bench_main
-
-        try:
-            return bench_main(args.rest)
-        except BenchError as exc:
-            raise UsageError(str(exc)) from exc
-    raise UsageError(f"unknown benchmark {args.what!r}; available: cem, buchberger, semigroups, games")
+    if args.what not in _BENCHES:
+        raise UsageError(f"unknown benchmark {args.what!r}; available: {', '.join(_BENCHES)}")
+    return _delegate(*_BENCHES[args.what], args.rest)
 
 
 def _cmd_train(args) -> int:
-    if args.what == "alphazero":
-        from mathrl.agents.alphazero.cli import CLIError, train_main
-
-        try:
-            return train_main(args.rest)
-        except CLIError as exc:
-            raise UsageError(str(exc)) from exc
-    raise UsageError(f"unknown agent {args.what!r}; available: alphazero")
+    if args.what not in _TRAINERS:
+        raise UsageError(f"unknown agent {args.what!r}; available: {', '.join(_TRAINERS)}")
+    module, error, func = _TRAINERS[args.what]
+    return _delegate(module, error, args.rest, func)
 
 
 def _cmd_play(args) -> int:
-    from mathrl.agents.alphazero.cli import CLIError, play_main
-
-    try:
-        return play_main(args.rest)
-    except CLIError as exc:
-        raise UsageError(str(exc)) from exc
+    return _delegate("mathrl.agents.alphazero.cli", "CLIError", args.rest, "play_main")
 
 
 def _cmd_enumerate(args) -> int:
