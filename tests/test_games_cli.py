@@ -57,7 +57,7 @@ def test_play_batch_bad_lines_exit_2_and_print_nothing(monkeypatch, capsys, stdi
 def test_play_unknown_game_and_unsupported_solver(monkeypatch, capsys):
     assert run(["play", "chess", "--batch"], "", monkeypatch, capsys)[0] == 2
     code, _, err = run(["play", "connect4", "--agent", "solver", "--batch"], "", monkeypatch, capsys)
-    assert code == 2 and "solver" in err.lower() or "support" in err.lower()
+    assert code == 2 and ("solver" in err.lower() or "support" in err.lower())
 
 
 def test_train_resume_and_play_with_the_result(tmp_path, monkeypatch, capsys):

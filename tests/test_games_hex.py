@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from mathrl.core import TERMINAL_PLAYER, IllegalActionError
 from mathrl.envs.games.hex import Hex, hex_winning_first_moves, solve
+from game_helpers import random_state
 
 OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, 1), (1, -1))
 
@@ -30,16 +31,6 @@ def connected(board, value):
                 if 0 <= r + dr < n and 0 <= c + dc < n and board[r + dr, c + dc] == value:
                     graph.add_edge((r, c), (r + dr, c + dc))
     return nx.has_path(graph, "start", "end")
-
-
-def random_state(game, seed, plies):
-    rng = np.random.default_rng(seed)
-    state = game.new_initial_state()
-    for _ in range(plies):
-        if state.is_terminal():
-            break
-        state.apply(rng.choice(state.legal_actions()))
-    return state
 
 
 # ---- solver vectors -------------------------------------------------------------

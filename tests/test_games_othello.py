@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from mathrl.core import TERMINAL_PLAYER, IllegalActionError
 from mathrl.envs.games.othello import Othello
+from game_helpers import random_state
 
 DIRECTIONS = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
 
@@ -20,16 +21,6 @@ def perft(state, depth):
     if depth == 1:
         return len(actions)
     return sum(perft(state.child(a), depth - 1) for a in actions)
-
-
-def random_state(game, seed, plies):
-    rng = np.random.default_rng(seed)
-    state = game.new_initial_state()
-    for _ in range(plies):
-        if state.is_terminal():
-            break
-        state.apply(rng.choice(state.legal_actions()))
-    return state
 
 
 # ---- an independent cell-by-cell reference ------------------------------------

@@ -35,7 +35,7 @@ class NetEvaluator:
         else:  # the mean over the symmetric images, each policy mapped back to the original frame
             priors, values = 0.0, 0.0
             for g in self.symmetries:
-                p, v = self._forward(np.stack([g.obs(o) for o in obs]), g.policy(masks))
+                p, v = self._forward(g.obs(obs), g.policy(masks))
                 priors = priors + g.inverse_policy(p)
                 values = values + v
             priors, values = priors / len(self.symmetries), values / len(self.symmetries)

@@ -82,9 +82,7 @@ def augment(game, rng: np.random.Generator, obs: np.ndarray, mask: np.ndarray, p
             continue
         rows = np.flatnonzero(choice == k)
         if len(rows):
-            obs[rows] = np.stack([g.obs(o) for o in obs[rows]])
-            mask[rows] = np.stack([g.policy(m) for m in mask[rows]])
-            pi[rows] = np.stack([g.policy(p) for p in pi[rows]])
+            obs[rows], mask[rows], pi[rows] = g.obs(obs[rows]), g.policy(mask[rows]), g.policy(pi[rows])
     return obs, mask, pi
 
 

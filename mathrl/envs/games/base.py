@@ -21,7 +21,9 @@ from mathrl.core import TERMINAL_PLAYER, IllegalActionError, as_action
 
 
 class Symmetry:
-    """A rule-preserving map of the board: ``obs`` maps a (C,H,W) array, ``policy`` an (A,) vector.
+    """A rule-preserving map of the board: ``obs`` maps (..., C, H, W) arrays, ``policy`` (..., A) vectors.
+
+    Both act on the trailing axes, so a whole batch of samples is mapped in one call.
 
     ``inverse`` maps a policy in the transformed frame back (used when a network
     is queried on a transformed position).
