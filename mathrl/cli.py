@@ -131,8 +131,10 @@ def _cmd_search(args) -> int:
 _BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
             "buchberger": ("mathrl.envs.buchberger.bench", "BenchError"),
             "semigroups": ("mathrl.envs.semigroups.bench", "BenchError"),
-            "games": ("mathrl.agents.alphazero.bench", "BenchError")}
-_TRAINERS = {"alphazero": ("mathrl.agents.alphazero.cli", "CLIError", "train_main")}
+            "games": ("mathrl.agents.alphazero.bench", "BenchError"),
+            "ppo": ("mathrl.agents.ppo.bench", "BenchError")}
+_TRAINERS = {"alphazero": ("mathrl.agents.alphazero.cli", "CLIError", "train_main"),
+             "ppo": ("mathrl.agents.ppo.cli", "CLIError", "train_main")}
 
 
 def _delegate(module_name: str, error_name: str | None, argv: list[str], func: str = "main") -> int:
@@ -272,13 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_enumerate)
 
-    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups|games --help)")
-    p.add_argument("what", help="cem, buchberger, semigroups or games")
+    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups|games|ppo --help)")
+    p.add_argument("what", help="cem, buchberger, semigroups, games or ppo")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_bench)
 
-    p = sub.add_parser("train", help="train an agent (mathrl train alphazero --help)", add_help=False)
-    p.add_argument("what", help="alphazero")
+    p = sub.add_parser("train", help="train an agent (mathrl train alphazero|ppo --help)", add_help=False)
+    p.add_argument("what", help="alphazero or ppo")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_train)
 

@@ -34,6 +34,7 @@ from mathrl.agents.alphazero.arena import as_player, bradley_terry, play_match
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
+from mathrl.agents.runlog import RunLog
 from mathrl.envs.games.registry import make_game
 
 
@@ -129,7 +130,7 @@ class Trainer:
                 self.buffer.load(self.out / "buffer.npz")
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-        self._writer = None
+        self.runlog = RunLog(self.out, "iteration")
 
     # ---- one iteration ---------------------------------------------------
     def self_play(self, pool) -> dict:
@@ -211,19 +212,7 @@ class Trainer:
                    {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed})
 
     def log(self, record: dict) -> None:
-        with open(self.out / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
-        if self._writer is None:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-                self._writer = SummaryWriter(str(self.out / "tensorboard"))
-            except ImportError:  # the tensorboard extra is optional; metrics.jsonl has everything
-                self._writer = False
-        if self._writer:
-            for key, value in record.items():
-                if isinstance(value, (int, float)) and key != "iteration":
-                    self._writer.add_scalar(key, value, record["iteration"])
-            self._writer.flush()
+        self.runlog.write(record)
 
     # ---- the loop ----------------------------------------------------------
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = True) -> dict:
@@ -269,6 +258,5 @@ class Trainer:
             bar.close()
             if pool is not None:
                 pool.shutdown()
-            if self._writer:
-                self._writer.close()
+            self.runlog.close()
         return {"iterations": self.iteration, "games": self.games_played, "train_seconds": self.elapsed, **record}

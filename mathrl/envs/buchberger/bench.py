@@ -71,6 +71,10 @@ def evaluate_chunk(ring, ideals, strategies, seed, start, elimination="gebauermo
     from mathrl.envs.buchberger.env import make_state
     from mathrl.envs.buchberger.strategies import make_strategy
 
+    if any(s.startswith("agent:") for s in strategies):
+        import torch
+
+        torch.set_num_threads(1)  # one small forward pass per step: threads only add overhead per worker
     strats = [make_strategy(s) for s in strategies]
     costs = np.zeros((len(strats), len(ideals)), dtype=np.int64)
     pairs = np.zeros_like(costs)
@@ -139,8 +143,6 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     from mathrl.envs.buchberger.strategies import make_strategy
 
     for s in strategies:
-        if s.startswith("agent:"):
-            raise BenchError(f"{s}: saved agents as strategies arrive with the PPO agent; not available yet")
         try:
             make_strategy(s)
         except ValueError as exc:
@@ -186,12 +188,13 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
 
 
 def format_table(result: dict) -> str:
+    w = max(12, 2 + max(len(name) for name in result["strategies"]))
     lines = [f"{result['ideals']}: {result['samples']} ideals (seed {result['seed']}), "
              f"{result['seconds']:.1f} s on {result['workers']} worker(s) of {result['cpu_count']} cores",
-             f"{'strategy':<12}{'mean':>9}{'std':>8}{'s.e.':>7}{'median':>8}{'pairs':>8}{'ref':>8}{'z':>7}  ok"]
+             f"{'strategy':<{w}}{'mean':>9}{'std':>8}{'s.e.':>7}{'median':>8}{'pairs':>8}{'ref':>8}{'z':>7}  ok"]
     for name, c in result["strategies"].items():
         ref = f"{c['reference']:>8.1f}{c['z']:>7.2f}  {'yes' if c['pass'] else 'NO'}" if "reference" in c else ""
-        lines.append(f"{name:<12}{c['mean']:>9.1f}{c['std']:>8.1f}{c['stderr']:>7.2f}{c['median']:>8.0f}"
+        lines.append(f"{name:<{w}}{c['mean']:>9.1f}{c['std']:>8.1f}{c['stderr']:>7.2f}{c['median']:>8.0f}"
                      f"{c['mean_pairs']:>8.1f}{ref}")
     return "\n".join(lines)
 
@@ -203,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategies", default=DEFAULT_STRATEGIES,
-                   help=f"comma-separated strategy names (default {DEFAULT_STRATEGIES})")
+                   help=f"comma-separated strategy names (default {DEFAULT_STRATEGIES}); agent:PATH is a trained "
+                        "PPO agent (greedy; agent:PATH:sample samples its policy), agent:pretrained the shipped one")
     p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
     p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
     p.add_argument("--backend", default="auto", choices=["auto", "python", "numba"],

@@ -53,7 +53,7 @@ class BuchbergerEnv(gym.Env):
     def __init__(self, ideal_dist="3-20-10-weighted", ideal=None, gens=None, field=32003, order="grevlex",
                  elimination="gebauermoeller", rewards="additions", k=2, obs_mode="padded", max_pairs=256,
                  max_steps=1000, sort_input=False, invalid_action="penalize", invalid_action_penalty=-10.0,
-                 backend="auto", render_mode=None):
+                 backend="auto", rollout_value=None, rollout_gamma=0.99, render_mode=None):
         if elimination not in ELIMINATIONS:
             raise ValueError(f"unknown elimination {elimination!r}; choose one of {', '.join(ELIMINATIONS)}")
         if rewards not in REWARDS:
@@ -64,6 +64,12 @@ class BuchbergerEnv(gym.Env):
             raise ValueError(f"invalid_action must be 'penalize' or 'raise', got {invalid_action!r}")
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if rollout_value is not None:
+            from mathrl.envs.buchberger.strategies import make_strategy
+
+            make_strategy(rollout_value)  # ValueError on an unknown name, before any episode
+        if not 0.0 <= float(rollout_gamma) <= 1.0:
+            raise ValueError(f"rollout_gamma must be in [0, 1], got {rollout_gamma!r}")
         for name, value in (("k", k), ("max_pairs", max_pairs)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -87,6 +93,7 @@ class BuchbergerEnv(gym.Env):
         self.elimination, self.rewards, self.sort_input, self.backend = elimination, rewards, sort_input, backend
         self.k, self.obs_mode, self.max_pairs, self.max_steps = int(k), obs_mode, int(max_pairs), max_steps
         self.invalid_action, self.invalid_action_penalty = invalid_action, float(invalid_action_penalty)
+        self.rollout_value, self.rollout_gamma = rollout_value, float(rollout_gamma)
         self.render_mode = render_mode
 
         self.row_len = 2 * self.ring.n * self.k
@@ -138,6 +145,7 @@ class BuchbergerEnv(gym.Env):
         info = {"action_mask": mask, "num_pairs": state.num_pairs, "basis_size": state.basis_size, "cost": 0,
                 "reduction_steps": 0, "zero_reduction": False, "polynomial_additions": 0,
                 "monomial_additions": 0, "invalid_action": False, "pair_overflow": False, "redraws": redraws}
+        self._add_rollout_value(info)
         return obs, info
 
     def step(self, action):
@@ -180,6 +188,7 @@ class BuchbergerEnv(gym.Env):
         }
         if terminated:
             info["reduced_basis_size"] = state.reduced_basis_size()
+        self._add_rollout_value(info)
         return obs, float(reward), terminated, truncated, info
 
     def render(self):
@@ -210,6 +219,15 @@ class BuchbergerEnv(gym.Env):
         self._stats = self.state.stats()
 
     # --- helpers ------------------------------------------------------------------------------
+    def _add_rollout_value(self, info: dict) -> None:
+        """With ``rollout_value="degree"`` (any strategy name), ``info["rollout_value"]`` is the discounted
+        return of finishing the episode with that strategy from a copy of the new state: the paper's value
+        baseline (spec §7), computed where the state lives so an agent needs no domain knowledge."""
+        if self.rollout_value is not None:
+            state = self.state
+            info["rollout_value"] = 0.0 if state.is_terminal() else float(
+                state.value(self.rollout_value, self.rollout_gamma))
+
     def _make_state(self, polys, ring):
         return make_state(polys, ring, elimination=self.elimination, sort_input=self.sort_input,
                           rewards=self.rewards, backend=self.backend)

@@ -146,15 +146,19 @@ class Codegree(Strategy):
         return len(degs) - 1 - degs[::-1].index(top)
 
 
-class Random(Strategy):
-    name = "random"
-    description = "uniform over the pairs, from the strategy's own seeded generator"
+class SeededStrategy(Strategy):
+    """A strategy that draws from its own generator (reseeded per ideal by the benchmark)."""
 
     def __init__(self, seed=None):
         self.rng = np.random.default_rng(seed)
 
     def reseed(self, seed) -> None:
         self.rng = np.random.default_rng(seed)
+
+
+class Random(SeededStrategy):
+    name = "random"
+    description = "uniform over the pairs, from the strategy's own seeded generator"
 
     def select(self, state) -> int:
         if not state.num_pairs:
@@ -180,6 +184,43 @@ class Lexicographic(KeyStrategy):
         return f"Lexicographic({[p.name for p in self.parts]})"
 
 
+class AgentStrategy(SeededStrategy):
+    """A trained pair-scoring agent (``mathrl train ppo``) as a strategy: ``agent:PATH`` picks its most
+    probable pair, ``agent:PATH:sample`` samples from its policy with the strategy's own generator.
+    PATH is an ``agent.pt`` file, a run folder, or ``pretrained`` (the agent shipped with mathrl).
+
+    The agent sees exactly what the env shows it: ``pair_features(k)`` with the env's k.
+    """
+
+    def __init__(self, spec: str, seed=None):
+        body = spec.strip()[len("agent:"):]
+        mode = "greedy"
+        for suffix in ("sample", "greedy"):
+            if body.endswith(":" + suffix):
+                body, mode = body[:-len(suffix) - 1], suffix
+        from mathrl.agents.ppo.agent import load_agent
+
+        self.agent = load_agent(body)
+        if self.agent.adapter.kind != "pairs":
+            raise ValueError(f"{body} is not a pair-scoring agent (it was trained on {self.agent.env_id})")
+        self.k = int(self.agent.env_kwargs.get("k", 2))
+        self.greedy = mode == "greedy"
+        self.name = spec.strip()
+        super().__init__(seed)
+
+    def select(self, state) -> int:
+        if not state.num_pairs:
+            raise ValueError("no pairs to select from: the state is terminal")
+        rows = state.pair_features(self.k)
+        if rows.shape[1] != self.agent.adapter.row_dim:
+            raise ValueError(f"{self.name} reads rows of {self.agent.adapter.row_dim} features but this ring gives "
+                             f"{rows.shape[1]} (2 * variables * k): it was trained on another number of variables")
+        return self.agent.act({"pairs": rows}, greedy=self.greedy, rng=self.rng)
+
+    def __repr__(self) -> str:
+        return f"AgentStrategy({self.name!r})"
+
+
 STRATEGIES: dict[str, type] = {}
 
 
@@ -200,6 +241,8 @@ def make_strategy(spec, seed=None) -> Strategy:
     if isinstance(spec, (list, tuple)):
         return Lexicographic(spec) if len(spec) > 1 else make_strategy(spec[0], seed)
     if isinstance(spec, str):
+        if spec.strip().startswith("agent:"):
+            return AgentStrategy(spec, seed)
         name = spec.strip().lower()
         if name not in STRATEGIES:
             raise ValueError(f"unknown strategy {spec!r}; known: {', '.join(sorted(STRATEGIES))}")

@@ -1,0 +1,89 @@
+"""``mathrl train ppo``: a thin argument layer over :func:`mathrl.agents.ppo.ppo.train`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+
+class CLIError(Exception):
+    """Bad user input: one line on stderr, exit code 2."""
+
+
+def train_parser() -> argparse.ArgumentParser:
+    from mathrl.agents.ppo.config import PRESETS
+
+    p = argparse.ArgumentParser(prog="mathrl train ppo", description="PPO with action masks on any Gymnasium env")
+    p.add_argument("--env", default=None, help="env id, e.g. CartPole-v1 or mathrl/Buchberger-v0 (default: the "
+                                               "preset's, else CartPole-v1)")
+    p.add_argument("--env-kwargs", default=None, metavar="JSON",
+                   help="keyword arguments for gymnasium.make, merged over the preset's")
+    p.add_argument("--preset", default=None, help=f"settings to start from: {', '.join(sorted(PRESETS))} "
+                                                  "(default: the env's own preset when it has one)")
+    p.add_argument("--steps", type=int, default=None, help="total environment steps")
+    p.add_argument("--out", default=None, help="run folder (default runs/ppo-ENV-seedS)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run checkpointed in DIR")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                   help="any other config field, e.g. --set lr=1e-4 --set num_envs=4")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _config(args):
+    from mathrl.agents.ppo.config import PPOConfig, make_config, parse_set
+
+    try:
+        overrides = parse_set(args.set)
+        if args.env_kwargs is not None:
+            kwargs = json.loads(args.env_kwargs)
+            if not isinstance(kwargs, dict):
+                raise ValueError("--env-kwargs must be a JSON object")
+            overrides["env_kwargs"] = kwargs
+        if args.steps is not None:
+            overrides["total_steps"] = args.steps
+        if args.seed is not None:
+            overrides["seed"] = args.seed
+        if args.resume:
+            saved = Path(args.resume) / "config.json"
+            if not (Path(args.resume) / "checkpoint.pt").exists() or not saved.exists():
+                raise ValueError(f"{args.resume} holds no PPO checkpoint (config.json + checkpoint.pt)")
+            if args.env or args.preset or "env_kwargs" in overrides or "seed" in overrides:
+                raise ValueError("--resume continues the saved run: --env, --env-kwargs, --preset and --seed "
+                                 "cannot change")
+            return PPOConfig.from_dict({**json.loads(saved.read_text()), **overrides})
+        env_id = args.env
+        if env_id is None and args.preset is None:
+            env_id = "CartPole-v1"
+        return make_config(env_id, args.preset, **overrides)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise CLIError(str(exc)) from exc
+
+
+def train_main(argv=None) -> int:
+    args = train_parser().parse_args(argv)
+    cfg = _config(args)
+    import gymnasium as gym
+
+    import mathrl  # noqa: F401
+
+    if cfg.env_id not in gym.registry:
+        raise CLIError(f"unknown env id {cfg.env_id!r} (see `mathrl list`)")
+    out = args.resume or args.out or f"runs/ppo-{re.sub(r'[^A-Za-z0-9]+', '-', cfg.env_id).strip('-')}-seed{cfg.seed}"
+    if not args.resume and (Path(out) / "checkpoint.pt").exists():
+        raise CLIError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
+    from mathrl.agents.ppo.ppo import PPOTrainer
+
+    try:
+        trainer = PPOTrainer(cfg, out, resume=bool(args.resume))
+    except (ValueError, TypeError) as exc:  # env construction or space errors from the user's input
+        raise CLIError(str(exc)) from exc
+    summary = trainer.run(time_limit=args.time_limit, progress=not args.quiet)
+    print(f"run folder: {out}")
+    print(f"{summary['updates']} updates, {summary['global_step']} env steps, {summary['episodes']} episodes in "
+          f"{summary['train_seconds']:.0f} s ({summary['steps_per_second']:.0f} steps/s)")
+    print(f"eval_return={summary['eval_return']:.2f}")
+    return 0

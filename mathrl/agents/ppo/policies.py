@@ -1,0 +1,165 @@
+"""Actor-critic networks for PPO and the masked categorical distribution they share.
+
+Two shapes of observation:
+
+* ``MLPPolicy``: a fixed-size vector (any Box, or a Dict of Boxes flattened) and a fixed action set;
+  separate actor and critic MLPs with orthogonal init, as in CleanRL.
+* ``PairPolicy``: a *set* of feature rows, one per action (Buchberger's S-pairs). One small network
+  scores every row and a softmax runs over the rows present, so the policy is permutation-equivariant
+  and handles any number of pairs (Peifer et al. 2020). An optional self-attention layer lets each
+  row's score see the others (the thesis-era transformer agents).
+
+Every network is rebuilt from ``spec`` (a plain dict saved with the weights), so a saved agent needs
+no training config to load.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+MASKED_LOGIT = -1e9  # finite, so 0 * log p stays 0 in the entropy (no NaN)
+
+
+class MaskedCategorical:
+    """A categorical over the legal actions only: masked logits never get sampled, and they contribute
+    nothing to log-probabilities or the entropy."""
+
+    def __init__(self, logits: torch.Tensor, mask: torch.Tensor):
+        self.mask = mask
+        self.logits = torch.where(mask, logits, torch.full_like(logits, MASKED_LOGIT))
+        self.log_p = torch.log_softmax(self.logits, dim=-1)
+
+    def sample(self) -> torch.Tensor:
+        return torch.multinomial(self.log_p.exp(), 1).squeeze(-1)
+
+    def mode(self) -> torch.Tensor:
+        return self.logits.argmax(dim=-1)
+
+    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
+        return self.log_p.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+
+    def entropy(self) -> torch.Tensor:
+        p_log_p = torch.where(self.mask, self.log_p.exp() * self.log_p, torch.zeros_like(self.log_p))
+        return -p_log_p.sum(-1)
+
+
+def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias: float = 0.0) -> nn.Linear:
+    nn.init.orthogonal_(layer.weight, std)
+    nn.init.constant_(layer.bias, bias)
+    return layer
+
+
+def mlp(sizes, activation=nn.Tanh, last_std: float = 1.0) -> nn.Sequential:
+    layers = []
+    for i in range(len(sizes) - 1):
+        last = i == len(sizes) - 2
+        layers.append(layer_init(nn.Linear(sizes[i], sizes[i + 1]), last_std if last else np.sqrt(2)))
+        if not last:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+class RunningNorm(nn.Module):
+    """Running mean/variance of the inputs (Chan et al.'s parallel update), applied as (x - mean) / std
+    clipped to +-10, as Gymnasium's NormalizeObservation does. The statistics are buffers, so a saved
+    agent normalises exactly as it did in training; only the trainer calls ``update``."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(dim, dtype=torch.float64))
+        self.register_buffer("count", torch.tensor(1e-4, dtype=torch.float64))
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        x = x.double()
+        n, mean, var = x.shape[0], x.mean(0), x.var(0, unbiased=False)
+        delta, total = mean - self.mean, self.count + n
+        self.mean += delta * n / total
+        self.var.copy_((self.var * self.count + var * n + delta ** 2 * self.count * n / total) / total)
+        self.count.fill_(total)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x - self.mean.float()) / torch.sqrt(self.var.float() + 1e-8)).clamp(-10.0, 10.0)
+
+
+class MLPPolicy(nn.Module):
+    """``forward(x, mask) -> (logits, value)`` for flat observations x of shape (B, obs_dim).
+
+    ``obs_norm`` standardises inputs with running statistics: needed when raw features have very
+    different scales (counters next to 0/1 planes), which would otherwise saturate the tanh units.
+    """
+
+    def __init__(self, obs_dim: int, n_actions: int, hidden=(64, 64), critic: bool = True, obs_norm: bool = False):
+        super().__init__()
+        self.spec = {"kind": "mlp", "obs_dim": int(obs_dim), "n_actions": int(n_actions),
+                     "hidden": [int(h) for h in hidden], "critic": bool(critic), "obs_norm": bool(obs_norm)}
+        self.norm = RunningNorm(obs_dim) if obs_norm else None
+        self.actor = mlp([obs_dim, *hidden, n_actions], last_std=0.01)
+        self.critic = mlp([obs_dim, *hidden, 1], last_std=1.0) if critic else None
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        if self.norm is not None:
+            x = self.norm(x)
+        logits = self.actor(x)
+        value = self.critic(x).squeeze(-1) if self.critic is not None else torch.zeros(x.shape[0])
+        return logits, value
+
+
+class PairPolicy(nn.Module):
+    """``forward(rows, mask) -> (logits, value)`` for rows (B, R, F) with mask (B, R): one logit per row.
+
+    The scorer is the paper's shared MLP (F -> hidden -> 1, ReLU, raw integer features). The critic
+    (optional: the Degree-rollout baseline needs none) embeds rows, pools them (mean, max and the log of
+    the row count, since the remaining cost grows with the number of pairs) and maps that to a value.
+    """
+
+    def __init__(self, row_dim: int, hidden=(128,), encoder: str = "mlp", critic: bool = True, heads: int = 4):
+        super().__init__()
+        hidden = [int(h) for h in hidden]
+        self.spec = {"kind": "pairs", "row_dim": int(row_dim), "hidden": hidden, "encoder": encoder,
+                     "critic": bool(critic), "heads": int(heads)}
+        width = hidden[0]
+        self.attention = None
+        score_in = row_dim
+        if encoder == "attention":
+            self.embed = nn.Sequential(nn.Linear(row_dim, width), nn.ReLU())
+            self.attention = nn.TransformerEncoderLayer(width, heads, dim_feedforward=2 * width, dropout=0.0,
+                                                        batch_first=True)
+            score_in = width
+        elif encoder != "mlp":
+            raise ValueError(f"unknown encoder {encoder!r}; choose 'mlp' or 'attention'")
+        self.scorer = mlp([score_in, *hidden, 1], activation=nn.ReLU, last_std=0.01)
+        if critic:
+            self.row_embed = mlp([row_dim, width, width], activation=nn.ReLU, last_std=np.sqrt(2))
+            self.value_head = mlp([2 * width + 1, width, 1], activation=nn.ReLU, last_std=1.0)
+        else:
+            self.row_embed = self.value_head = None
+
+    def forward(self, rows: torch.Tensor, mask: torch.Tensor):
+        x = rows
+        if self.attention is not None:
+            # a row set that is entirely padding (a terminal observation) would make attention NaN
+            safe = mask.clone()
+            safe[:, 0] |= ~mask.any(dim=1)
+            x = self.attention(self.embed(rows), src_key_padding_mask=~safe)
+        logits = self.scorer(x).squeeze(-1)
+        if self.row_embed is None:
+            return logits, torch.zeros(rows.shape[0])
+        e = torch.relu(self.row_embed(rows))
+        m = mask.unsqueeze(-1).to(e.dtype)
+        count = m.sum(dim=1)
+        mean = (e * m).sum(dim=1) / count.clamp(min=1)
+        top = torch.where(mask.unsqueeze(-1), e, torch.zeros_like(e)).amax(dim=1)
+        value = self.value_head(torch.cat([mean, top, torch.log1p(count)], dim=-1)).squeeze(-1)
+        return logits, value
+
+
+def build_policy(spec: dict) -> nn.Module:
+    if spec["kind"] == "mlp":
+        return MLPPolicy(spec["obs_dim"], spec["n_actions"], spec["hidden"], spec["critic"], spec.get("obs_norm", False))
+    if spec["kind"] == "pairs":
+        return PairPolicy(spec["row_dim"], spec["hidden"], spec["encoder"], spec["critic"], spec.get("heads", 4))
+    raise ValueError(f"unknown policy kind {spec['kind']!r}")

@@ -1,0 +1,421 @@
+"""Proximal Policy Optimization with action masks, read top to bottom (after CleanRL's ``ppo.py``).
+
+One update = collect ``num_envs * num_steps`` transitions from vectorised envs, compute GAE
+advantages, then ``update_epochs`` passes of minibatch gradient steps on the clipped surrogate.
+Everything CleanRL lists is here and visible: orthogonal init, learning-rate annealing, advantage
+normalisation, clipped value loss, entropy bonus, global gradient clipping, optional KL early stop.
+
+Two additions for mathematical search:
+
+* **Masks.** Illegal actions get no probability, no log-probability and no entropy
+  (:class:`MaskedCategorical`); states with a single legal action are left out of the policy loss
+  (``skip_forced``), since they carry no choice.
+* **Env-provided baselines.** ``baseline="info"`` takes V(s) from ``info[baseline_key]`` instead of a
+  learned critic: Buchberger's env reports the return of finishing the episode with Degree
+  (``rollout_value="degree"``), which is the paper's baseline. The agent needs no domain knowledge.
+
+Truncated episodes are bootstrapped with V(final observation); terminated ones are not.
+A run folder holds ``config.json``, ``checkpoint.pt`` (+ ``envs.pkl``: the vector env mid-rollout, so
+``--resume`` continues bit for bit), ``agent.pt``, ``metrics.jsonl``, ``curve.png`` and TensorBoard logs.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+import warnings
+from collections import deque
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from mathrl.agents.ppo.agent import PPOAgent, evaluate, save_agent
+from mathrl.agents.ppo.config import PPOConfig
+from mathrl.agents.ppo.obs import ObsAdapter, pad_rows
+from mathrl.agents.ppo.policies import MaskedCategorical, build_policy
+from mathrl.agents.runlog import RunLog
+
+
+def gae(rewards: np.ndarray, values: np.ndarray, dones: np.ndarray, next_value: np.ndarray, gamma: float,
+        lam: float) -> np.ndarray:
+    """Generalised advantage estimation over a (T, E) rollout; ``dones[t]`` means step t ended its episode
+    (any bootstrap for a truncation is already in ``rewards[t]``), ``next_value`` is V after the last step."""
+    T = len(rewards)
+    advantages = np.zeros_like(values, dtype=np.float64)
+    last = np.zeros_like(next_value, dtype=np.float64)
+    for t in reversed(range(T)):
+        following = next_value if t == T - 1 else values[t + 1]
+        alive = 1.0 - dones[t]
+        delta = rewards[t] + gamma * following * alive - values[t]
+        advantages[t] = last = delta + gamma * lam * alive * last
+    return advantages
+
+
+class EnvFactory:
+    """``gym.make(env_id, **env_kwargs)`` as a picklable callable (async workers and checkpoints need that)."""
+
+    def __init__(self, env_id: str, env_kwargs: dict):
+        self.env_id, self.env_kwargs = env_id, dict(env_kwargs)
+
+    def __call__(self):
+        import mathrl  # noqa: F401  (registers mathrl/... in a fresh process)
+
+        return gym.make(self.env_id, **self.env_kwargs)
+
+
+def make_vector_env(cfg: PPOConfig) -> gym.vector.VectorEnv:
+    """Same-step autoreset: the step that ends an episode returns the next episode's first observation and
+    keeps the last one in ``info["final_obs"]`` / ``info["final_info"]`` for bootstrapping."""
+    from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv
+
+    fns = [EnvFactory(cfg.env_id, cfg.env_kwargs) for _ in range(cfg.num_envs)]
+    if cfg.vector == "async":
+        return AsyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP, context="spawn")
+    return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)
+
+
+class PPOTrainer:
+    def __init__(self, config: PPOConfig, out, resume: bool = False):
+        self.cfg = cfg = config
+        self.out = Path(out)
+        torch.set_num_threads(cfg.torch_threads)
+        torch.manual_seed(cfg.seed)  # before the network is built: its initial weights come from this seed
+        self.envs = make_vector_env(cfg)
+        self.adapter = ObsAdapter.for_spaces(self.envs.single_observation_space, self.envs.single_action_space,
+                                             cfg.policy)
+        self.policy = build_policy(self.adapter.policy_spec(cfg.hidden, cfg.encoder, critic=cfg.baseline == "critic",
+                                                            obs_norm=cfg.obs_norm))
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=cfg.lr, eps=1e-5)
+        self.update = self.global_step = self.episodes = 0
+        self.elapsed = 0.0
+        self.recent = deque(maxlen=cfg.curve_episodes)  # (return, length) of the latest training episodes
+        self.runlog = RunLog(self.out, "global_step")
+        if resume:
+            self._load()
+        else:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+            self.rng = np.random.default_rng(cfg.seed)
+            self._reset_envs(cfg.seed)
+
+    # ---- environment bookkeeping -------------------------------------------------------------
+    def _reset_envs(self, seed: int) -> None:
+        obs, info = self.envs.reset(seed=seed)
+        self._observe(obs, info)
+        self.ep_return = np.zeros(self.cfg.num_envs)
+        self.ep_length = np.zeros(self.cfg.num_envs, dtype=np.int64)
+
+    def _observe(self, obs, info) -> None:
+        """Remember the current observations, their masks and (for baseline="info") their env values."""
+        cfg = self.cfg
+        self.next_obs = obs
+        self.next_mask = self.adapter.masks(obs, info, cfg.num_envs)
+        if cfg.baseline == "info":
+            if cfg.baseline_key not in info:
+                hint = (" (for mathrl/Buchberger-v0 pass env_kwargs rollout_value='degree')"
+                        if "Buchberger" in cfg.env_id else "")
+                raise ValueError(f"baseline='info' needs the env to report info[{cfg.baseline_key!r}]{hint}")
+            self.next_base = np.asarray(info[cfg.baseline_key], dtype=np.float64) * cfg.reward_scale
+
+    def _values(self, x: np.ndarray, m: np.ndarray, base) -> np.ndarray:
+        if self.cfg.baseline == "info":
+            return np.asarray(base, dtype=np.float64)
+        with torch.no_grad():
+            return self.policy(torch.from_numpy(x), torch.from_numpy(m))[1].double().numpy()
+
+    def _final_value(self, info: dict, i: int) -> float:
+        """V(final observation) of env i, whose episode was truncated (not terminated)."""
+        cfg = self.cfg
+        final_info = info["final_info"]
+        if cfg.baseline == "info":
+            return float(final_info[cfg.baseline_key][i]) * cfg.reward_scale
+        obs = info["final_obs"][i]
+        mask = final_info["action_mask"][i] if "action_mask" in final_info else None
+        x, m = self.adapter.single(obs, mask)
+        if not m.any():
+            return 0.0
+        return float(self._values(x, m, None)[0])
+
+    # ---- 1. collect a rollout ----------------------------------------------------------------
+    def collect(self) -> dict:
+        cfg = self.cfg
+        T, E = cfg.num_steps, cfg.num_envs
+        xs, ms = [], []
+        actions = np.zeros((T, E), np.int64)
+        logprobs = np.zeros((T, E), np.float32)
+        values = np.zeros((T, E))
+        rewards = np.zeros((T, E))
+        dones = np.zeros((T, E), dtype=bool)
+        for t in range(T):
+            x, m = self.adapter.batch(self.next_obs, self.next_mask)
+            if getattr(self.policy, "norm", None) is not None:
+                self.policy.norm.update(torch.from_numpy(x))
+            with torch.no_grad():
+                logits, value = self.policy(torch.from_numpy(x), torch.from_numpy(m))
+                dist = MaskedCategorical(logits, torch.from_numpy(m))
+                action = dist.sample()
+                logprobs[t] = dist.log_prob(action).numpy()
+            values[t] = self.next_base if cfg.baseline == "info" else value.double().numpy()
+            xs.append(x)
+            ms.append(m)
+            actions[t] = action.numpy()
+            obs, reward, terminated, truncated, info = self.envs.step(actions[t])
+            self.global_step += E
+            self.ep_return += reward
+            self.ep_length += 1
+            rewards[t] = reward * cfg.reward_scale
+            dones[t] = terminated | truncated
+            for i in np.flatnonzero(truncated & ~terminated):
+                rewards[t, i] += cfg.gamma * self._final_value(info, i)
+            for i in np.flatnonzero(dones[t]):
+                self.recent.append((float(self.ep_return[i]), int(self.ep_length[i])))
+                self.episodes += 1
+                self.ep_return[i], self.ep_length[i] = 0.0, 0
+            self._observe(obs, info)
+        x, m = self.adapter.batch(self.next_obs, self.next_mask)
+        next_value = self._values(x, m, getattr(self, "next_base", None))
+
+        advantages = gae(rewards, values, dones, next_value, cfg.gamma, cfg.gae_lambda)
+        return {"xs": xs, "ms": ms, "actions": actions, "logprobs": logprobs, "values": values,
+                "advantages": advantages, "returns": advantages + values}
+
+    # ---- 2. learn from it --------------------------------------------------------------------
+    def learn(self, batch: dict) -> dict:
+        cfg = self.cfg
+        if self.adapter.kind == "pairs":
+            x, m = pad_rows(batch["xs"], batch["ms"])
+        else:
+            x, m = np.concatenate(batch["xs"]), np.concatenate(batch["ms"])
+        b_x, b_m = torch.from_numpy(x), torch.from_numpy(m)
+        b_actions = torch.from_numpy(batch["actions"].reshape(-1))
+        b_logprobs = torch.from_numpy(batch["logprobs"].reshape(-1))
+        if getattr(self.policy, "norm", None) is not None:
+            # the input statistics moved during the rollout: re-evaluate the (unchanged) behaviour policy
+            # under the final ones, so the first ratio is exactly 1 as PPO assumes
+            with torch.no_grad():
+                b_logprobs = MaskedCategorical(self.policy(b_x, b_m)[0], b_m).log_prob(b_actions)
+        b_adv = torch.from_numpy(batch["advantages"].reshape(-1)).float()
+        b_returns = torch.from_numpy(batch["returns"].reshape(-1)).float()
+        b_values = torch.from_numpy(batch["values"].reshape(-1)).float()
+        # weight 1 for states with a real choice, 0 for forced moves (skip_forced)
+        weight = (b_m.sum(-1) > 1).float() if cfg.skip_forced else torch.ones(len(b_actions))
+        if weight.sum() == 0:
+            weight = torch.ones(len(b_actions))
+        if cfg.norm_adv:
+            chosen = b_adv[weight > 0]
+            b_adv = (b_adv - chosen.mean()) / (chosen.std() + 1e-8) if len(chosen) > 1 else b_adv - chosen.mean()
+
+        n = len(b_actions)
+        mb_size = n // cfg.num_minibatches
+        learn_critic = cfg.baseline == "critic"
+        stats = {"policy_loss": [], "value_loss": [], "entropy": [], "approx_kl": [], "clipfrac": []}
+        stop = False
+        for _ in range(cfg.update_epochs):
+            order = torch.from_numpy(self.rng.permutation(n))
+            for start in range(0, mb_size * cfg.num_minibatches, mb_size):
+                idx = order[start:start + mb_size]
+                w = weight[idx]
+                wsum = w.sum().clamp(min=1.0)
+                logits, new_value = self.policy(b_x[idx], b_m[idx])
+                dist = MaskedCategorical(logits, b_m[idx])
+                log_ratio = dist.log_prob(b_actions[idx]) - b_logprobs[idx]
+                ratio = log_ratio.exp()
+                with torch.no_grad():
+                    approx_kl = (((ratio - 1) - log_ratio) * w).sum() / wsum  # Schulman's k3 estimator
+                    clipfrac = (((ratio - 1.0).abs() > cfg.clip_coef).float() * w).sum() / wsum
+                adv = b_adv[idx]
+                pg_loss = (torch.max(-adv * ratio, -adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef))
+                           * w).sum() / wsum
+                entropy = (dist.entropy() * w).sum() / wsum
+                loss = pg_loss - cfg.ent_coef * entropy
+                if learn_critic:
+                    if cfg.clip_vloss:
+                        clipped = b_values[idx] + (new_value - b_values[idx]).clamp(-cfg.clip_coef, cfg.clip_coef)
+                        v_loss = 0.5 * torch.max((new_value - b_returns[idx]) ** 2,
+                                                 (clipped - b_returns[idx]) ** 2).mean()
+                    else:
+                        v_loss = 0.5 * ((new_value - b_returns[idx]) ** 2).mean()
+                    loss = loss + cfg.vf_coef * v_loss
+                    stats["value_loss"].append(v_loss.item())
+                self.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.policy.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+                for key, value in (("policy_loss", pg_loss), ("entropy", entropy), ("approx_kl", approx_kl),
+                                   ("clipfrac", clipfrac)):
+                    stats[key].append(value.item())
+                if cfg.target_kl is not None and float(approx_kl) > cfg.target_kl:
+                    stop = True
+                    break
+            if stop:
+                break
+        out = {k: float(np.mean(v)) for k, v in stats.items() if v}
+        out["kl_stopped"] = stop
+        out["gradient_steps"] = len(stats["policy_loss"])
+        if learn_critic:
+            y, pred = b_returns.numpy(), b_values.numpy()
+            var = float(np.var(y))
+            out["explained_variance"] = float("nan") if var == 0 else 1 - float(np.var(y - pred)) / var
+        return out
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def agent(self) -> PPOAgent:
+        return PPOAgent(self.policy, self.adapter, self.cfg.env_id, self.cfg.env_kwargs)
+
+    def evaluate(self, episodes: int | None = None, greedy: bool = True) -> dict:
+        """Greedy episodes on a fresh env with seeds disjoint from training (the training envs use seed..)."""
+        self.policy.eval()
+        try:
+            return evaluate(self.agent(), episodes=episodes or self.cfg.eval_episodes,
+                            seed=self.cfg.seed + 1_000_003, greedy=greedy)
+        finally:
+            self.policy.train()
+
+    def run(self, time_limit: float | None = None, updates: int | None = None, progress: bool = True) -> dict:
+        """Train until ``total_steps`` (or ``updates`` more updates, or ``time_limit`` seconds in all);
+        checkpoint, then evaluate the greedy policy: the summary holds ``eval_return``."""
+        from tqdm import tqdm
+
+        cfg = self.cfg
+        goal = cfg.num_updates if updates is None else min(cfg.num_updates, self.update + updates)
+        bar = tqdm(total=cfg.num_updates, initial=self.update, disable=not progress, unit="update",
+                   desc=f"ppo {cfg.env_id}")
+        self.policy.train()
+        try:
+            while self.update < goal and (time_limit is None or self.elapsed < time_limit):
+                t0 = time.perf_counter()
+                if cfg.anneal_lr:
+                    self.optimizer.param_groups[0]["lr"] = cfg.lr * (1.0 - self.update / cfg.num_updates)
+                steps0 = self.global_step
+                batch = self.collect()
+                t1 = time.perf_counter()
+                stats = self.learn(batch)
+                self.update += 1
+                seconds = time.perf_counter() - t0
+                self.elapsed += seconds
+                record = {"update": self.update, "global_step": self.global_step, "episodes": self.episodes,
+                          "lr": self.optimizer.param_groups[0]["lr"], "train_seconds": self.elapsed,
+                          "steps_per_second": (self.global_step - steps0) / max(seconds, 1e-9),
+                          "collect_seconds": t1 - t0, "learn_seconds": seconds - (t1 - t0), **stats}
+                if self.recent:
+                    record["episode_return"] = float(np.mean([r for r, _ in self.recent]))
+                    record["episode_length"] = float(np.mean([n for _, n in self.recent]))
+                if cfg.eval_every and self.update % cfg.eval_every == 0:
+                    record["eval_return"] = self.evaluate()["mean_return"]
+                self.log(record)
+                if self.update % cfg.checkpoint_every == 0:
+                    self.checkpoint()
+                bar.update(1)
+                bar.set_postfix({k: round(record[k], 2) for k in ("episode_return", "eval_return", "approx_kl")
+                                 if k in record})
+        except KeyboardInterrupt:
+            self.checkpoint()
+            raise
+        finally:
+            bar.close()
+        self.checkpoint()
+        final = self.evaluate()
+        summary = {"env_id": cfg.env_id, "updates": self.update, "global_step": self.global_step,
+                   "episodes": self.episodes, "train_seconds": self.elapsed,
+                   "steps_per_second": self.global_step / max(self.elapsed, 1e-9),
+                   "eval_return": final["mean_return"], "eval_episodes": final["episodes"],
+                   "finished": self.update >= cfg.num_updates}
+        (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        self.plot_curve()
+        self.runlog.close()
+        return summary
+
+    # ---- files -------------------------------------------------------------------------------
+    def log(self, record: dict) -> None:
+        self.runlog.write(record)
+
+    def checkpoint(self) -> None:
+        env_state = None
+        if self.cfg.vector == "sync":
+            try:
+                env_state = pickle.dumps({"envs": self.envs, "next_obs": self.next_obs, "next_mask": self.next_mask,
+                                          "next_base": getattr(self, "next_base", None),
+                                          "ep_return": self.ep_return, "ep_length": self.ep_length})
+            except Exception as exc:  # an env that cannot be pickled: resume restarts the episodes in flight
+                warnings.warn(f"the envs could not be saved ({exc}); --resume will restart episodes in flight")
+        if env_state is not None:
+            (self.out / "envs.pkl.tmp").write_bytes(env_state)
+            (self.out / "envs.pkl.tmp").replace(self.out / "envs.pkl")
+        elif (self.out / "envs.pkl").exists():
+            (self.out / "envs.pkl").unlink()
+        tmp = self.out / "checkpoint.pt.tmp"
+        torch.save({"config": self.cfg.to_dict(), "policy": self.policy.state_dict(),
+                    "optimizer": self.optimizer.state_dict(), "update": self.update, "global_step": self.global_step,
+                    "episodes": self.episodes, "elapsed": self.elapsed, "recent": list(self.recent),
+                    "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
+        tmp.replace(self.out / "checkpoint.pt")
+        save_agent(self.out / "agent.pt", self.policy, self.adapter, self.cfg.env_id, self.cfg.env_kwargs,
+                   {"update": self.update, "global_step": self.global_step, "train_seconds": self.elapsed})
+
+    def _load(self) -> None:
+        ck = torch.load(self.out / "checkpoint.pt", map_location="cpu", weights_only=False)
+        self.policy.load_state_dict(ck["policy"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        self.update, self.global_step, self.episodes = ck["update"], ck["global_step"], ck["episodes"]
+        self.elapsed = ck["elapsed"]
+        self.recent.extend(tuple(r) for r in ck["recent"])
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = ck["rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        saved = self.out / "envs.pkl"
+        if saved.exists():
+            state = pickle.loads(saved.read_bytes())
+            self.envs.close()
+            self.envs = state["envs"]
+            self.next_obs, self.next_mask = state["next_obs"], state["next_mask"]
+            if state["next_base"] is not None:
+                self.next_base = state["next_base"]
+            self.ep_return, self.ep_length = state["ep_return"], state["ep_length"]
+        else:
+            self._reset_envs(self.cfg.seed + 7919 * self.update)
+
+    def plot_curve(self) -> None:
+        plot_curves({self.cfg.env_id: self.out / "metrics.jsonl"}, self.out / "curve.png")
+
+
+def read_metrics(path) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def plot_curves(runs: dict, path, reference: dict | None = None, ylabel: str = "episode return") -> None:
+    """Training-episode return (and greedy evaluations) against environment steps, one line per run;
+    ``reference`` draws named horizontal lines (e.g. Degree's mean)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for label, metrics_path in runs.items():
+        rows = read_metrics(metrics_path)
+        pts = [(r["global_step"], r["episode_return"]) for r in rows if "episode_return" in r]
+        if pts:
+            line, = ax.plot(*zip(*pts), label=f"{label} (training, sampled)")
+            ev = [(r["global_step"], r["eval_return"]) for r in rows if "eval_return" in r]
+            if ev:
+                ax.plot(*zip(*ev), "o--", color=line.get_color(), ms=3, label=f"{label} (greedy eval)")
+    for name, value in (reference or {}).items():
+        ax.axhline(value, ls=":", color="gray")
+        ax.annotate(name, (ax.get_xlim()[0], value), fontsize=8, va="bottom")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel(ylabel)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def train(config: PPOConfig, out, resume: bool = False, time_limit: float | None = None,
+          progress: bool = True) -> dict:
+    """The Python API: ``train(make_config("CartPole-v1"), "runs/cartpole")`` -> summary with eval_return."""
+    return PPOTrainer(config, out, resume=resume).run(time_limit=time_limit, progress=progress)
