@@ -328,3 +328,23 @@ def test_the_shipped_buchberger_agent_beats_degree_on_fresh_ideals():
     assert load_agent("pretrained:buchberger").env_id == "mathrl/Buchberger-v0"
     with pytest.raises(ValueError, match="no pretrained PPO agent"):
         load_agent("pretrained:nope")
+
+
+def test_bench_ppo_reports_each_run_against_its_domain(tmp_path, capsys):
+    runs = []
+    for env_id, kwargs in (("mathrl/Buchberger-v0", {}), ("mathrl/SemigroupProof-v0", {"sigma": 4}),
+                           ("mathrl/TicTacToe-v0", {})):
+        cfg = make_config(env_id, env_kwargs=kwargs, num_envs=2, num_steps=16, total_steps=32, eval_episodes=2)
+        out = tmp_path / env_id.split("/")[1]
+        PPOTrainer(cfg, out).run(progress=False)
+        runs.append(str(out))
+    assert cli_main(["bench", "ppo", *runs, "--samples", "5", "--episodes", "4", "--workers", "1", "--quiet",
+                     "--out", str(tmp_path / "bench")]) == 0
+    result = json.loads((tmp_path / "bench" / "result.json").read_text())
+    b, s, g = (r for r in result["runs"])
+    assert b["buchberger"]["samples"] == 5 and b["buchberger"]["degree"] > 0
+    assert s["semigroups"]["benchmark_proof_size"] == 25  # spec: (3,2) sigma = 4 under the benchmark order
+    assert abs(sum(g["games"]["vs_random"][k] for k in ("win", "draw", "loss")) - 1) < 1e-9
+    assert len(result["curves"]) == 3 and all((tmp_path / "bench" / p.split("/")[-1]).exists()
+                                              for p in result["curves"])
+    assert cli_main(["bench", "ppo", str(tmp_path)]) == 2

@@ -122,10 +122,13 @@ def plot(rows: list[dict], out: Path) -> list[str]:
 
     paths = []
     for env_id in sorted({r["env_id"] for r in rows}):
-        runs = {Path(r["run"]).name: Path(r["run"]) / "metrics.jsonl" for r in rows if r["env_id"] == env_id}
+        mine = [r for r in rows if r["env_id"] == env_id]
+        runs = {Path(r["run"]).name: Path(r["run"]) / "metrics.jsonl" for r in mine}
         path = out / f"curve-{env_id.replace('/', '-')}.png"
-        reference = REFERENCES.get(env_id) if "3-20-10" in json.dumps([r["env_kwargs"] for r in rows]) or \
-            env_id != "mathrl/Buchberger-v0" else None
+        reference = REFERENCES.get(env_id)
+        if env_id == "mathrl/Buchberger-v0" and any(
+                r["env_kwargs"].get("ideal_dist", "3-20-10-weighted") != "3-20-10-weighted" for r in mine):
+            reference = None  # the reference levels are for 3-20-10-weighted only
         plot_curves(runs, path, reference=reference)
         paths.append(str(path))
     return paths
