@@ -188,3 +188,76 @@ def test_evaluation_ladder_rates_each_network(tmp_path):
                                                 ["iter2", "mcts8"], ["iter2", "iter1"]]
     resumed = Trainer(cfg, tmp_path, resume=True)
     assert resumed.matches == trainer.matches and resumed.previous[0] == 2
+
+
+def _positions(game, count, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        state = game.new_initial_state()
+        for _ in range(int(rng.integers(0, 12))):
+            if state.is_terminal():
+                break
+            state.apply(int(rng.choice(state.legal_actions())))
+        if not state.is_terminal():
+            out.append(state)
+    return out
+
+
+def _randomise_batch_norm(net):
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+
+
+def test_inference_copy_computes_the_same_function():
+    """BatchNorm folded into the convolutions, channels-last: the same outputs up to float rounding."""
+    torch.manual_seed(0)
+    net = build_net(default_config("connect4")).eval()
+    _randomise_batch_norm(net)
+    fast = net.inference_copy()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules())
+    x = (torch.rand(33, 2, 6, 7) < 0.3).float()
+    with torch.inference_mode():
+        (la, va), (lb, vb) = net(x), fast(x.contiguous(memory_format=torch.channels_last))
+    assert torch.allclose(la, lb, atol=1e-4) and torch.allclose(va, vb, atol=1e-5)
+
+
+def test_evaluator_follows_weight_changes_and_bf16_stays_close():
+    """The evaluator's inference copy is rebuilt after load_state_dict and after an optimiser step."""
+    from mathrl.agents.alphazero.evaluator import NetEvaluator
+
+    game = ConnectFour()
+    states = _positions(game, 20)
+    torch.manual_seed(0)
+    net = build_net(default_config("connect4"))
+    _randomise_batch_norm(net)
+    fast, plain, bf16 = NetEvaluator(net), NetEvaluator(net, fast=False), NetEvaluator(net, precision="bf16")
+
+    def agree():
+        (p1, v1), (p2, v2), (p3, v3) = fast(states), plain(states), bf16(states)
+        assert np.allclose(p1, p2, atol=1e-5) and np.allclose(v1, v2, atol=1e-5)
+        assert np.allclose(p1, p3, atol=0.03) and np.allclose(v1, v3, atol=0.03)
+        assert np.allclose(p3.sum(1), 1.0, atol=1e-5) and not p3[~np.stack([s.action_mask() for s in states])].any()
+        return v1
+
+    before = agree()
+    torch.manual_seed(1)
+    other = build_net(default_config("connect4"))
+    _randomise_batch_norm(other)
+    net.load_state_dict(other.state_dict())
+    after_load = agree()
+    assert not np.allclose(before, after_load)
+    net.train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    logits, v = net(torch.from_numpy(np.stack([s.observation() for s in states])))
+    (v.sum() + logits.sum()).backward()
+    opt.step()
+    net.eval()
+    assert not np.allclose(after_load, agree())
+    with pytest.raises(ValueError, match="precision"):
+        NetEvaluator(net, precision="fp8")

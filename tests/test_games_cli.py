@@ -77,6 +77,28 @@ def test_train_resume_and_play_with_the_result(tmp_path, monkeypatch, capsys):
     assert code == 0 and out.strip() in {str(c) for c in range(1, 10)} - {"5"}
 
 
+def test_resume_may_change_training_knobs_but_not_the_network(tmp_path, monkeypatch, capsys):
+    """A learning-rate drop on resume takes effect and is logged; a different network size is refused."""
+    import torch
+
+    out_dir = tmp_path / "run"
+    argv = ["train", "alphazero", "--game", "tictactoe", "--iterations", "1", "--workers", "1",
+            "--games-per-iter", "4", "--sims", "4", "--eval-every", "0", "--out", str(out_dir), "--quiet"]
+    assert run(argv, "", monkeypatch, capsys)[0] == 0
+    resume = ["train", "alphazero", "--resume", str(out_dir), "--iterations", "1", "--quiet"]
+    for bad in (["--channels", "16"], ["--set", "buffer_size=10"], ["--set", "selfplay_precision=\"fp8\""]):
+        code, _, err = run(resume + bad, "", monkeypatch, capsys)
+        assert code == 2 and err.startswith("mathrl: error:"), bad
+    code, _, err = run(resume + ["--set", "lr=1e-4", "--sims", "6"], "", monkeypatch, capsys)
+    assert code == 0, err
+    records = [json.loads(line) for line in (out_dir / "metrics.jsonl").read_text().splitlines()]
+    assert records[-1]["config_changes"] == {"lr": [1e-3, 1e-4], "search.n_sims": [4, 6]}
+    ckpt = torch.load(out_dir / "checkpoint.pt", weights_only=False)
+    assert ckpt["config"]["lr"] == 1e-4 and ckpt["config"]["search"]["n_sims"] == 6
+    assert all(group["lr"] == 1e-4 for group in ckpt["optimizer"]["param_groups"])
+    assert json.loads((out_dir / "config.json").read_text())["lr"] == 1e-4
+
+
 @pytest.mark.parametrize("argv", [["--set", "lr"], ["--set", "nonsense=1"], ["--sims", "0"], ["--game", "go"],
                                   ["--resume", "no/such/dir"]])
 def test_train_bad_arguments_exit_2(tmp_path, monkeypatch, capsys, argv):

@@ -27,11 +27,12 @@ class AlphaZeroAgent:
     """Network + PUCT search with no noise; ``n_sims=0`` plays the network's masked argmax ("net-only")."""
 
     def __init__(self, net: torch.nn.Module, config: AlphaZeroConfig, n_sims: int | None = None,
-                 leaves_per_tree: int | None = None, symmetrize: bool = False):
+                 leaves_per_tree: int | None = None, symmetrize: bool = False, precision: str = "fp32"):
         self.config = config
         self.game = make_game(config.game, **dict(config.game_kwargs))
         self.net = net.eval()
-        self.evaluator = NetEvaluator(self.net, symmetries=self.game.symmetries() if symmetrize else None)
+        self.evaluator = NetEvaluator(self.net, symmetries=self.game.symmetries() if symmetrize else None,
+                                      precision=precision)
         changes = {"dirichlet_eps": 0.0}
         if n_sims is not None:
             changes["n_sims"] = n_sims
@@ -67,7 +68,7 @@ def save_agent(path: str | Path, net: torch.nn.Module, config: AlphaZeroConfig, 
 
 
 def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None,
-               symmetrize: bool | None = None) -> AlphaZeroAgent:
+               symmetrize: bool | None = None, precision: str = "fp32") -> AlphaZeroAgent:
     """An agent from a saved file, a training run folder (its ``agent.pt``), or ``pretrained:GAME``.
 
     Unset options come from the file: its config's simulations, and ``extra["symmetrize"]``
@@ -79,7 +80,7 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
         if game not in PRETRAINED:
             raise ValueError(f"no pretrained agent for {game!r}; available: {', '.join(PRETRAINED)}")
         with resources.as_file(resources.files("mathrl.agents.alphazero") / "pretrained" / PRETRAINED[game]) as f:
-            return load_agent(f, n_sims, leaves_per_tree, symmetrize)
+            return load_agent(f, n_sims, leaves_per_tree, symmetrize, precision)
     p = Path(path)
     if p.is_dir():
         for name in ("agent.pt",):
@@ -98,4 +99,4 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
     net.load_state_dict(data["weights"])
     if symmetrize is None:
         symmetrize = bool(data.get("extra", {}).get("symmetrize", False))
-    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize)
+    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize, precision)

@@ -37,7 +37,8 @@ def _machine(threads: int) -> dict:
 
 
 # ---- speed ------------------------------------------------------------------
-def search_speed(trees: int, leaves_per_tree: int, n_sims: int, threads: int, repeats: int, seed: int = 0) -> dict:
+def search_speed(trees: int, leaves_per_tree: int, n_sims: int, threads: int, repeats: int, seed: int = 0,
+                 precision: str = "fp32") -> dict:
     """Simulations/s of ``trees`` Connect Four searches from the empty board with a fresh 5x64 network."""
     from mathrl.agents.alphazero.config import default_config
     from mathrl.agents.alphazero.evaluator import NetEvaluator
@@ -49,7 +50,7 @@ def search_speed(trees: int, leaves_per_tree: int, n_sims: int, threads: int, re
     torch.manual_seed(seed)
     config = default_config("connect4")
     game = make_game("connect4")
-    evaluator = NetEvaluator(build_net(config, game))
+    evaluator = NetEvaluator(build_net(config, game), precision=precision)
     cfg = config.search.but(n_sims=n_sims, leaves_per_tree=leaves_per_tree)
     rates, net_rates, batch = [], [], 0.0
     search([game.new_initial_state()], evaluator, cfg.but(n_sims=8))  # warm-up
@@ -61,17 +62,18 @@ def search_speed(trees: int, leaves_per_tree: int, n_sims: int, threads: int, re
         rates.append(trees * n_sims / seconds)
         net_rates.append(evaluator.positions / seconds)
         batch = evaluator.positions / evaluator.calls
-    return {"trees": trees, "leaves_per_tree": leaves_per_tree, "n_sims": n_sims,
+    return {"trees": trees, "leaves_per_tree": leaves_per_tree, "n_sims": n_sims, "precision": precision,
             "sims_per_second": statistics.median(rates), "all": rates,
             "network_positions_per_second": statistics.median(net_rates), "mean_batch": batch}
 
 
 def network_speed(batch: int, threads: int, repeats: int = 5, seconds: float = 1.0) -> float:
+    """Positions/s of the network alone, as the search runs it (``inference_copy``, channels-last input)."""
     from mathrl.agents.alphazero.network import ResNet
 
     torch.set_num_threads(threads)
-    net = ResNet((2, 6, 7), 7, 5, 64).eval()
-    x = torch.zeros(batch, 2, 6, 7)
+    net = ResNet((2, 6, 7), 7, 5, 64).eval().inference_copy()
+    x = torch.zeros(batch, 2, 6, 7).contiguous(memory_format=torch.channels_last)
     rates = []
     with torch.inference_mode():
         net(x)
@@ -84,42 +86,52 @@ def network_speed(batch: int, threads: int, repeats: int = 5, seconds: float = 1
     return statistics.median(rates)
 
 
-def selfplay_speed(games: int, n_sims: int, seed: int = 0) -> dict:
+def selfplay_speed(games: int, n_sims: int, seed: int = 0, precision: str = "fp32") -> dict:
     """Self-play games/hour of one process with one torch thread (multiply by workers for a pool)."""
     from mathrl.agents.alphazero.config import default_config
     from mathrl.agents.alphazero.selfplay import build_net, play_games
 
     config = default_config("connect4")
-    config = config.but(concurrent_games=games, search=config.search.but(n_sims=n_sims))
+    config = config.but(concurrent_games=games, search=config.search.but(n_sims=n_sims),
+                        selfplay_precision=precision)
     torch.manual_seed(seed)
     weights = build_net(config).state_dict()
     out = play_games(weights, config, seed, games, threads=1)
-    return {"games": games, "n_sims": n_sims, "seconds": out["seconds"],
+    return {"games": games, "n_sims": n_sims, "precision": precision, "seconds": out["seconds"],
             "games_per_hour_per_process": games / out["seconds"] * 3600,
             "mean_length": float(out["lengths"].mean())}
 
 
 def run_speed(args) -> dict:
+    from mathrl.agents.alphazero.evaluator import bf16_is_native
+
     threads_list = [int(t) for t in args.threads.split(",")]
     rows = []
     for threads in threads_list:
         sequential = search_speed(1, 1, args.sims, threads, args.repeats)
         batched = search_speed(args.trees, 1, args.sims, threads, args.repeats)
         virtual = search_speed(1, args.leaves, args.sims, threads, args.repeats)
+        bf16 = search_speed(args.trees, 1, args.sims, threads, args.repeats, precision="bf16")
         rows.append({"threads": threads, "sequential": sequential, "batched": batched, "virtual_loss": virtual,
+                     "batched_bf16": bf16,
                      "ratio": batched["sims_per_second"] / sequential["sims_per_second"],
                      "ratio_virtual_loss": virtual["sims_per_second"] / sequential["sims_per_second"],
+                     "ratio_bf16": bf16["sims_per_second"] / sequential["sims_per_second"],
                      "network_b1": network_speed(1, threads), "network_b64": network_speed(64, threads)})
         r = rows[-1]
         print(f"threads={threads}: batch-1 {sequential['sims_per_second']:.0f} sims/s | "
               f"{args.trees} trees {batched['sims_per_second']:.0f} sims/s (x{r['ratio']:.2f}, "
               f"batch {batched['mean_batch']:.0f}) | one tree, {args.leaves} leaves/round "
               f"{virtual['sims_per_second']:.0f} sims/s (x{r['ratio_virtual_loss']:.2f}) | "
-              f"network alone b1 {r['network_b1']:.0f}, b64 {r['network_b64']:.0f} positions/s")
+              f"{args.trees} trees in bf16 {bf16['sims_per_second']:.0f} sims/s (x{r['ratio_bf16']:.2f} "
+              f"vs float32 batch-1) | network alone b1 {r['network_b1']:.0f}, b64 {r['network_b64']:.0f} positions/s")
     play = selfplay_speed(args.selfplay_games, args.selfplay_sims)
-    print(f"self-play: {play['games_per_hour_per_process']:.0f} games/h per process "
+    play_bf16 = selfplay_speed(args.selfplay_games, args.selfplay_sims, precision="bf16")
+    print(f"self-play: {play['games_per_hour_per_process']:.0f} games/h per process, "
+          f"{play_bf16['games_per_hour_per_process']:.0f} in bf16 "
           f"({args.selfplay_sims} sims/move, {args.selfplay_games} concurrent games, untrained 5x64 network)")
-    return {"benchmark": "games-speed", "machine": _machine(threads_list[-1]), "rows": rows, "selfplay": play}
+    return {"benchmark": "games-speed", "machine": {**_machine(threads_list[-1]), "bf16_native": bf16_is_native()},
+            "rows": rows, "selfplay": play, "selfplay_bf16": play_bf16}
 
 
 # ---- tic-tac-toe --------------------------------------------------------------
@@ -177,7 +189,7 @@ def _connect4_chooser(args, game):
     from mathrl.agents.alphazero.cli import CLIError, make_player
 
     try:
-        player = make_player(args.agent, game, "connect4", args.sims, args.seed, args.symmetrize)
+        player = make_player(args.agent, game, "connect4", args.sims, args.seed, args.symmetrize, args.precision)
     except CLIError as exc:
         raise BenchError(str(exc)) from exc
     batched = as_player(player)
@@ -191,7 +203,8 @@ def _connect4_chooser(args, game):
     if args.agent == "mcts":
         return f"mcts with random rollouts ({player.n_sims} sims)", choose
     symmetrised = ", symmetrised" if player.evaluator.symmetries else ""
-    return f"{args.agent} ({player.search_config.n_sims} sims{symmetrised})", choose
+    bf16 = ", bf16" if args.precision == "bf16" else ""
+    return f"{args.agent} ({player.search_config.n_sims} sims{symmetrised}{bf16})", choose
 
 
 # ---- learning curves ----------------------------------------------------------------
@@ -248,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, the acceptance setting)")
     c.add_argument("--limit", type=int, default=None, help="positions per set (seeded sample; default all 1000)")
     c.add_argument("--threads", type=int, default=2)
+    c.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="network precision in the search (bf16: faster on CPUs with native bf16)")
     c.add_argument("--symmetrize", action="store_true", default=None,
                    help="average the network over the board's symmetries (default: the agent file's setting)")
     c.add_argument("--seed", type=int, default=0)

@@ -43,7 +43,9 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--cols", type=int, default=None, help="Connect Four columns (default 7)")
     p.add_argument("--n", type=int, default=None, help="Othello / Hex board side")
     p.add_argument("--out", default=None, help="run folder (default runs/alphazero-GAME-seedS)")
-    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run checkpointed in DIR")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the run checkpointed in DIR (training flags and --set may change its config; "
+                        "game, network size, buffer size and seed may not)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes")
     p.add_argument("--iterations", type=int, default=None, help="iterations to run now")
     p.add_argument("--seed", type=int, default=0)
@@ -59,17 +61,71 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 
+FIXED_ON_RESUME = ("game", "game_kwargs", "blocks", "channels", "buffer_size", "seed")
+
+
+def _config_changes(args) -> dict:
+    """The flags and ``--set FIELD=JSON`` items as a nested dict of config changes."""
+    changes: dict = {"search": {}}
+    flags = {"workers": args.workers, "games_per_iter": args.games_per_iter, "blocks": args.blocks,
+             "channels": args.channels, "eval_every": args.eval_every}
+    changes.update({k: v for k, v in flags.items() if v is not None})
+    if args.sims is not None:
+        changes["search"]["n_sims"] = args.sims
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            raise CLIError(f"--set {item}: the value must be JSON (e.g. 2e-3, 64, true)") from None
+        if key.startswith("search."):
+            changes["search"][key[7:]] = parsed
+        else:
+            changes[key] = parsed
+    return changes
+
+
+def _apply_changes(config, changes: dict):
+    from mathrl.agents.alphazero.config import AlphaZeroConfig
+
+    data = config.to_dict()
+    data["search"].update(changes.get("search", {}))
+    data.update({k: v for k, v in changes.items() if k != "search"})
+    try:
+        config = AlphaZeroConfig.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"--set: {exc}") from exc
+    for name in ("workers", "games_per_iter", "concurrent_games", "batch_size", "buffer_size", "blocks", "channels"):
+        if getattr(config, name) < 1:
+            raise CLIError(f"{name} must be >= 1")
+    if config.search.n_sims < 1:
+        raise CLIError("--sims must be >= 1")
+    from mathrl.agents.alphazero.evaluator import PRECISIONS
+
+    if config.selfplay_precision not in PRECISIONS:
+        raise CLIError(f"selfplay_precision must be one of {', '.join(PRECISIONS)}")
+    return config
+
+
 def train_main(argv: list[str]) -> int:
-    from mathrl.agents.alphazero.config import AlphaZeroConfig, default_config
-    from mathrl.agents.alphazero.train import Trainer
+    from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.train import Trainer, load_run_config
 
     args = train_parser().parse_args(argv)
+    changes = _config_changes(args)
     if args.resume:
+        # Training knobs (learning rate, reuse, simulations, workers...) may change on resume, as in a
+        # learning-rate drop; what the network, the game or the saved buffer depend on may not.
         out = Path(args.resume)
         try:
-            trainer = Trainer(AlphaZeroConfig(), out, resume=True)
+            saved = load_run_config(out)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
+        config = _apply_changes(saved, changes)
+        fixed = [name for name in FIXED_ON_RESUME if getattr(config, name) != getattr(saved, name)]
+        if fixed:
+            raise CLIError(f"--resume: {', '.join(fixed)} cannot change in a resumed run; start a new run instead")
+        trainer = Trainer(config, out, resume=True)
     else:
         kw = _game_kwargs(args)
         _make_game(args.game, kw)
@@ -77,31 +133,7 @@ def train_main(argv: list[str]) -> int:
             config = default_config(args.game, **kw).but(seed=args.seed)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
-        changes = {"workers": args.workers, "games_per_iter": args.games_per_iter, "blocks": args.blocks,
-                   "channels": args.channels, "eval_every": args.eval_every}
-        config = config.but(**{k: v for k, v in changes.items() if v is not None})
-        if args.sims is not None:
-            config = config.but(search=config.search.but(n_sims=args.sims))
-        data = config.to_dict()
-        for item in args.set:
-            key, _, value = item.partition("=")
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError:
-                raise CLIError(f"--set {item}: the value must be JSON (e.g. 2e-3, 64, true)") from None
-            if key.startswith("search."):
-                data["search"][key[7:]] = parsed
-            else:
-                data[key] = parsed
-        try:
-            config = AlphaZeroConfig.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise CLIError(f"--set: {exc}") from exc
-        for name in ("workers", "games_per_iter", "concurrent_games", "batch_size", "buffer_size", "blocks", "channels"):
-            if getattr(config, name) < 1:
-                raise CLIError(f"{name} must be >= 1")
-        if config.search.n_sims < 1:
-            raise CLIError("--sims must be >= 1")
+        config = _apply_changes(config, changes)
         out = Path(args.out or f"runs/alphazero-{args.game}-seed{args.seed}")
         if (out / "checkpoint.pt").exists():
             raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
@@ -113,7 +145,8 @@ def train_main(argv: list[str]) -> int:
 
 
 # ---- play -----------------------------------------------------------------
-def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, symmetrize: bool | None = None):
+def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, symmetrize: bool | None = None,
+                precision: str = "fp32"):
     """A ``(state, rng) -> action`` player (with ``.choose`` for batches where it is an AlphaZero agent)."""
     from mathrl.envs.games import opponents
 
@@ -131,7 +164,7 @@ def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, sy
 
     path = f"pretrained:{game_name}" if spec == "pretrained" else spec
     try:
-        agent = load_agent(path, n_sims=sims, symmetrize=symmetrize)
+        agent = load_agent(path, n_sims=sims, symmetrize=symmetrize, precision=precision)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     if agent.game != game:

@@ -6,25 +6,66 @@ priors are mapped back to action indices here, so the search never sees frames.
 
 from __future__ import annotations
 
+import itertools
 from typing import Sequence
 
 import numpy as np
 import torch
 
 
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
+def bf16_is_native() -> bool:
+    """Whether this CPU runs bfloat16 convolutions natively (else oneDNN emulates them, slowly)."""
+    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    try:
+        return bool(check()) if check is not None else False
+    except RuntimeError:
+        return False
+
+
 class NetEvaluator:
     """``evaluator(states) -> (priors (B,A), values (B,))`` for :func:`mathrl.agents.alphazero.mcts.search`.
 
     Counts calls and positions so benchmarks can report batch sizes.
+
+    With ``fast`` (the default) it runs the network's ``inference_copy()`` where
+    it has one (BatchNorm folded, channels-last). The copy is rebuilt whenever
+    the original's weights change in place (``load_state_dict``, an optimiser
+    step), so the evaluator always answers for the weights the network has now.
+    (Replacing a parameter object outright is not tracked: make a new evaluator.)
     """
 
-    def __init__(self, net: torch.nn.Module, device: str | torch.device = "cpu", symmetries=None):
-        """``symmetries``: a game's symmetry list to average the network over all of them (|G| x the cost)."""
+    def __init__(self, net: torch.nn.Module, device: str | torch.device = "cpu", symmetries=None,
+                 fast: bool = True, precision: str = "fp32"):
+        """``symmetries``: a game's symmetry list to average the network over all of them (|G| x the cost).
+
+        ``precision="bf16"`` runs the inference copy in bfloat16: about 2x the positions/s at
+        batch 64 on CPUs with native bf16 (AVX512-BF16, AMX; see ``bf16_is_native``), slower
+        elsewhere; priors and values then differ from float32 by about 1e-3.
+        """
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.net = net.to(device).eval()
         self.device = torch.device(device)
         self.symmetries = list(symmetries) if symmetries else None
+        self.dtype = PRECISIONS[precision]
+        self.fast = (fast or precision != "fp32") and hasattr(net, "inference_copy")
+        self._fast_net, self._fingerprint = None, None
+        self._tensors = list(itertools.chain(self.net.parameters(), self.net.buffers()))
         self.calls = 0
         self.positions = 0
+
+    def _inference_net(self) -> torch.nn.Module:
+        if not self.fast:
+            return self.net
+        # tensor._version counts in-place writes: a cheap, exact "have the weights changed?" test
+        fingerprint = [t._version for t in self._tensors]
+        if fingerprint != self._fingerprint:
+            self._fast_net = self.net.inference_copy().to(self.device, self.dtype)
+            self._fingerprint = fingerprint
+        return self._fast_net
 
     @torch.inference_mode()
     def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +86,10 @@ class NetEvaluator:
         return priors, values
 
     def _forward(self, obs: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        logits, values = self.net(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device))
+        x = torch.from_numpy(np.ascontiguousarray(obs)).to(self.device)
+        if self.fast:
+            x = x.to(self.dtype).contiguous(memory_format=torch.channels_last)
+        logits, values = self._inference_net()(x)
+        logits, values = logits.float(), values.float()
         logits = logits.masked_fill(~torch.from_numpy(np.ascontiguousarray(masks)).to(self.device), float("-inf"))
         return torch.softmax(logits, dim=-1).cpu().numpy(), values.cpu().numpy()

@@ -37,7 +37,7 @@ def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
     game = make_game(config.game, **dict(config.game_kwargs))
     net = build_net(config, game)
     net.load_state_dict(weights)
-    evaluator = NetEvaluator(net)
+    evaluator = NetEvaluator(net, precision=config.selfplay_precision)
     rng = np.random.default_rng(seed)
     obs, masks, pis, players, game_ids = [], [], [], [], []
     results, lengths = [], []

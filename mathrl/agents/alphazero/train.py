@@ -87,6 +87,17 @@ def augment(game, rng: np.random.Generator, obs: np.ndarray, mask: np.ndarray, p
     return obs, mask, pi
 
 
+def _diff(old: dict, new: dict, prefix: str = "") -> dict:
+    """``{"field": [old, new]}`` for every field (``search.x`` for nested ones) that differs."""
+    out = {}
+    for key, value in new.items():
+        if isinstance(value, dict):
+            out.update(_diff(old.get(key, {}), value, f"{prefix}{key}."))
+        elif old.get(key) != value:
+            out[f"{prefix}{key}"] = [old.get(key), value]
+    return out
+
+
 def loss_terms(net, obs, mask, pi, z):
     logits, v = net(obs)
     logp = masked_log_softmax(logits, mask).masked_fill(~mask, 0.0)
@@ -95,17 +106,33 @@ def loss_terms(net, obs, mask, pi, z):
     return policy_loss, value_loss
 
 
+def load_run_config(out: str | Path) -> AlphaZeroConfig:
+    """The config saved in a run folder's checkpoint (what ``--resume`` starts from)."""
+    ckpt_path = Path(out) / "checkpoint.pt"
+    if not ckpt_path.exists():
+        raise ValueError(f"--resume: no checkpoint.pt in {out}")
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    return AlphaZeroConfig.from_dict(ckpt["config"])
+
+
 class Trainer:
     """Owns a run directory: ``checkpoint.pt``, ``buffer.npz``, ``agent.pt``, ``metrics.jsonl``, TensorBoard logs."""
 
-    def __init__(self, config: AlphaZeroConfig, out: str | Path, resume: bool = False):
+    def __init__(self, config: AlphaZeroConfig | None, out: str | Path, resume: bool = False):
+        """``resume``: continue the run in ``out``; ``config`` None keeps the run's own config, otherwise
+        it replaces it (the caller checks that the network, game and buffer size are unchanged)."""
         self.out = Path(out)
+        self.config_changes: dict = {}
         if resume:
             ckpt_path = self.out / "checkpoint.pt"
             if not ckpt_path.exists():
                 raise ValueError(f"--resume: no checkpoint.pt in {self.out}")
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-            config = AlphaZeroConfig.from_dict(ckpt["config"])  # the run's own config, whatever was passed
+            saved = AlphaZeroConfig.from_dict(ckpt["config"])
+            config = saved if config is None else config
+            self.config_changes = _diff(saved.to_dict(), config.to_dict())
+        elif config is None:
+            raise ValueError("a new run needs a config")
         self.config = config
         self.game = make_game(config.game, **dict(config.game_kwargs))
         torch.manual_seed(config.seed)  # seeded initial weights (overwritten on resume)
@@ -121,6 +148,8 @@ class Trainer:
         if resume:
             self.net.load_state_dict(ckpt["weights"])
             self.optimizer.load_state_dict(ckpt["optimizer"])
+            for group in self.optimizer.param_groups:  # a changed lr / weight decay takes effect now
+                group["lr"], group["weight_decay"] = config.lr, 2 * config.weight_decay
             self.rng.bit_generator.state = ckpt["rng"]
             torch.set_rng_state(ckpt["torch_rng"])
             self.iteration, self.elapsed, self.games_played = ckpt["iteration"], ckpt["elapsed"], ckpt["games_played"]
@@ -243,6 +272,8 @@ class Trainer:
                           "sims_per_second": played["positions_evaluated"] / max(played["seconds"], 1e-9) * cfg.workers,
                           "first_player_score": float((results > 0).mean() + 0.5 * (results == 0).mean()),
                           "mean_length": float(played["lengths"].mean()), **learned}
+                if self.config_changes:  # logged once, with the first iteration after a resume that changed them
+                    record["config_changes"], self.config_changes = self.config_changes, {}
                 if cfg.eval_every and self.iteration % cfg.eval_every == 0:
                     record.update(self.evaluate())
                 last_seconds = time.perf_counter() - t0
