@@ -277,8 +277,13 @@ def make_opponent(spec, game=None):
 
 
 def _agent_opponent(spec: str, game):
-    """HOOK for the AlphaZero agent: "pretrained" (the shipped checkpoint for ``game``) and "agent:PATH" (a saved agent)."""
-    raise ValueError(f"opponent {spec!r}: 'pretrained' and 'agent:PATH' arrive with the AlphaZero agent")
+    """"pretrained" (the shipped AlphaZero agent for ``game``) and "agent:PATH" (an AlphaZero or PPO agent file).
+
+    Imported here, on demand: the games themselves know nothing of the agents.
+    """
+    from mathrl.agents.players import load_player
+
+    return load_player(spec, game)
 
 
 def play_move(opponent, state, rng: np.random.Generator) -> int:
