@@ -124,3 +124,19 @@ def test_bench_connect4_runs_on_a_sample(tmp_path, monkeypatch, capsys, agent):
     assert code == 0, err
     result = json.loads((tmp_path / "c.json").read_text())
     assert result["pooled"]["n"] == 15 and "random" in result["pooled"]
+
+
+def test_bench_speed_reports_every_search_against_the_same_batch_1_baseline(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "speed.json"
+    code, text, err = run(["bench", "games", "speed", "--threads", "1", "--trees", "4", "--leaves", "2", "--sims", "8",
+                           "--repeats", "1", "--selfplay-games", "2", "--selfplay-sims", "4", "--out", str(out)], "",
+                          monkeypatch, capsys)
+    assert code == 0, err
+    result = json.loads(out.read_text())
+    (row,) = result["rows"]
+    base = row["sequential"]["sims_per_second"]
+    for key, ratio in (("batched", "ratio"), ("virtual_loss", "ratio_virtual_loss"), ("batched_bf16", "ratio_bf16")):
+        assert row[ratio] == pytest.approx(row[key]["sims_per_second"] / base)
+    assert row["batched"]["mean_batch"] == 4 and row["sequential"]["mean_batch"] == 1
+    assert row["batched_bf16"]["precision"] == "bf16" and isinstance(result["machine"]["bf16_native"], bool)
+    assert result["selfplay"]["games"] == result["selfplay_bf16"]["games"] == 2

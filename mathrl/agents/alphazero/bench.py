@@ -117,7 +117,8 @@ def run_speed(args) -> dict:
                      "ratio": batched["sims_per_second"] / sequential["sims_per_second"],
                      "ratio_virtual_loss": virtual["sims_per_second"] / sequential["sims_per_second"],
                      "ratio_bf16": bf16["sims_per_second"] / sequential["sims_per_second"],
-                     "network_b1": network_speed(1, threads), "network_b64": network_speed(64, threads)})
+                     "network_b1": network_speed(1, threads, args.repeats),
+                     "network_b64": network_speed(64, threads, args.repeats)})
         r = rows[-1]
         print(f"threads={threads}: batch-1 {sequential['sims_per_second']:.0f} sims/s | "
               f"{args.trees} trees {batched['sims_per_second']:.0f} sims/s (x{r['ratio']:.2f}, "
