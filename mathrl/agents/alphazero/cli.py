@@ -61,9 +61,6 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 
-FIXED_ON_RESUME = ("game", "game_kwargs", "blocks", "channels", "buffer_size", "seed")
-
-
 def _config_changes(args) -> dict:
     """The flags and ``--set FIELD=JSON`` items as a nested dict of config changes."""
     changes: dict = {"search": {}}
@@ -114,18 +111,11 @@ def train_main(argv: list[str]) -> int:
     args = train_parser().parse_args(argv)
     changes = _config_changes(args)
     if args.resume:
-        # Training knobs (learning rate, reuse, simulations, workers...) may change on resume, as in a
-        # learning-rate drop; what the network, the game or the saved buffer depend on may not.
-        out = Path(args.resume)
+        out = Path(args.resume)  # training knobs may change on resume; the network, game and buffer may not
         try:
-            saved = load_run_config(out)
+            trainer = Trainer(_apply_changes(load_run_config(out), changes), out, resume=True)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
-        config = _apply_changes(saved, changes)
-        fixed = [name for name in FIXED_ON_RESUME if getattr(config, name) != getattr(saved, name)]
-        if fixed:
-            raise CLIError(f"--resume: {', '.join(fixed)} cannot change in a resumed run; start a new run instead")
-        trainer = Trainer(config, out, resume=True)
     else:
         kw = _game_kwargs(args)
         _make_game(args.game, kw)

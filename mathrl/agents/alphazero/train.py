@@ -106,6 +106,9 @@ def loss_terms(net, obs, mask, pi, z):
     return policy_loss, value_loss
 
 
+FIXED_ON_RESUME = ("game", "game_kwargs", "blocks", "channels", "buffer_size", "seed")
+
+
 def load_run_config(out: str | Path) -> AlphaZeroConfig:
     """The config saved in a run folder's checkpoint (what ``--resume`` starts from)."""
     ckpt_path = Path(out) / "checkpoint.pt"
@@ -120,7 +123,8 @@ class Trainer:
 
     def __init__(self, config: AlphaZeroConfig | None, out: str | Path, resume: bool = False):
         """``resume``: continue the run in ``out``; ``config`` None keeps the run's own config, otherwise
-        it replaces it (the caller checks that the network, game and buffer size are unchanged)."""
+        it replaces it: training knobs (learning rate, simulations, reuse, workers...) may change, as in
+        a learning-rate drop, but not what the weights, buffer or seeds depend on (``FIXED_ON_RESUME``)."""
         self.out = Path(out)
         self.config_changes: dict = {}
         if resume:
@@ -130,6 +134,9 @@ class Trainer:
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
             saved = AlphaZeroConfig.from_dict(ckpt["config"])
             config = saved if config is None else config
+            fixed = [name for name in FIXED_ON_RESUME if getattr(config, name) != getattr(saved, name)]
+            if fixed:
+                raise ValueError(f"--resume: {', '.join(fixed)} cannot change in a resumed run; start a new run instead")
             self.config_changes = _diff(saved.to_dict(), config.to_dict())
         elif config is None:
             raise ValueError("a new run needs a config")
