@@ -242,8 +242,9 @@ def test_evaluator_follows_weight_changes_and_bf16_stays_close():
         (p1, v1), (p2, v2), (p3, v3) = fast(states), plain(states), bf16(states)
         assert np.allclose(p1, p2, atol=1e-5) and np.allclose(v1, v2, atol=1e-5)
         assert np.allclose(p1, p3, atol=0.03) and np.allclose(v1, v3, atol=0.03)
+        assert not np.array_equal(p1, p3)  # bf16 really ran: its rounding shows
         assert np.allclose(p3.sum(1), 1.0, atol=1e-5) and not p3[~np.stack([s.action_mask() for s in states])].any()
-        return v1
+        return np.concatenate([p1.ravel(), v1])
 
     before = agree()
     torch.manual_seed(1)
@@ -253,7 +254,7 @@ def test_evaluator_follows_weight_changes_and_bf16_stays_close():
     after_load = agree()
     assert not np.allclose(before, after_load)
     net.train()
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
     logits, v = net(torch.from_numpy(np.stack([s.observation() for s in states])))
     (v.sum() + logits.sum()).backward()
     opt.step()
@@ -261,3 +262,5 @@ def test_evaluator_follows_weight_changes_and_bf16_stays_close():
     assert not np.allclose(after_load, agree())
     with pytest.raises(ValueError, match="precision"):
         NetEvaluator(net, precision="fp8")
+    with pytest.raises(ValueError, match="inference_copy"):
+        NetEvaluator(torch.nn.Linear(2, 2), precision="bf16")

@@ -162,20 +162,14 @@ def test_random_floor_matches_spec(name):
     assert 0 < f["wdl_nontrivial"] < f["wdl"]
 
 
-def _argmax(moves):
-    out = []
-    for m in moves:
-        p = _BY_MOVES[m]
-        out.append(max(p.legal_moves, key=lambda c: p.move_scores[c]))
-    return out
+def _pick(best_or_worst):
+    """A chooser playing, in every test position, the move with the highest (max) or lowest (min) exact score."""
+    def choose(moves):
+        return [best_or_worst(_BY_MOVES[m].legal_moves, key=_BY_MOVES[m].move_scores.__getitem__) for m in moves]
+    return choose
 
 
-def _argmin(moves):
-    out = []
-    for m in moves:
-        p = _BY_MOVES[m]
-        out.append(min(p.legal_moves, key=lambda c: p.move_scores[c]))
-    return out
+_argmax, _argmin = _pick(max), _pick(min)
 
 
 _BY_MOVES = {p.moves: p for name in pons.TEST_SETS for p in pons.load_set(name)}

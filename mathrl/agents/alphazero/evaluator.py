@@ -51,6 +51,8 @@ class NetEvaluator:
         self.device = torch.device(device)
         self.symmetries = list(symmetries) if symmetries else None
         self.dtype = PRECISIONS[precision]
+        if precision != "fp32" and not hasattr(net, "inference_copy"):
+            raise ValueError(f"precision={precision!r} needs a network with an inference_copy() method")
         self.fast = (fast or precision != "fp32") and hasattr(net, "inference_copy")
         self._fast_net, self._fingerprint = None, None
         self._tensors = list(itertools.chain(self.net.parameters(), self.net.buffers()))

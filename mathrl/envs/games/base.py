@@ -43,6 +43,16 @@ class Symmetry:
         return f"Symmetry({self.name})"
 
 
+def bit_indices(bits: int) -> list[int]:
+    """Indices of the set bits of a bitboard, lowest first (the legal-move lists of Othello and Hex)."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
 def permutation_symmetry(name: str, obs: Callable[[np.ndarray], np.ndarray], perm: np.ndarray) -> Symmetry:
     """A symmetry whose policy map is ``v -> v[perm]`` (cell/action permutations)."""
     perm = np.asarray(perm, dtype=np.int64)

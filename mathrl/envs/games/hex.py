@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mathrl.envs.games.base import Game, GameState, Symmetry, permutation_symmetry
+from mathrl.envs.games.base import Game, GameState, Symmetry, bit_indices, permutation_symmetry
 
 MAX_N = 32  # boards beyond this are outside any sensible use (and the spec's sizes are 5..11)
 
@@ -206,13 +206,7 @@ class HexState(GameState):
     def _legal(self) -> list[int]:
         if self._result is not None:
             return []
-        free = self._geo.full & ~(self._stones[0] | self._stones[1])
-        out = []
-        while free:
-            low = free & -free
-            out.append(low.bit_length() - 1)
-            free ^= low
-        return out
+        return bit_indices(self._geo.full & ~(self._stones[0] | self._stones[1]))
 
     def _is_legal(self, a: int) -> bool:
         return not (self._stones[0] | self._stones[1]) >> a & 1

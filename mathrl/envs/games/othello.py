@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mathrl.envs.games.base import Game, GameState, Symmetry
+from mathrl.envs.games.base import Game, GameState, Symmetry, bit_indices
 from mathrl.envs.games.tictactoe import d4_symmetries
 
 BLACK, WHITE = 0, 1  # player ids; Black moves first
@@ -94,15 +94,6 @@ class _Geometry:
 @lru_cache(maxsize=None)
 def _geometry(n: int) -> _Geometry:
     return _Geometry(n)
-
-
-def _bit_indices(bits: int) -> list[int]:
-    out = []
-    while bits:
-        low = bits & -bits
-        out.append(low.bit_length() - 1)
-        bits ^= low
-    return out
 
 
 class Othello(Game):
@@ -192,7 +183,7 @@ class OthelloState(GameState):
             return []
         if not self._moves:
             return [self.game.pass_action]
-        return _bit_indices(self._moves)
+        return bit_indices(self._moves)
 
     def _is_legal(self, a: int) -> bool:
         if a == self.game.pass_action:
