@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
+DEFAULT_AGENT = "cem"
 
 
 class UsageError(Exception):
@@ -32,7 +33,8 @@ def _cmd_list(args) -> int:
     envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
     scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
-    agents = {"cem": sorted(PRESETS), "alphazero": ["tictactoe", "connect4", "othello", "hex"]}
+    agents = {"cem": sorted(PRESETS), "search": ["cem", "hybrid", "local", "nmcs"],
+              "alphazero": ["tictactoe", "connect4", "othello", "hex"]}
     if args.json:
         print(json.dumps({"envs": envs, "scores": scores, "agents": agents}, indent=2))
         return 0
@@ -44,7 +46,8 @@ def _cmd_list(args) -> int:
         print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
     print("Agents:")
     for name, presets in agents.items():
-        print(f"  {name:<15} {'games' if name == 'alphazero' else 'presets'}: {', '.join(presets)}")
+        kind = {"alphazero": "games", "search": "mathrl search --agent"}.get(name, "presets")
+        print(f"  {name:<15} {kind}: {', '.join(presets)}")
     return 0
 
 
@@ -60,8 +63,17 @@ def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dic
     return score
 
 
+SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
+
+
 def _preflight(score) -> None:
-    """Score a few words before anything is written, so a broken plug-in fails cleanly."""
+    """Score a few words before anything is written, so a broken plug-in fails cleanly.
+
+    Also times them: a search scores hundreds of thousands of objects, so a plug-in
+    slower than 10 ms per object is reported with its rate before the search starts.
+    """
+    import time
+
     import numpy as np
 
     from mathrl.scores import ScoreError
@@ -69,18 +81,25 @@ def _preflight(score) -> None:
     rng = np.random.default_rng(0)
     words = (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
     try:
+        clock = time.perf_counter()
         values = np.asarray(score.score_words(words), dtype=np.float64)
+        per_object = (time.perf_counter() - clock) / len(words)
     except ScoreError as exc:
         raise UsageError(str(exc)) from exc
     except Exception as exc:  # a built-in or custom Score subclass that breaks
         raise UsageError(f"score {score.name} raised {type(exc).__name__}: {exc}") from exc
     if values.shape != (len(words),) or not np.isfinite(values).all():
         raise UsageError(f"score {score.name} returned non-finite or misshapen values: {values!r}")
+    if per_object > SLOW_SCORE_SECONDS:
+        hint = "" if getattr(score, "batched", True) else (
+            "; a batched version (@mathrl.batched: a (B, n, n) array in, B scores out) would help")
+        print(f"mathrl: note: score {score.name} is slow: {1 / per_object:.0f} objects/s "
+              f"({per_object * 1e3:.0f} ms each){hint}", file=sys.stderr)
 
 
 def _cmd_search(args) -> int:
-    from mathrl.agents.cem.config import preset
     from mathrl.agents.cem.search import Search
+    from mathrl.agents.searchers import AgentSpecError, parse_agent
 
     run_info: dict
     if args.resume:
@@ -92,7 +111,7 @@ def _cmd_search(args) -> int:
         spec = run_info["score_spec"]
         score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
                                run_info["batched"])
-        config = None
+        config, label = None, run_info.get("preset", "default")
     else:
         if args.score is None:
             raise UsageError("--score is required (a built-in name, FILE.py:FUNC or module:FUNC)")
@@ -102,20 +121,27 @@ def _cmd_search(args) -> int:
             raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
         score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched)
         try:
-            config = preset(args.preset)
-        except ValueError as exc:
+            agent = args.agent or ("cem" if args.preset != "default" else DEFAULT_AGENT)
+            _, label, config = parse_agent(agent, args.preset)
+        except (AgentSpecError, ValueError) as exc:
             raise UsageError(str(exc)) from exc
         overrides = {k: v for k, v in {"islands": args.islands, "threads": args.threads,
                                         "n_sessions": args.sessions}.items() if v is not None}
+        if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
+            raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
         config = config.but(**overrides)
         run_info = {"score_spec": args.score, "n": score.n, "object_kind": score.object_kind,
                     "score_kwargs": score_kwargs, "batched": bool(args.batched)}
         out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
                                 f"-seed{args.seed}")
-    search = Search(score, out, config=config, preset_name=args.preset if not args.resume else "default",
-                    seed=args.seed, resume=bool(args.resume), run_info=run_info)
+    search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
+                    run_info=run_info, target=args.target)
     result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
-    if result.status == "found":
+    if result.status == "found" and search.target is not None:
+        print(f"target reached: score {result.best_score:+.10f} >= {search.target:g} (verified "
+              f"{result.verification.value[:20]}) at iteration {result.iterations}, {result.seconds:.1f} s "
+              f"-> {result.record_path}")
+    elif result.status == "found":
         print(f"counterexample: score {result.best_score:+.10f} (verified {result.verification.value[:20]}) "
               f"at iteration {result.iterations}, {result.seconds:.1f} s -> {result.record_path}")
     elif result.status == "limit":
@@ -129,6 +155,7 @@ def _cmd_search(args) -> int:
 
 # subcommand -> (module with main(argv) and, where it has one, an error class reported as usage errors)
 _BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
+            "search": ("mathrl.agents.suite", "BenchError"),
             "buchberger": ("mathrl.envs.buchberger.bench", "BenchError"),
             "semigroups": ("mathrl.envs.semigroups.bench", "BenchError"),
             "games": ("mathrl.agents.alphazero.bench", "BenchError"),
@@ -232,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("search", help="search for a counterexample with the cross-entropy method")
+    p = sub.add_parser("search", help="search for a counterexample (CEM, hybrid, local search or NMCS)")
     p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
     p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
     p.add_argument("--object", choices=["graph", "matrix"], default="graph",
@@ -240,10 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batched", action="store_true",
                    help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
     p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
-    p.add_argument("--preset", default="default", help="CEM preset: default (fast) or wagner (faithful)")
-    p.add_argument("--seed", type=int, default=0, help="master seed; island i uses seed + i")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds of wall time (total over resumes)")
-    p.add_argument("--iterations", type=int, default=None, help="maximum CEM iterations")
+    p.add_argument("--agent", default=None,
+                   help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]] "
+                        f"(default {DEFAULT_AGENT}; cem when --preset is given)")
+    p.add_argument("--preset", default="default",
+                   help="CEM preset with --agent cem: default (fast), wagner (faithful) or hybrid")
+    p.add_argument("--target", type=float, default=None,
+                   help="stop at the first verified object scoring >= TARGET (e.g. 0 for c4-free: ex(n, C4) edges); "
+                        "without it, score > 0 (a counterexample)")
+    p.add_argument("--seed", type=int, default=0, help="master seed; the islands' seeds are spawned from it")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds of wall time for this run; with --resume, seconds more")
+    p.add_argument("--iterations", type=int, default=None, help="maximum iterations per island, in total over resumes")
     p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
     p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
     p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")

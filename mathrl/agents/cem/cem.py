@@ -40,9 +40,9 @@ def select(scores: np.ndarray, q: float, budget: float) -> np.ndarray:
     return np.flatnonzero(admitted)
 
 
-def build_network(input_size: int, hidden: tuple[int, ...], init: str = "glorot") -> nn.Sequential:
-    """MLP input -> hidden... -> 1 logit, ReLU between layers (sigmoid applied outside)."""
-    sizes = [input_size, *hidden, 1]
+def build_network(input_size: int, hidden: tuple[int, ...], init: str = "glorot", outputs: int = 1) -> nn.Sequential:
+    """MLP input -> hidden... -> ``outputs`` logits, ReLU between layers (sigmoid/softmax applied outside)."""
+    sizes = [input_size, *hidden, outputs]
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         linear = nn.Linear(fan_in, fan_out)
@@ -88,20 +88,22 @@ class CrossEntropyMethod:
         self.env = env
         self.config = config
         self.seed = seed
-        self.length = env.single_observation_space.shape[0] // 2
+        self.length = self.word_length_of(env)
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.iteration = 0
         self.restarts = 0
         self.best_word = np.zeros(self.length, dtype=np.uint8)
         self.best_score = -np.inf
+        self.evaluations = 0
+        self.goal = np.inf  # score at which the local-search polish may stop early (set by the runner)
         self._rollout = None
         self._fresh_population()
 
     def _fresh_population(self) -> None:
         """A new network, optimiser and empty super set (at start, and at each restart)."""
         config = self.config
-        self.net = build_network(2 * self.length, config.hidden, config.init)
+        self.net = self.build_network()
         if config.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.net.parameters(), lr=config.lr)
         elif config.optimizer == "adam":
@@ -112,6 +114,12 @@ class CrossEntropyMethod:
         self.super_scores = np.zeros(0, dtype=np.float64)
         self.population_best = -np.inf
         self.stale = 0
+
+    def word_length_of(self, env) -> int:
+        return env.single_observation_space.shape[0] // 2
+
+    def build_network(self) -> nn.Sequential:
+        return build_network(2 * self.length, self.config.hidden, self.config.init)
 
     # -- sampling -------------------------------------------------------------
     def probabilities(self, obs: np.ndarray) -> np.ndarray:
@@ -187,6 +195,7 @@ class CrossEntropyMethod:
         words = self.sample()
         t_sample = time.perf_counter()
         scores = np.asarray(self.env.score.score_words(words), dtype=np.float64)
+        self.evaluations += len(words)
         t_score = time.perf_counter()
 
         pool_words = np.concatenate([words, self.super_words])
@@ -196,6 +205,9 @@ class CrossEntropyMethod:
             _, first = np.unique(pool_words, axis=0, return_index=True)
             first = np.sort(first)
             pool_words, pool_scores = pool_words[first], pool_scores[first]
+        if cfg.polish_top:
+            pool_words, pool_scores = self.polish(pool_words, pool_scores, spent=t_score - clock)
+        t_polish = time.perf_counter()
         elites = select(pool_scores, cfg.elite_percentile, cfg.elite_budget)
         supers = select(pool_scores, cfg.super_percentile, cfg.super_budget)
         supers = supers[np.argsort(-pool_scores[supers], kind="stable")]
@@ -214,13 +226,39 @@ class CrossEntropyMethod:
         stats = IterationStats(
             iteration=self.iteration, best_score=float(pool_scores.max()), top100_mean=float(top.mean()),
             super_mean=float(self.super_scores.mean()), elite_count=len(elites), loss=loss, restarts=self.restarts,
-            seconds={"sample": t_sample - clock, "score": t_score - t_sample,
-                     "select": t_select - t_score, "train": t_train - t_select})
+            seconds={"sample": t_sample - clock, "score": t_score - t_sample, "polish": t_polish - t_score,
+                     "select": t_select - t_polish, "train": t_train - t_select})
         self.iteration += 1
         if cfg.restart_after and self.stale >= cfg.restart_after:
             self.restarts += 1
             self._fresh_population()
         return stats
+
+    def polish(self, words: np.ndarray, scores: np.ndarray, spent: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Improve the best distinct words of the pool by tabu search; the pool keeps its size.
+
+        Improved words replace their originals, so the elites the network learns from
+        are locally improved (PatternBoost's local step). The polish gets a share of
+        the iteration's time (``polish_share``: it is budgeted against the ``spent``
+        sampling and scoring seconds), so a slow score cannot stall the generator;
+        copies that polishing creates are dropped as duplicates, as any pool's are.
+        """
+        from mathrl.agents.local.climb import polish
+
+        cfg = self.config
+        deadline = np.inf
+        if cfg.polish_share:
+            deadline = time.perf_counter() + spent * cfg.polish_share / (1 - cfg.polish_share)
+        top = np.argsort(-scores, kind="stable")[:cfg.polish_top]
+        better, values, evaluations = polish(self.env.score, words[top], scores[top], self.rng,
+                                             steps=cfg.polish_steps, swaps=cfg.polish_swaps,
+                                             tenure=cfg.polish_tenure, goal=self.goal, deadline=deadline)
+        self.evaluations += evaluations
+        words, scores = words.copy(), scores.copy()
+        words[top], scores[top] = better, values
+        _, first = np.unique(words, axis=0, return_index=True)
+        first = np.sort(first)
+        return words[first], scores[first]
 
     # -- checkpoints ----------------------------------------------------------
     def state_dict(self) -> dict:
@@ -229,7 +267,8 @@ class CrossEntropyMethod:
                 "iteration": self.iteration, "super_words": self.super_words,
                 "super_scores": self.super_scores, "best_word": self.best_word,
                 "best_score": self.best_score, "seed": self.seed, "config": self.config.to_dict(),
-                "restarts": self.restarts, "population_best": self.population_best, "stale": self.stale}
+                "restarts": self.restarts, "population_best": self.population_best, "stale": self.stale,
+                "evaluations": self.evaluations}
 
     def load_state_dict(self, state: dict) -> None:
         self.net.load_state_dict(state["net"])
@@ -241,3 +280,4 @@ class CrossEntropyMethod:
         self.best_word, self.best_score = state["best_word"], state["best_score"]
         self.restarts, self.population_best = state["restarts"], state["population_best"]
         self.stale = state["stale"]
+        self.evaluations = state.get("evaluations", 0)

@@ -1,7 +1,8 @@
-"""Running CEM islands in chunks: a plain function of (state, config, seed) -> data.
+"""Running search islands in chunks: a plain function of (state, config, seed) -> data.
 
-``run_chunk`` advances one island by up to ``iterations`` iterations (or until
-``seconds`` pass, or a candidate counterexample appears) and returns its new
+``run_chunk`` advances one island of any word-search agent (CEM, hybrid, local
+search, NMCS: ``mathrl.agents.searchers``) by up to ``iterations`` iterations
+(or until ``seconds`` pass, or a word reaches the goal) and returns its new
 state. It needs nothing but its arguments, so the same call runs in-process,
 in a process pool today, or on Ray tomorrow. Islands only meet at migration
 points, at fixed iteration numbers, so a run is reproducible whatever the
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .config import CEMConfig
+from ..goal import Goal
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -30,10 +31,10 @@ class ChunkResult:
     island: int
     state: dict
     stats: list = field(default_factory=list)
-    candidate: dict | None = None  # {"word", "score", "iteration"} when score > tol
+    candidate: dict | None = None  # {"word", "score", "iteration"} once the goal is reached
 
 
-def _env_for(score, n_sessions: int):
+def env_for(score, n_sessions: int):
     from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
 
     if _ENV_CACHE.get("score") is not score or _ENV_CACHE.get("n_sessions") != n_sessions:
@@ -42,31 +43,33 @@ def _env_for(score, n_sessions: int):
     return _ENV_CACHE["env"]
 
 
-def run_chunk(island: int, state: dict | None, config: CEMConfig, score, seed: int,
-              until_iteration: int, seconds: float) -> ChunkResult:
+def run_chunk(island: int, state: dict | None, config, score, seed: int,
+              until_iteration: int, seconds: float, goal: Goal | None = None) -> ChunkResult:
     """Advance one island; ``state`` None starts it fresh from ``seed``."""
     import torch
 
-    from .cem import CrossEntropyMethod
+    from ..searchers import build_searcher
 
     torch.set_num_threads(config.threads)
-    env = _env_for(score, config.n_sessions)
-    agent = CrossEntropyMethod(env, config, seed)
+    goal = goal or Goal(score.tol)
+    agent = build_searcher(score, config, seed, goal)
     if state is not None:
         agent.load_state_dict(state)
     result = ChunkResult(island=island, state={})
     deadline = time.perf_counter() + seconds
+    agent.deadline = deadline
     while agent.iteration < until_iteration:
         stats = agent.step()
-        row = asdict(stats)
-        if stats.iteration % 20 == 0:  # spec 5.2: the super set every 20 iterations
+        row = stats if isinstance(stats, dict) else asdict(stats)
+        row["evaluations"] = agent.evaluations
+        if hasattr(agent, "super_words") and row["iteration"] % 20 == 0:  # CEM: the super set every 20
             row["supers"] = [[float(v), _bits(w)] for v, w in zip(agent.super_scores, agent.super_words)]
-        if stats.iteration % 200 == 0:  # and the best word as a timeline every 200
+        if row["iteration"] % 200 == 0:  # and the best word as a timeline every 200
             row["best_word"] = _bits(agent.best_word)
         result.stats.append(row)
-        if agent.best_score > score.tol:
+        if goal.reached(agent.best_score):
             result.candidate = {"word": agent.best_word.copy(), "score": agent.best_score,
-                                "iteration": stats.iteration}
+                                "iteration": row["iteration"]}
             break
         if time.perf_counter() >= deadline:
             break

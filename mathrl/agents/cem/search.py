@@ -1,9 +1,12 @@
-"""A counterexample search with the cross-entropy method, as ``mathrl search`` runs it.
+"""A counterexample search, as ``mathrl search`` runs it, with any word-search agent.
 
-Runs the islands until a candidate with score > tol appears or a limit is hit,
+Runs the islands of one agent (CEM, hybrid, local search or NMCS:
+``mathrl.agents.searchers``) until a candidate reaches the goal (score > tol,
+or score >= target) or a limit is hit,
 shows progress, checkpoints (also on Ctrl-C or a crash), re-verifies every
 candidate independently, and writes results a person can open:
-``counterexample.json`` + ``counterexample.png`` on success, ``best.json`` +
+``counterexample.json`` + ``counterexample.png`` on success (``target.json`` +
+``target.png`` when a target was asked for), ``best.json`` +
 ``best.png`` otherwise, ``log.jsonl`` with per-iteration statistics.
 """
 
@@ -23,7 +26,8 @@ from tqdm import tqdm
 from mathrl.envs.graphs.encoding import graph_to_graph6
 from mathrl.envs.graphs.scores import Score, verify_word
 
-from .config import CEMConfig, preset
+from ..goal import Goal
+from .config import preset
 from .islands import IslandPool, migrate
 
 CHECKPOINT = "checkpoint.pt"
@@ -108,45 +112,73 @@ def _json_default(obj):
     return str(obj)
 
 
-class Search:
-    """One search: the islands' states plus the bookkeeping to checkpoint and resume them."""
+def island_seeds(seed: int, islands: int) -> list[int]:
+    """Independent seeds for the islands of master ``seed``.
 
-    def __init__(self, score: Score, out_dir, *, config: CEMConfig | None = None, preset_name: str = "default",
-                 seed: int = 0, resume: bool = False, run_info: dict | None = None):
+    ``SeedSequence.spawn`` mixes the master seed through a hash, so nearby master
+    seeds (0 and 1) share no island, as ``seed + island`` made them do.
+    """
+    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(islands)]
+
+
+class Search:
+    """One search: the islands' states plus the bookkeeping to checkpoint and resume them.
+
+    ``config`` is any agent's config (``CEMConfig``, ``LocalConfig``, ``NMCSConfig``);
+    ``preset_name`` labels it in the records. ``target`` None: stop at score > tol
+    (a counterexample); a number: stop at the first word scoring at least that.
+    """
+
+    def __init__(self, score: Score, out_dir, *, config=None, preset_name: str = "default",
+                 seed: int = 0, resume: bool = False, run_info: dict | None = None, target: float | None = None):
         self.score = score
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.config = config or preset(preset_name)
         self.preset_name = preset_name
         self.seed = seed
-        self.states: list = [None] * self.config.islands
+        self.target = target
         self.elapsed = 0.0
         self.run_info = dict(run_info or {})
-        if resume:
+        if resume:  # the checkpoint says which agent, config, seed and target
             self._load_checkpoint()
+        else:
+            self.config = config or preset(preset_name.removeprefix("cem:"))
+            self.states: list = [None] * self.config.islands
+        self.goal = Goal(score.tol, self.target)
 
     # -- checkpoints ------------------------------------------------------------
     def _load_checkpoint(self) -> None:
         path = self.out / CHECKPOINT
         if not path.exists():
             raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
+        from ..searchers import config_from_dict
+
         data = torch.load(path, weights_only=False)
-        self.config = CEMConfig.from_dict(data["config"])
+        self.config = config_from_dict(data.get("agent", "cem"), data["config"])
         self.seed, self.states, self.elapsed = data["seed"], data["states"], data["elapsed"]
         self.preset_name = data.get("preset", self.preset_name)
+        self.target = data.get("target")
         if data["word_length"] != self.score.word_length:
             raise ValueError(f"checkpoint in {self.out} is for words of length {data['word_length']}, "
                              f"but the score has {self.score.word_length}")
 
     def save_checkpoint(self) -> None:
-        data = {"config": self.config.to_dict(), "seed": self.seed, "states": self.states,
-                "elapsed": self.elapsed, "preset": self.preset_name, "word_length": self.score.word_length,
-                "run": self.run_info}
+        from ..searchers import kind_of
+
+        data = {"agent": kind_of(self.config), "config": self.config.to_dict(), "seed": self.seed,
+                "states": self.states, "elapsed": self.elapsed, "preset": self.preset_name,
+                "word_length": self.score.word_length, "target": self.target, "run": self.run_info}
         tmp = self.out / (CHECKPOINT + ".tmp")
         torch.save(data, tmp)
         os.replace(tmp, self.out / CHECKPOINT)
-        _write_json(self.out / "run.json", {**self.run_info, "config": self.config.to_dict(),
-                                            "preset": self.preset_name, "seed": self.seed})
+        _write_json(self.out / "run.json", {**self.run_info, "agent": kind_of(self.config),
+                                            "config": self.config.to_dict(), "preset": self.preset_name,
+                                            "seed": self.seed, "target": self.target})
+
+    @property
+    def evaluations(self) -> int:
+        """Score evaluations over all islands so far."""
+        return sum(int(s.get("evaluations", 0)) for s in self.states if s)
 
     # -- progress -----------------------------------------------------------------
     @property
@@ -163,20 +195,25 @@ class Search:
     # -- the loop -------------------------------------------------------------------
     def run(self, *, time_limit: float | None = None, max_iterations: int | None = None,
             progress: bool = True, chunk_seconds: float = 5.0, checkpoint_seconds: float = 60.0) -> SearchResult:
+        """Search until the goal, ``time_limit`` more seconds (this call's budget, also on a
+        resumed search) or ``max_iterations`` iterations per island in all."""
         cfg = self.config
         pool = IslandPool(cfg.islands, self.score)
         bar = tqdm(total=max_iterations, initial=self.iteration, unit="it", disable=not progress,
-                   dynamic_ncols=True, desc=f"CEM {self.score.name} n={self.score.n}")
+                   dynamic_ncols=True, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
         log = open(self.out / "log.jsonl", "a")
         started = time.perf_counter() - self.elapsed
+        session_start = time.perf_counter()
         last_checkpoint = time.perf_counter()
+        seeds = island_seeds(self.seed, cfg.islands)
         candidate = None
         try:
             while candidate is None:
                 self.elapsed = time.perf_counter() - started
+                left = None if time_limit is None else time_limit - (time.perf_counter() - session_start)
                 if max_iterations is not None and self.iteration >= max_iterations:
                     break
-                if time_limit is not None and self.elapsed >= time_limit:
+                if left is not None and left <= 0:
                     break
                 calls = []
                 for island, state in enumerate(self.states):
@@ -184,8 +221,9 @@ class Search:
                     target = max_iterations if max_iterations is not None else 1 << 62
                     if cfg.migrate_every and cfg.islands > 1:
                         target = min(target, (done // cfg.migrate_every + 1) * cfg.migrate_every)
-                    seconds = chunk_seconds if time_limit is None else min(chunk_seconds, time_limit - self.elapsed)
-                    calls.append((island, state, cfg, self.score, self.seed + island, target, max(seconds, 0.0)))
+                    seconds = chunk_seconds if left is None else min(chunk_seconds, left)
+                    calls.append((island, state, cfg, self.score, seeds[island], target, max(seconds, 0.0),
+                                  self.goal))
                 before = self.iteration
                 for result in pool.map(calls):
                     self.states[result.island] = result.state
@@ -219,9 +257,12 @@ class Search:
         return self._finish(candidate)
 
     def _finish(self, candidate: dict | None) -> SearchResult:
-        base = {"score_name": self.score.name, "seed": self.seed, "preset": self.preset_name,
-                "config": self.config.to_dict(), "wall_seconds": round(self.elapsed, 3),
-                "iterations": self.iteration, "versions": package_versions(), **self.run_info}
+        from ..searchers import kind_of
+
+        base = {"score_name": self.score.name, "seed": self.seed, "agent": kind_of(self.config),
+                "preset": self.preset_name, "config": self.config.to_dict(), "target": self.target,
+                "wall_seconds": round(self.elapsed, 3), "iterations": self.iteration,
+                "evaluations": self.evaluations, "versions": package_versions(), **self.run_info}
         if candidate is None:
             best_score, best_word, island = self.best()
             record = {**object_record(self.score, best_word), "score": best_score, "island": island,
@@ -233,22 +274,32 @@ class Search:
             return SearchResult(LIMIT, best_score, best_word, self.iteration, self.elapsed, path)
         word = candidate["word"]
         verification = verify_word(self.score, word)
+        if self.target is None:
+            kind, stands = "counterexample", verification.valid and verification.is_counterexample
+            title = f"counterexample to {self.score.name}, n={self.score.n}: {verification.value[:12]}"
+            error = "the search score claimed a counterexample that failed verification (a scoring bug)"
+        else:
+            try:
+                checked = float(verification.value)
+            except ValueError:
+                checked = -np.inf
+            kind, stands = "target", verification.valid and self.goal.reached(checked)
+            title = f"{self.score.name}, n={self.score.n}: {verification.value[:12]} >= target {self.target:g}"
+            error = "the search score claimed the target but the independent re-check disagrees (a scoring bug)"
         record = {**object_record(self.score, word), "score": candidate["score"],
                   "verified_value": verification.value, "verification": {
                       "valid": verification.valid, "is_counterexample": verification.is_counterexample,
                       "method": verification.method, "details": verification.details},
                   "island": candidate["island"], "iteration": candidate["iteration"], **base}
-        if verification.valid and verification.is_counterexample:
-            path = self.out / "counterexample.json"
-            _write_json(path, {**record, "counterexample": True})
-            draw_object(self.score, word, self.out / "counterexample.png",
-                        f"counterexample to {self.score.name}, n={self.score.n}: {verification.value[:12]}")
+        flag = "counterexample" if self.target is None else "target_reached"
+        if stands:
+            path = self.out / f"{kind}.json"
+            _write_json(path, {**record, flag: True})
+            draw_object(self.score, word, self.out / f"{kind}.png", title)
             status = FOUND
         else:
             path = self.out / "failed_verification.json"
-            _write_json(path, {**record, "counterexample": False,
-                               "error": "the search score claimed a counterexample that failed verification "
-                                        "(a scoring bug)"})
+            _write_json(path, {**record, flag: False, "error": error})
             status = FAILED_VERIFICATION
         return SearchResult(status, float(candidate["score"]), word, self.iteration, self.elapsed, path,
                             verification)

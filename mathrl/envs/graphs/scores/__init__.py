@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .agx_connectivity_proximity import AGXConnectivityProximity
+from .agx_index_proximity import AGXIndexProximity
+from .agx_randic_independence import AGXRandicIndependence
 from .base import Constraint, Score, ScoreError, Verification
 from .c4free import C4Free
 from .permanent import Permanent312
@@ -17,6 +20,9 @@ REGISTRY: dict[str, type[Score]] = {
     Wagner23.name: Wagner23,
     Permanent312.name: Permanent312,
     C4Free.name: C4Free,
+    AGXIndexProximity.name: AGXIndexProximity,
+    AGXConnectivityProximity.name: AGXConnectivityProximity,
+    AGXRandicIndependence.name: AGXRandicIndependence,
 }
 
 

@@ -127,6 +127,35 @@ class Score:
     def score_words(self, words) -> np.ndarray:
         return np.asarray(self.score_batch(self.decode_batch(words)), dtype=np.float64)
 
+    # -- hard constraints -----------------------------------------------------------
+    def repair_words(self, words) -> np.ndarray:
+        """Write each word through the hard constraint position by position, as construction does.
+
+        A 1 that the constraint forbids at its position (given the earlier bits) becomes a 0,
+        so the result is what an env would have built from the same choices. Without a
+        constraint the words come back unchanged (as a uint8 copy).
+        """
+        words = np.array(to_numpy(words), dtype=np.uint8, copy=True)
+        if self.constraint is None:
+            return words
+        state = self.constraint.init(len(words))
+        for k in range(words.shape[1]):
+            bits = words[:, k] & self.constraint.allowed_one(state, k)
+            words[:, k] = bits
+            self.constraint.commit(state, k, bits)
+        return words
+
+    def feasible_words(self, words) -> np.ndarray:
+        """(B, L) words -> (B,) bool: whether each satisfies the hard constraint (all True without one).
+
+        Local search needs this for words it did not build position by position; the
+        generic answer replays the constraint, subclasses override it with a direct count.
+        """
+        words = to_numpy(words)
+        if self.constraint is None:
+            return np.ones(len(words), dtype=bool)
+        return (self.repair_words(words) == words).all(axis=1)
+
     def is_counterexample(self, obj) -> bool:
         return bool(self.is_valid(obj) and self.score(obj) > self.tol)
 
@@ -163,6 +192,16 @@ class ExtremalScore(Score):
 
     def tabulated_best(self, n: int) -> float:
         raise NotImplementedError
+
+    def violations(self, objs) -> np.ndarray:
+        """(B, n, n) objects -> (B,) number of forbidden patterns (4-cycles, 312 occurrences)."""
+        raise NotImplementedError
+
+    def feasible_words(self, words) -> np.ndarray:
+        words = to_numpy(words)
+        if self.constraint is None:
+            return np.ones(len(words), dtype=bool)
+        return self.violations(self.decode_batch(words)) == 0
 
     def make_constraint(self) -> Constraint:
         raise NotImplementedError

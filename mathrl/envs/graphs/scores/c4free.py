@@ -81,6 +81,9 @@ class C4Free(ExtremalScore):
     def make_constraint(self) -> "C4Constraint":
         return C4Constraint(self.n)
 
+    def violations(self, objs) -> np.ndarray:
+        return c4_count_codegree((to_numpy(objs) != 0).astype(np.float64))
+
     def is_valid(self, graph: nx.Graph) -> bool:
         if graph.number_of_nodes() != self.n:
             return False

@@ -167,6 +167,9 @@ class Permanent312(ExtremalScore):
     def make_constraint(self) -> "Pattern312Constraint":
         return Pattern312Constraint(self.n)
 
+    def violations(self, objs) -> np.ndarray:
+        return count_312(to_numpy(objs))
+
     def is_valid(self, matrix) -> bool:
         matrix = np.asarray(matrix)
         return matrix.shape == (self.n, self.n) and bool(count_312(matrix) == 0)

@@ -1,0 +1,6 @@
+"""Local search on word problems: a neighbourhood operator, steepest ascent, tabu search, and an agent."""
+
+from .agent import LocalConfig, LocalSearch
+from .climb import ClimbResult, climb, neighbours, polish, score_neighbours
+
+__all__ = ["ClimbResult", "LocalConfig", "LocalSearch", "climb", "neighbours", "polish", "score_neighbours"]

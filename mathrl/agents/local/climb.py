@@ -1,0 +1,137 @@
+"""Local search over fixed-length 0-1 words: steepest ascent and tabu search.
+
+Learned generators find the right region of a search space; cheap local moves
+then finish the job, which is why the searchers that now refute graph
+conjectures in seconds all lean on them (nested Monte Carlo search with local
+polish, Roucairol & Cazenave 2022; PatternBoost's local search plus a learned
+generator, Charton, Ellenberg, Wagner & Williamson 2024).
+
+The neighbourhood of a word is every single-bit flip plus a random sample of
+*swaps* (one 1 moved to a 0 position: "move an edge"), scored in one call of
+``score.score_words`` so a batched score pays one vectorised evaluation per
+step. A swap is what a sparse object such as a tree needs: removing an edge
+disconnects it and adding one closes a cycle, so every single flip is worse
+while a move can be better. Words a hard constraint forbids (a 4-cycle in a
+C4-free graph, a 312 pattern) are never visited.
+
+Tabu search (Glover 1986) takes the best move that does not undo a recent one
+even when it is worse, which walks across plateaus and out of shallow optima;
+a tabu move is still taken when it beats the best word so far (aspiration).
+With ``tenure=0`` the same loop is plain steepest ascent and stops at the first
+local optimum.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+EPS = 1e-12
+
+
+@dataclass
+class ClimbResult:
+    word: np.ndarray
+    score: float
+    evaluations: int
+    moves: int
+
+
+def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """All single flips of ``word`` followed by up to ``swaps`` random swaps.
+
+    Returns the (M, L) neighbour words and an (M, 2) array of the positions each
+    move changes (-1 in the second column for a flip).
+    """
+    length = len(word)
+    ones, zeros = np.flatnonzero(word), np.flatnonzero(word == 0)
+    k = min(swaps, len(ones) * len(zeros))
+    moved = np.full((length + k, 2), -1, dtype=np.int64)
+    moved[:length, 0] = np.arange(length)
+    if k:
+        moved[length:, 0] = rng.choice(ones, k)
+        moved[length:, 1] = rng.choice(zeros, k)
+    words = np.repeat(word[None, :], length + k, axis=0)
+    rows = np.arange(length + k)
+    words[rows, moved[:, 0]] ^= 1
+    swap_rows = rows[length:]
+    words[swap_rows, moved[length:, 1]] = 1
+    return words, moved
+
+
+def score_neighbours(score, words: np.ndarray) -> np.ndarray:
+    """Scores of the neighbour words, -inf where the hard constraint forbids one."""
+    values = np.full(len(words), -np.inf)
+    feasible = score.feasible_words(words) if score.constraint is not None else np.ones(len(words), dtype=bool)
+    if feasible.any():
+        values[feasible] = score.score_words(words[feasible])
+    return values
+
+
+def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience: int = 100, tenure: int = 0,
+          swaps: int = 64, goal: float = np.inf, deadline: float = np.inf) -> ClimbResult:
+    """Improve ``word`` by local moves; returns the best word seen.
+
+    ``tenure=0``: steepest ascent, stopping at a local optimum. ``tenure>0``:
+    tabu search, a moved position stays fixed for ``tenure`` (+0..2 random) moves;
+    it stops after ``steps`` moves, ``patience`` moves without a new best, or
+    once the best reaches ``goal`` or ``time.perf_counter()`` passes ``deadline``.
+    """
+    current = np.array(word, dtype=np.uint8, copy=True)
+    current_score = float(score.score_words(current[None])[0])
+    best, best_score = current.copy(), current_score
+    evaluations, moves, since_best = 1, 0, 0
+    tabu_until = np.zeros(len(current), dtype=np.int64)
+    for step in range(steps):
+        if best_score >= goal or since_best >= patience or time.perf_counter() >= deadline:
+            break
+        words, moved = neighbours(current, swaps, rng)
+        values = score_neighbours(score, words)
+        evaluations += len(words)
+        if tenure:
+            free = (tabu_until[moved[:, 0]] <= step) & ((moved[:, 1] < 0) | (tabu_until[moved[:, 1]] <= step))
+            allowed = np.isfinite(values) & (free | (values > best_score + EPS))
+        else:
+            allowed = values > current_score + EPS
+        if not allowed.any():
+            break
+        candidates = np.where(allowed, values, -np.inf)
+        top = np.flatnonzero(candidates >= candidates.max() - EPS)
+        choice = top[rng.integers(len(top))] if len(top) > 1 else top[0]
+        current, current_score = words[choice].copy(), float(values[choice])
+        moves += 1
+        if tenure:
+            changed = moved[choice][moved[choice] >= 0]
+            tabu_until[changed] = step + 1 + tenure + rng.integers(0, 3)
+        if current_score > best_score + EPS:
+            best, best_score, since_best = current.copy(), current_score, 0
+        else:
+            since_best += 1
+    return ClimbResult(best, best_score, evaluations, moves)
+
+
+def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generator, *, steps: int = 20,
+           swaps: int = 64, tenure: int = 0, goal: float = np.inf,
+           deadline: float = np.inf) -> tuple[np.ndarray, np.ndarray, int]:
+    """Local search from each word in turn (at most ``steps`` moves each; ``tenure=0``: steepest
+    ascent, else tabu search), until ``deadline``: the improvement step of other agents.
+
+    Returns the improved words, their scores and the number of score evaluations;
+    once one word reaches ``goal`` the rest are left as they were.
+    """
+    words = np.array(words, dtype=np.uint8, copy=True)
+    values = np.array(values, dtype=np.float64, copy=True)
+    evaluations = 0
+    for i in range(len(words)):
+        if time.perf_counter() >= deadline:
+            break
+        result = climb(score, words[i], rng, steps=steps, patience=steps, tenure=tenure, swaps=swaps, goal=goal,
+                       deadline=deadline)
+        evaluations += result.evaluations
+        if result.score > values[i]:
+            words[i], values[i] = result.word, result.score
+        if values[i] >= goal:
+            break
+    return words, values, evaluations

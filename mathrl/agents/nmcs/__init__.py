@@ -1,0 +1,5 @@
+"""Nested Monte Carlo search (Cazenave 2009) for word-construction problems."""
+
+from .nmcs import NestedMonteCarlo, NMCSConfig
+
+__all__ = ["NMCSConfig", "NestedMonteCarlo"]

@@ -1,0 +1,87 @@
+"""The word-search agents behind ``mathrl search`` and ``mathrl bench search``, by name.
+
+Every agent searches fixed-length 0-1 words for a high score through the same
+small interface, so one runner (islands, checkpoints, verification) serves all:
+``step() -> stats dict``, ``best_word``, ``best_score``, ``iteration``,
+``evaluations`` (score calls so far), ``state_dict()`` / ``load_state_dict()``,
+and the attributes ``goal`` and ``deadline`` that the runner sets.
+
+Agent specs on the command line:
+
+- ``cem``: the cross-entropy method, default preset; ``cem:wagner`` the faithful one;
+- ``hybrid``: CEM whose best pool words are improved by local search (PatternBoost's loop);
+- ``local``: restarted tabu search;
+- ``nmcs``: nested Monte Carlo search at level 2; ``nmcs:L`` at level L;
+  ``nmcs:L:polish`` with steepest ascent on each top-level result.
+"""
+
+from __future__ import annotations
+
+from .cem.config import CEMConfig
+from .cem.config import preset as cem_preset
+from .goal import Goal
+from .local.agent import LocalConfig
+from .nmcs.nmcs import NMCSConfig
+
+AGENT_NAMES = ("cem", "hybrid", "local", "nmcs")
+CONFIG_TYPES = {"cem": CEMConfig, "local": LocalConfig, "nmcs": NMCSConfig}
+
+
+class AgentSpecError(ValueError):
+    """An agent name the runner does not know."""
+
+
+def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, object]:
+    """``"nmcs:3"`` -> (kind, label, config). ``preset_name`` picks a CEM preset for ``cem``."""
+    parts = spec.strip().split(":")
+    name, options = parts[0], parts[1:]
+    try:
+        if name in ("cem", "hybrid"):
+            chosen = "hybrid" if name == "hybrid" else (options[0] if options else preset_name or "default")
+            if name == "hybrid" and options or len(options) > 1:
+                raise AgentSpecError(f"agent {spec!r}: too many options")
+            return "cem", "hybrid" if chosen == "hybrid" else f"cem:{chosen}", cem_preset(chosen)
+        if name == "local":
+            if options:
+                raise AgentSpecError(f"agent {spec!r}: local takes no options")
+            return "local", "local", LocalConfig()
+        if name == "nmcs":
+            level = int(options[0]) if options else 2
+            polish = options[1:] == ["polish"]
+            if len(options) > 2 or (len(options) == 2 and not polish) or not 1 <= level <= 4:
+                raise AgentSpecError(f"agent {spec!r}: expected nmcs[:LEVEL 1-4[:polish]]")
+            config = NMCSConfig(level=level, polish_steps=100 if polish else 0)
+            return "nmcs", spec, config
+    except ValueError as exc:
+        raise AgentSpecError(f"agent {spec!r}: {exc}") from exc
+    raise AgentSpecError(f"unknown agent {spec!r}; agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]]")
+
+
+def kind_of(config) -> str:
+    for kind, cls in CONFIG_TYPES.items():
+        if isinstance(config, cls):
+            return kind
+    raise TypeError(f"not an agent config: {config!r}")
+
+
+def config_from_dict(kind: str, data: dict):
+    return CONFIG_TYPES[kind].from_dict(data)
+
+
+def build_searcher(score, config, seed: int, goal: Goal):
+    """A fresh searcher of the config's kind for ``score`` (CEM samples through the batched env)."""
+    kind = kind_of(config)
+    if kind == "cem":
+        from .cem.cem import CrossEntropyMethod
+        from .cem.islands import env_for
+
+        agent = CrossEntropyMethod(env_for(score, config.n_sessions), config, seed)
+        agent.goal = goal.threshold
+        return agent
+    if kind == "local":
+        from .local.agent import LocalSearch
+
+        return LocalSearch(score, config, seed, goal)
+    from .nmcs.nmcs import NestedMonteCarlo
+
+    return NestedMonteCarlo(score, config, seed, goal)

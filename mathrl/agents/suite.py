@@ -1,0 +1,251 @@
+"""``mathrl bench search``: every search agent on a suite of problems with known answers.
+
+A problem is a (score, n, target) triple. Without a target the problem is a
+conjecture to refute (success: a verified score > 0); with one it is an
+extremal problem whose optimum is known (success: a verified score >= target,
+e.g. 0 for ``c4-free``, i.e. ex(n, C4) edges, OEIS A006855). Problems whose
+answer is unknown (``wagner-2.3`` at n = 30: no counterexample is known below
+n = 203) report the best score reached, not success.
+
+Every agent runs on every problem over K seeds, each run capped in wall-clock
+time, one after another on the same machine in one invocation, so the rows are
+comparable. Each run is a real ``mathrl search`` (islands, verification) in a
+temporary folder; its time includes starting the island processes, as a
+user's would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class BenchError(ValueError):
+    """Bad benchmark arguments (reported as a one-line usage error)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    score: str
+    n: int
+    target: float | None = None
+    note: str = ""          # e.g. "target is a lower bound" or "progress only"
+    scored: bool = True     # False: no success is possible, report the best score only
+
+    @property
+    def label(self) -> str:
+        return f"{self.score}:{self.n}" + (f":{self.target:g}" if self.target is not None else "")
+
+
+def default_suite() -> list[Problem]:
+    from mathrl.envs.graphs.scores.permanent import BEST_KNOWN_312
+    from mathrl.scores import REGISTRY
+
+    problems = [Problem("wagner-2.1", 19)]
+    problems += [Problem("c4-free", n, 0.0) for n in range(10, 26)]
+    problems += [Problem("permanent-312", n, 0.0, "" if n <= 8 else "best known lower bound (A343844)")
+                 for n in range(5, 11) if n in BEST_KNOWN_312]
+    problems.append(Problem("wagner-2.3", 30, None, "no counterexample known below n = 203: progress only",
+                            scored=False))
+    known = {"wagner-2.1", "wagner-2.3", "c4-free", "permanent-312"}
+    problems += [Problem(name, cls.default_n) for name, cls in sorted(REGISTRY.items()) if name not in known]
+    return problems
+
+
+def parse_problems(spec: str | None) -> list[Problem]:
+    """``SCORE:n[:target],...``; extremal scores default to target 0 (the known optimum)."""
+    from mathrl.scores import REGISTRY
+    from mathrl.envs.graphs.scores.base import ExtremalScore
+
+    if spec is None or spec == "suite":
+        return default_suite()
+    problems = []
+    for item in (s.strip() for s in spec.split(",") if s.strip()):
+        parts = item.split(":")
+        if len(parts) not in (2, 3) or parts[0] not in REGISTRY:
+            raise BenchError(f"problem {item!r}: expected SCORE:n[:target] with a built-in score "
+                             f"({', '.join(sorted(REGISTRY))})")
+        try:
+            n = int(parts[1])
+            target = float(parts[2]) if len(parts) == 3 else None
+        except ValueError as exc:
+            raise BenchError(f"problem {item!r}: {exc}") from exc
+        if n < 2 or n > 200:
+            raise BenchError(f"problem {item!r}: n must be in 2..200")
+        if target is None and issubclass(REGISTRY[parts[0]], ExtremalScore):
+            target = 0.0
+        problems.append(Problem(parts[0], n, target))
+    if not problems:
+        raise BenchError("--problems names no problem")
+    return problems
+
+
+def run_one(agent: str, problem: Problem, seed: int, cap: float) -> dict:
+    """One capped search; the row a benchmark table is made of."""
+    from mathrl.agents.cem.search import Search
+    from mathrl.agents.searchers import parse_agent
+    from mathrl.scores import make
+
+    score = make(problem.score, n=problem.n)
+    _, label, config = parse_agent(agent)
+    with tempfile.TemporaryDirectory() as tmp:
+        search = Search(score, tmp, config=config, preset_name=label, seed=seed, target=problem.target)
+        clock = time.perf_counter()
+        result = search.run(time_limit=cap, progress=False)
+        seconds = time.perf_counter() - clock
+    success = result.status == "found" and problem.scored
+    return {"agent": agent, "problem": problem.label, "seed": seed, "success": success,
+            "status": result.status, "seconds": round(seconds, 3), "evaluations": search.evaluations,
+            "iterations": result.iterations, "best_score": float(result.best_score)}
+
+
+def summarise(rows: list[dict], agents: list[str], problems: list[Problem]) -> list[dict]:
+    table = []
+    for problem in problems:
+        for agent in agents:
+            runs = [r for r in rows if r["agent"] == agent and r["problem"] == problem.label]
+            if not runs:
+                continue
+            hits = [r for r in runs if r["success"]]
+            table.append({
+                "agent": agent, "problem": problem.label, "note": problem.note, "scored": problem.scored,
+                "successes": len(hits), "runs": len(runs),
+                "median_seconds": statistics.median(r["seconds"] for r in hits) if hits else None,
+                "max_seconds": max(r["seconds"] for r in hits) if hits else None,
+                "median_evaluations": statistics.median(r["evaluations"] for r in hits) if hits else None,
+                "best_score": max(r["best_score"] for r in runs),
+                "median_best_score": statistics.median(r["best_score"] for r in runs)})
+    return table
+
+
+def plot(rows: list[dict], agents: list[str], cap: float, path: Path) -> None:
+    """Fraction of scored runs solved within t seconds, one curve per agent."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    grid = np.linspace(0, cap, 400)
+    for agent in agents:
+        runs = [r for r in rows if r["agent"] == agent and r.get("scored", True)]
+        if not runs:
+            continue
+        times = np.array([r["seconds"] if r["success"] else np.inf for r in runs])
+        ax.plot(grid, [(times <= t).mean() for t in grid], label=agent)
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("fraction of runs at target")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("mathrl bench search: success against time")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def score_rates(problems: list[Problem], batch: int = 256) -> dict:
+    """Score evaluations per second of each problem's built-in score on random words (batched)."""
+    from mathrl.scores import make
+
+    rates = {}
+    for problem in problems:
+        score = make(problem.score, n=problem.n)
+        rng = np.random.default_rng(0)
+        words = score.repair_words((rng.random((batch, score.word_length)) < rng.random((batch, 1))).astype(np.uint8))
+        score.score_words(words[:8])
+        clock, calls = time.perf_counter(), 0
+        while time.perf_counter() - clock < 0.3:
+            score.score_words(words)
+            calls += 1
+        rates[problem.label] = round(calls * batch / (time.perf_counter() - clock))
+    return rates
+
+
+def format_table(table: list[dict]) -> str:
+    lines = [f"{'problem':<22} {'agent':<14} {'success':>8} {'median s':>9} {'max s':>8} {'median evals':>13} "
+             f"{'best':>12}"]
+    for row in table:
+        def num(v, fmt):
+            return "-" if v is None else format(v, fmt)
+        success = f"{row['successes']}/{row['runs']}" if row["scored"] else "n/a"
+        lines.append(f"{row['problem']:<22} {row['agent']:<14} {success:>8} {num(row['median_seconds'], '.1f'):>9} "
+                     f"{num(row['max_seconds'], '.1f'):>8} {num(row['median_evaluations'], '.0f'):>13} "
+                     f"{row['best_score']:>+12.4f}" + (f"  ({row['note']})" if row["note"] else ""))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mathrl.agents.searchers import AgentSpecError, parse_agent
+    from mathrl.sysinfo import cpu_flags, cpu_model
+
+    parser = argparse.ArgumentParser(prog="mathrl bench search", description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", default=None,
+                        help="SCORE:n[:target],... (extremal scores default to target 0); default: the whole suite")
+    parser.add_argument("--agents", default="cem,cem:wagner,hybrid,local,nmcs",
+                        help="comma-separated agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]]")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per (agent, problem): 0..K-1 (plus --seed-base)")
+    parser.add_argument("--seed-base", type=int, default=0, help="first seed")
+    parser.add_argument("--cap", type=float, default=120.0, help="wall-clock seconds per run")
+    parser.add_argument("--out", default="runs/bench_search", help="folder for bench_search.json and .png")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args(argv)
+    if args.seeds < 1 or args.seed_base < 0:
+        raise BenchError("--seeds must be >= 1 and --seed-base >= 0")
+    if not (args.cap > 0 and np.isfinite(args.cap)):
+        raise BenchError("--cap must be a positive number of seconds")
+    problems = parse_problems(args.problems)
+    agents = [a.strip() for a in args.agents.split(",") if a.strip()]
+    try:
+        for agent in agents:
+            parse_agent(agent)
+    except AgentSpecError as exc:
+        raise BenchError(str(exc)) from exc
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"cannot write to {out}: {exc}") from exc
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags()}
+    print(f"CPU: {machine['cpu']}, {machine['cores']} cores, AVX-512: {machine['avx512f']}, "
+          f"bf16: {machine['avx512_bf16']} (absolute times differ ~2x between machines of one kind)")
+    rates = score_rates([p for p in problems if p.score in ("wagner-2.1", "c4-free")])
+    for label, rate in rates.items():
+        print(f"score rate {label}: {rate:,} evaluations/s (batched)")
+    seeds = list(range(args.seed_base, args.seed_base + args.seeds))
+    rows: list[dict] = []
+    from tqdm import tqdm
+
+    total = len(problems) * len(agents) * len(seeds)
+    with tqdm(total=total, unit="run", desc="bench search") as bar:
+        for problem in problems:
+            for agent in agents:
+                for seed in seeds:
+                    row = run_one(agent, problem, seed, args.cap)
+                    row["scored"] = problem.scored
+                    rows.append(row)
+                    bar.set_postfix(problem=problem.label, agent=agent, refresh=False)
+                    bar.update()
+    table = summarise(rows, agents, problems)
+    result = {"machine": machine, "cap_seconds": args.cap, "seeds": seeds, "agents": agents,
+              "problems": [p.label for p in problems], "score_rates": rates, "summary": table, "runs": rows}
+    tmp = out / "bench_search.json.tmp"
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    os.replace(tmp, out / "bench_search.json")
+    plot(rows, agents, args.cap, out / "bench_search.png")
+    if args.json:
+        print(json.dumps(table, indent=2))
+    else:
+        print(format_table(table))
+    print(f"-> {out / 'bench_search.json'}, {out / 'bench_search.png'}")
+    return 0

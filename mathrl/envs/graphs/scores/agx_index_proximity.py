@@ -1,0 +1,181 @@
+"""AutoGraphiX conjecture: the index times the proximity is at most n - 1.
+
+Conjecture (AutoGraphiX, M. Aouchiche, "Comparaison automatisée d'invariants en
+théorie des graphes", PhD thesis, École Polytechnique de Montréal, 2006). For
+every connected graph G on n vertices,
+
+    lambda1(G) * pi(G) <= n - 1,
+
+where lambda1 is the largest adjacency eigenvalue (the index) and
+pi(G) = min_v sum_u d(u, v) / (n - 1) is the proximity (the smallest average
+distance from one vertex to all others). The complete graph attains equality
+(lambda1 = n - 1, pi = 1).
+
+Refuted by V. Vito and L. Y. Stefanus, "Adaptive Monte Carlo search for
+conjecture refutation in graph theory" (arXiv:2306.07956, 2023), with the
+adaptive Monte Carlo search; their score function is exactly
+lambda1 * pi - n + 1, which is the score here:
+
+    S = lambda1(G) * pi(G) - (n - 1)    (connected), else ``invalid_score``.
+
+Why it fails: a clique keeps lambda1 near its order, while a long pendant
+path pushes every vertex away from the others and so raises pi. The lollipop
+K_6 + P_5 (K_6 with a 5-vertex path hung from one clique vertex, n = 11) has
+lambda1 * pi = 10.0711... > 10, so ``default_n = 11`` is refutable. No
+connected graph on at most 7 vertices is a counterexample (checked over the
+graph atlas in the tests); that is a computation of ours, not a claim of the
+paper.
+
+``verify`` decides the inequality exactly: pi = T / (n - 1) with T the
+integer minimum transmission (plain BFS), so S > 0 iff lambda1 > (n - 1)^2 / T,
+a rational threshold compared with the largest root of the exact integer
+characteristic polynomial by Sturm root counting. Equality (K_n) is detected
+exactly and is never reported as a counterexample.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import networkx as nx
+import numpy as np
+import sympy
+from mpmath.ctx_iv import MPIntervalContext
+from mpmath.libmp import to_rational
+
+from .base import Score, Verification, to_numpy
+from .wagner23 import bfs_distances, distance_batch
+
+_X = sympy.Symbol("x")
+
+
+# -- exact helpers shared by the AutoGraphiX scores ---------------------------------------------
+def integer_charpoly(rows: list[list[int]]) -> sympy.Poly:
+    """Exact characteristic polynomial det(xI - M) of an integer matrix (Berkowitz, in sympy)."""
+    return sympy.Poly(sympy.Matrix(rows).charpoly(_X).as_expr(), _X)
+
+
+def root_vs_threshold(poly: sympy.Poly, k: int, threshold) -> int:
+    """sign(r_k - threshold), exactly; r_k is the k-th smallest *distinct* real root (k < 0 counts
+    from the top) and ``threshold`` a rational. Sturm counting (``count_roots`` counts distinct roots
+    in a closed interval), so no floating point is involved."""
+    t = as_rational(threshold)
+    total = poly.count_roots()
+    if k < 0:
+        k += total
+    if not 0 <= k < total:
+        raise ValueError(f"root index {k} out of range for {total} distinct real roots")
+    is_root = poly.eval(t) == 0
+    below = poly.count_roots(None, t) - int(is_root)  # distinct roots < t
+    if k < below:
+        return -1
+    return 0 if (is_root and k == below) else 1
+
+
+def isolate_root(poly: sympy.Poly, k: int, eps) -> tuple[sympy.Rational, sympy.Rational]:
+    """Rational interval [lo, hi] of width <= eps holding the k-th smallest distinct real root.
+
+    Isolation and refinement run on the square-free part (same distinct roots): refining a
+    multiple root of the full polynomial is not supported by sympy."""
+    squarefree = poly.sqf_part()
+    intervals = [interval for interval, _ in squarefree.intervals()]
+    lo, hi = intervals[k]
+    if lo != hi:
+        lo, hi = squarefree.refine_root(lo, hi, eps=sympy.Rational(eps))
+    return sympy.Rational(lo), sympy.Rational(hi)
+
+
+def as_rational(value) -> sympy.Rational:
+    """int, Fraction or sympy Rational -> sympy Rational, exactly."""
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.Rational(value)
+
+
+def mp_rational(value) -> mpmath.mpf:
+    """A rational as an mpf at the current mpmath precision (for reporting, not for decisions)."""
+    value = as_rational(value)
+    return mpmath.mpf(int(value.p)) / int(value.q)
+
+
+def interval_context(dps: int) -> MPIntervalContext:
+    """A private mpmath interval-arithmetic context (rigorous outward rounding) at ``dps`` digits,
+    so the shared ``mpmath.iv`` precision is never touched."""
+    context = MPIntervalContext()
+    context.dps = dps
+    return context
+
+
+def interval_fractions(x) -> tuple[Fraction, Fraction]:
+    """The exact endpoints of an mpmath interval as Fractions (its endpoints are binary floats)."""
+    low, high = x._mpi_
+    return Fraction(*to_rational(low)), Fraction(*to_rational(high))
+
+
+def plain_adjacency(graph: nx.Graph, n: int) -> list[list[int]]:
+    return [[1 if graph.has_edge(u, v) else 0 for v in range(n)] for u in range(n)]
+
+
+class AGXIndexProximity(Score):
+    name = "agx-index-proximity"
+    summary = "AutoGraphiX: lambda1(G) * proximity(G) <= n - 1 for connected graphs (false; n = 11)"
+    object_kind = "graph"
+    default_n = 11
+
+    def is_valid(self, graph: nx.Graph) -> bool:
+        return graph.number_of_nodes() == self.n and nx.is_connected(graph)
+
+    def is_valid_batch(self, objs) -> np.ndarray:
+        return (distance_batch(to_numpy(objs)) >= 0).all(axis=(1, 2))
+
+    def score(self, graph: nx.Graph) -> float:
+        if not self.is_valid(graph):
+            return self.invalid_score
+        n = self.n
+        adjacency = nx.to_numpy_array(graph, nodelist=range(n))
+        lambda1 = np.linalg.eigvalsh(adjacency)[-1]
+        lengths = dict(nx.all_pairs_shortest_path_length(graph))
+        proximity = min(sum(lengths[v].values()) for v in range(n)) / (n - 1)
+        return float(lambda1 * proximity - (n - 1))
+
+    def score_batch(self, objs) -> np.ndarray:
+        adjacency = to_numpy(objs).astype(np.uint8)
+        n = self.n
+        out = np.full(adjacency.shape[0], self.invalid_score, dtype=np.float64)
+        dist = distance_batch(adjacency)
+        connected = (dist >= 0).all(axis=(1, 2))
+        if connected.any():
+            lambda1 = np.linalg.eigvalsh(adjacency[connected].astype(np.float64))[:, -1]
+            proximity = dist[connected].sum(axis=2).min(axis=1) / (n - 1)
+            out[connected] = lambda1 * proximity - (n - 1)
+        return out
+
+    def verify(self, graph: nx.Graph, digits: int = 40) -> Verification:
+        """Exact: integer BFS transmissions, exact characteristic polynomial, Sturm comparison of
+        lambda1 with the rational threshold (n-1)^2 / T; a high-precision value for the report."""
+        n = self.n
+        dist = bfs_distances(graph, n) if set(graph.nodes) == set(range(n)) else None
+        if dist is None:
+            return Verification(False, False, "invalid", "bfs-distances", {"connected": False})
+        transmission = min(sum(row) for row in dist)
+        proximity = Fraction(transmission, n - 1)
+        threshold = Fraction((n - 1) ** 2, transmission)  # S > 0  <=>  lambda1 > threshold
+        poly = integer_charpoly(plain_adjacency(graph, n))
+        sign = root_vs_threshold(poly, -1, threshold)
+        low, high = isolate_root(poly, -1, sympy.Rational(1, 10 ** (digits + 5)))
+        with mpmath.workdps(digits + 10):
+            pi = mpmath.mpf(proximity.numerator) / proximity.denominator
+            lambda1 = (mp_rational(low) + mp_rational(high)) / 2
+            value = "0" if sign == 0 else mpmath.nstr(lambda1 * pi - (n - 1), digits)
+            details = {
+                "lambda1": mpmath.nstr(lambda1, digits),
+                "lambda1_interval": [str(low), str(high)],
+                "min_transmission": transmission,
+                "proximity": str(proximity),
+                "threshold": str(threshold),
+                "sign_lambda1_minus_threshold": sign,
+                "charpoly": str(poly.as_expr()),
+            }
+        return Verification(True, sign > 0, value,
+                            "integer BFS + exact charpoly + Sturm root count vs rational threshold", details)

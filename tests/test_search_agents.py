@@ -1,0 +1,274 @@
+"""Local search, NMCS, the hybrid, targets, seeds, resume budgets and the search suite."""
+
+import itertools
+import json
+import math
+import time
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import mathrl
+from mathrl.agents.cem.cem import CrossEntropyMethod
+from mathrl.agents.cem.config import preset
+from mathrl.agents.cem.search import Search, island_seeds
+from mathrl.agents.goal import Goal
+from mathrl.agents.local import LocalConfig, LocalSearch, climb, neighbours
+from mathrl.agents.nmcs import NestedMonteCarlo, NMCSConfig
+from mathrl.agents.searchers import AgentSpecError, parse_agent
+from mathrl.envs.graphs.scores.base import Score
+from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
+from mathrl.scores import make, resolve
+
+A006855 = {6: 7, 7: 9, 8: 11, 9: 13, 10: 16}   # ex(n, C4), OEIS
+A343844 = {3: 4, 4: 8, 5: 16}                   # max permanent of a 312-avoiding n x n 0-1 matrix, OEIS
+
+
+def brute_force_ex_c4(n: int) -> int:
+    """ex(n, C4) by exhaustive search over edge sets, largest first (n <= 6)."""
+    pairs = list(itertools.combinations(range(n), 2))
+    for m in range(len(pairs), 0, -1):
+        for edges in itertools.combinations(pairs, m):
+            g = nx.Graph(edges)
+            if not any(len(set(g[u]) & set(g[v])) > 1 for u, v in itertools.combinations(g.nodes, 2)):
+                return m
+    return 0
+
+
+def test_oracle_table_matches_brute_force_at_n6():
+    assert brute_force_ex_c4(6) == A006855[6]
+
+
+def run_until(agent, goal: Goal, seconds: float):
+    agent.deadline = time.perf_counter() + seconds
+    while not goal.reached(agent.best_score) and time.perf_counter() < agent.deadline:
+        agent.step()
+    return agent
+
+
+@pytest.mark.parametrize("n", [8, 9, 10])
+def test_local_search_reaches_ex_c4(n):
+    score = make("c4-free", n=n)
+    goal = Goal(score.tol, 0.0)
+    agent = run_until(LocalSearch(score, LocalConfig(), seed=n, goal=goal), goal, 30)
+    graph = score.decode(agent.best_word)
+    assert graph.number_of_edges() == A006855[n]
+    verdict = score.verify(graph)
+    assert verdict.valid and verdict.details["four_cycles"] == 0
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_local_search_reaches_the_312_avoiding_permanent_maximum(n):
+    from mathrl.envs.graphs.scores.permanent import find_312, permanent_expansion
+
+    score = make("permanent-312", n=n)
+    goal = Goal(score.tol, 0.0)
+    agent = run_until(LocalSearch(score, LocalConfig(), seed=n, goal=goal), goal, 30)
+    matrix = score.decode(agent.best_word)
+    assert find_312(matrix) is None
+    assert permanent_expansion(matrix) == A343844[n]
+
+
+def test_neighbourhood_is_every_flip_plus_swaps():
+    rng = np.random.default_rng(0)
+    word = (rng.random(15) < 0.4).astype(np.uint8)
+    words, moved = neighbours(word, swaps=10, rng=rng)
+    assert len(words) == 15 + 10
+    distance = (words != word).sum(axis=1)
+    assert (distance[:15] == 1).all() and (distance[15:] == 2).all()
+    assert (words.sum(axis=1)[15:] == word.sum()).all()  # a swap moves a 1, it keeps the count
+    for row, (a, b) in zip(words[15:], moved[15:]):
+        assert word[a] == 1 and row[a] == 0 and word[b] == 0 and row[b] == 1
+
+
+@pytest.mark.parametrize("name,n", [("c4-free", 7), ("permanent-312", 4)])
+def test_fast_feasibility_equals_replaying_the_constraint(name, n):
+    score = make(name, n=n)
+    rng = np.random.default_rng(1)
+    words = (rng.random((300, score.word_length)) < rng.random((300, 1))).astype(np.uint8)
+    replayed = Score.feasible_words(score, words)  # the generic path: write through the constraint
+    assert 0 < replayed.sum() < len(words)
+    assert np.array_equal(score.feasible_words(words), replayed)
+    assert score.feasible_words(score.repair_words(words)).all()
+
+
+def test_tabu_search_never_visits_a_forbidden_word():
+    score = make("c4-free", n=9)
+    visited = []
+    original = score.score_words
+
+    def spy(words):
+        visited.append(np.array(words))
+        return original(words)
+
+    score.score_words = spy
+    rng = np.random.default_rng(3)
+    result = climb(score, np.zeros(score.word_length, np.uint8), rng, steps=60, patience=60, tenure=5)
+    assert result.moves > 0
+    everything = np.concatenate(visited)
+    assert (score.violations(score.decode_batch(everything)) == 0).all()
+
+
+def test_steepest_ascent_stops_at_a_local_optimum():
+    score = make("c4-free", n=8)
+    rng = np.random.default_rng(0)
+    result = climb(score, np.zeros(score.word_length, np.uint8), rng, steps=1000, patience=1000, tenure=0, swaps=0)
+    words, _ = neighbours(result.word, 0, rng)
+    feasible = score.feasible_words(words)
+    assert (score.score_words(words[feasible]) <= result.score).all()
+
+
+def few_triangle_free_edges(adjacency):
+    """'Every triangle-free graph on 8 vertices has at most 12 edges' (false: K4,4 has 16)."""
+    a = adjacency.astype(np.float64)
+    triangles = np.einsum("bij,bjk,bki->b", a, a, a) / 6
+    return np.where(triangles > 0, -1.0 - triangles, a.sum(axis=(1, 2)) / 2 - 12.0)
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_nmcs_refutes_an_easy_false_statement(level):
+    score = resolve(mathrl.batched(few_triangle_free_edges), n=8)
+    goal = Goal(score.tol)
+    agent = run_until(NestedMonteCarlo(score, NMCSConfig(level=level), seed=0, goal=goal), goal, 60)
+    graph = score.decode(agent.best_word)
+    assert agent.best_score > 0
+    assert sum(nx.triangles(graph).values()) == 0 and graph.number_of_edges() > 12
+
+
+def test_nmcs_respects_the_hard_constraint():
+    score = make("c4-free", n=7)
+    goal = Goal(score.tol, 0.0)
+    agent = run_until(NestedMonteCarlo(score, NMCSConfig(level=1), seed=2, goal=goal), goal, 20)
+    assert score.verify(score.decode(agent.best_word)).valid
+
+
+def test_hybrid_polishes_the_best_pool_words_into_local_optima():
+    score = make("c4-free", n=9)
+    config = preset("hybrid").but(n_sessions=100, islands=1, polish_top=5, polish_steps=50, polish_tenure=0,
+                                  polish_share=0.0)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=100), config, seed=0)
+    agent.step()
+    rng = np.random.default_rng(0)
+    best = agent.super_words[0]
+    words, _ = neighbours(best, 0, rng)
+    feasible = score.feasible_words(words)
+    assert (score.score_words(words[feasible]) <= agent.super_scores[0]).all()
+    assert agent.evaluations > 100  # the polish was paid for in score calls
+
+
+def test_nearby_master_seeds_share_no_island():
+    seeds = [set(island_seeds(s, 4)) for s in range(5)]
+    for a, b in itertools.combinations(seeds, 2):
+        assert not a & b
+    assert island_seeds(7, 3) == island_seeds(7, 3)
+
+
+def test_parse_agent_names():
+    assert parse_agent("cem")[1] == "cem:default"
+    assert parse_agent("cem:wagner")[2] == preset("wagner")
+    assert parse_agent("hybrid")[2].polish_top > 0
+    assert parse_agent("nmcs:3")[2].level == 3
+    assert parse_agent("nmcs:2:polish")[2].polish_steps > 0
+    for bad in ("nope", "nmcs:9", "local:3", "cem:nope", "nmcs:2:x"):
+        with pytest.raises(AgentSpecError):
+            parse_agent(bad)
+
+
+def always_negative(adjacency):
+    return -1.0 - adjacency.sum(axis=(1, 2)) * 0.0
+
+
+def test_resume_time_limit_means_more_seconds(tmp_path):
+    score = resolve(mathrl.batched(always_negative), n=12)
+    first = Search(score, tmp_path, config=LocalConfig(islands=1, steps=5), seed=0)
+    first.run(time_limit=1.0, progress=False, chunk_seconds=0.2)
+    done = first.iteration
+    assert done > 0
+    resumed = Search(score, tmp_path, resume=True)
+    resumed.run(time_limit=1.0, progress=False, chunk_seconds=0.2)
+    assert resumed.iteration > done
+    assert resumed.elapsed >= first.elapsed + 0.9
+
+
+@pytest.mark.parametrize("agent", ["local", "nmcs", "hybrid"])
+def test_search_with_a_target_writes_target_json(tmp_path, agent):
+    from mathrl.cli import main
+
+    code = main(["search", "--score", "c4-free", "--n", "7", "--agent", agent, "--target", "0", "--islands", "1",
+                 "--time-limit", "60", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    record = json.loads((tmp_path / "target.json").read_text())
+    assert record["target_reached"] and len(record["edges"]) == A006855[7]
+    assert (tmp_path / "target.png").exists()
+
+
+def test_slow_plugin_is_reported_at_preflight(tmp_path, capsys):
+    from mathrl.cli import main
+
+    plugin = tmp_path / "slow.py"
+    plugin.write_text("import time\n\ndef slow(g):\n    time.sleep(0.02)\n    return -1.0\n")
+    code = main(["search", "--score", f"{plugin}:slow", "--n", "5", "--iterations", "1", "--sessions", "4",
+                 "--islands", "1", "--out", str(tmp_path / "run"), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "slow" in err and "objects/s" in err and "batched" in err
+
+
+def test_suite_runner_writes_json_and_png(tmp_path):
+    from mathrl.agents.suite import main
+
+    out = tmp_path / "bench"
+    assert main(["--problems", "c4-free:6,permanent-312:4", "--agents", "local", "--seeds", "1", "--cap", "30",
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "bench_search.json").read_text())
+    assert {row["problem"] for row in result["summary"]} == {"c4-free:6:0", "permanent-312:4:0"}
+    assert all(row["successes"] == 1 for row in result["summary"])
+    assert (out / "bench_search.png").stat().st_size > 0
+    assert "avx512f" in result["machine"] and result["machine"]["cores"] >= 1
+
+
+def test_suite_rejects_bad_problems():
+    from mathrl.agents.suite import BenchError, parse_problems
+
+    assert parse_problems("c4-free:12")[0].target == 0.0
+    assert parse_problems("wagner-2.1:19")[0].target is None
+    for bad in ("nope:3", "c4-free", "c4-free:x", "c4-free:1000"):
+        with pytest.raises(BenchError):
+            parse_problems(bad)
+
+
+def test_categorical_observations_match_the_rollout():
+    from mathrl.agents.cem.categorical import CategoricalWords, WordScore
+
+    sampler = CategoricalWords(WordScore(lambda w: np.zeros(len(w)), length=5, alphabet=3), num_envs=4)
+    seen = []
+
+    def uniform(obs):
+        seen.append(obs.copy())
+        return np.full((len(obs), 3), 1 / 3)
+
+    words, _ = sampler.rollout(uniform, np.random.default_rng(0))
+    assert words.max() <= 2
+    replayed = sampler.observations_for(words).reshape(4, 5, -1)
+    for t in range(5):
+        assert np.array_equal(replayed[:, t], seen[t])
+
+
+def test_categorical_cem_learns_a_three_letter_target():
+    from mathrl.agents.cem.categorical import CategoricalCEM, WordScore
+
+    hidden = np.random.default_rng(5).integers(0, 3, size=20)
+
+    def matches(words):
+        return (words == hidden).sum(axis=1) - 20.0 + 0.5   # > 0 only for the hidden word itself
+
+    config = preset("default").but(n_sessions=200, islands=1, restart_after=0, lr=1e-3)
+    agent = CategoricalCEM(WordScore(matches, length=20, alphabet=3), config, seed=0)
+    first = agent.step().best_score
+    for _ in range(60):
+        if agent.best_score > 0:
+            break
+        agent.step()
+    assert first < 0 < agent.best_score
+    assert np.array_equal(agent.best_word, hidden)
