@@ -6,14 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from mathrl.envs.graphs.encoding import graph_to_word, words_to_adjacency
+from mathrl.envs.graphs.encoding import graph_to_word
 from mathrl.envs.graphs.scores.agx_connectivity_proximity import AGXConnectivityProximity
 from mathrl.scores import make
 
-
-def adjacency(graph, n=None):
-    n = graph.number_of_nodes() if n is None else n
-    return nx.to_numpy_array(graph, nodelist=range(n), dtype=np.uint8)
+from graph_helpers import adjacency, check_atlas, check_batch_agrees
 
 
 def paper_bound(n):
@@ -37,14 +34,9 @@ def independent_invariants(graph):
     return eigenvalues[1], 1 / max(nx.closeness_centrality(graph).values())
 
 
-def random_graphs(rng, n, count):
-    p = rng.uniform(0.0, 1.0, size=(count, 1)) ** 2
-    words = (rng.random((count, n * (n - 1) // 2)) < p).astype(np.uint8)
-    batch = words_to_adjacency(words, n)
-    trees = [nx.random_labeled_tree(n, seed=int(s)) for s in rng.integers(0, 2**31, 10)]
-    for tree in trees[5:]:
-        tree.remove_edge(*next(iter(tree.edges)))
-    return np.concatenate([batch, np.stack([adjacency(t, n) for t in trees])])
+def connectivity_value(graph):
+    a, pi = independent_invariants(graph)
+    return paper_bound(graph.number_of_nodes()) - a * pi
 
 
 def test_registry():
@@ -116,35 +108,11 @@ def test_closed_forms_hold(n):
 
 @pytest.mark.parametrize("n", [7, 13])
 def test_score_batch_agrees_with_score(n):
-    score = make("agx-algebraic-connectivity-proximity", n=n)
-    batch = random_graphs(np.random.default_rng(n), n, 50)
-    fast = score.score_batch(batch)
-    slow = np.array([score.score(nx.from_numpy_array(a)) for a in batch])
-    invalid = slow == score.invalid_score
-    assert 5 < invalid.sum() < len(batch) - 5
-    np.testing.assert_allclose(fast, slow, atol=1e-9, rtol=0)
-    np.testing.assert_array_equal(score.is_valid_batch(batch), ~invalid)
+    check_batch_agrees("agx-algebraic-connectivity-proximity", n)
 
 
 def test_atlas_brute_force_matches_independent_computation():
-    by_order = {}
-    for graph in nx.graph_atlas_g()[1:]:
-        by_order.setdefault(graph.number_of_nodes(), []).append(graph)
-    checked = 0
-    for n, graphs in by_order.items():
-        if n < 2:
-            continue
-        score = make("agx-algebraic-connectivity-proximity", n=n)
-        values = score.score_batch(np.stack([adjacency(g) for g in graphs]))
-        for graph, value in zip(graphs, values):
-            if nx.is_connected(graph):
-                a, pi = independent_invariants(graph)
-                assert value == pytest.approx(paper_bound(n) - a * pi, abs=1e-9)
-                assert value <= score.tol
-                checked += 1
-            else:
-                assert value == score.invalid_score
-    assert checked == 995
+    check_atlas("agx-algebraic-connectivity-proximity", connectivity_value)
 
 
 def test_invalid_graphs():

@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 import sympy
 
-from mathrl.envs.graphs.encoding import graph_to_word, words_to_adjacency
-from mathrl.envs.graphs.scores.agx_index_proximity import AGXIndexProximity, root_vs_threshold
+from mathrl.envs.graphs.encoding import graph_to_word
+from mathrl.envs.graphs.scores.agx_index_proximity import AGXIndexProximity
+from mathrl.envs.graphs.scores.exact import root_vs_threshold
 from mathrl.scores import make
 
-
-def adjacency(graph, n=None):
-    n = graph.number_of_nodes() if n is None else n
-    return nx.to_numpy_array(graph, nodelist=range(n), dtype=np.uint8)
+from graph_helpers import adjacency, check_atlas, check_batch_agrees
 
 
 def lollipop(clique, tail):
@@ -22,17 +20,6 @@ def lollipop(clique, tail):
     graph = nx.complete_graph(clique)
     nx.add_path(graph, range(clique - 1, clique + tail))
     return graph
-
-
-def random_graphs(rng, n, count):
-    """Edge densities from empty to complete (many disconnected), plus random trees and forests."""
-    p = rng.uniform(0.0, 1.0, size=(count, 1)) ** 2
-    words = (rng.random((count, n * (n - 1) // 2)) < p).astype(np.uint8)
-    batch = words_to_adjacency(words, n)
-    trees = [nx.random_labeled_tree(n, seed=int(s)) for s in rng.integers(0, 2**31, 10)]
-    for tree in trees[5:]:
-        tree.remove_edge(*next(iter(tree.edges)))
-    return np.concatenate([batch, np.stack([adjacency(t, n) for t in trees])])
 
 
 def independent_value(graph):
@@ -108,36 +95,11 @@ def test_closed_forms_hold(n):
 
 @pytest.mark.parametrize("n", [8, 11])
 def test_score_batch_agrees_with_score(n):
-    score = make("agx-index-proximity", n=n)
-    batch = random_graphs(np.random.default_rng(n), n, 50)
-    fast = score.score_batch(batch)
-    slow = np.array([score.score(nx.from_numpy_array(a)) for a in batch])
-    invalid = slow == score.invalid_score
-    assert 5 < invalid.sum() < len(batch) - 5  # connected and disconnected graphs both present
-    np.testing.assert_allclose(fast, slow, atol=1e-9, rtol=0)
-    np.testing.assert_array_equal(score.is_valid_batch(batch), ~invalid)
+    check_batch_agrees("agx-index-proximity", n)
 
 
 def test_atlas_brute_force_matches_independent_computation():
-    """Every connected graph on 2..7 vertices: batched score == independent invariants, and none
-    is a counterexample; every disconnected one is invalid."""
-    by_order = {}
-    for graph in nx.graph_atlas_g()[1:]:
-        by_order.setdefault(graph.number_of_nodes(), []).append(graph)
-    checked = 0
-    for n, graphs in by_order.items():
-        if n < 2:
-            continue
-        score = make("agx-index-proximity", n=n)
-        values = score.score_batch(np.stack([adjacency(g) for g in graphs]))
-        for graph, value in zip(graphs, values):
-            if nx.is_connected(graph):
-                assert value == pytest.approx(independent_value(graph), abs=1e-9)
-                assert value <= score.tol
-                checked += 1
-            else:
-                assert value == score.invalid_score
-    assert checked == 1 + 2 + 6 + 21 + 112 + 853  # connected graphs on 2..7 vertices (OEIS A001349)
+    check_atlas("agx-index-proximity", independent_value)
 
 
 def test_invalid_graphs():

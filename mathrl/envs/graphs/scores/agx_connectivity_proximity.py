@@ -48,7 +48,8 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .agx_index_proximity import (
+from .base import Score, Verification, to_numpy
+from .exact import (
     integer_charpoly,
     interval_context,
     interval_fractions,
@@ -56,7 +57,6 @@ from .agx_index_proximity import (
     mp_rational,
     root_vs_threshold,
 )
-from .base import Score, Verification, to_numpy
 from .wagner23 import bfs_distances, distance_batch
 
 

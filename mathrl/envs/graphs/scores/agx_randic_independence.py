@@ -42,7 +42,7 @@ import mpmath
 import networkx as nx
 import numpy as np
 
-from .agx_index_proximity import interval_context, interval_fractions, mp_rational
+from .exact import interval_context, interval_fractions, mp_rational
 from .base import Score, Verification, to_numpy
 from .wagner21 import bfs_connected, connected_batch
 
