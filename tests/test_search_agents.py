@@ -107,6 +107,7 @@ def test_tabu_search_never_visits_a_forbidden_word():
     assert result.moves > 0
     everything = np.concatenate(visited)
     assert (score.violations(score.decode_batch(everything)) == 0).all()
+    assert score.verify(score.decode(result.word)).details["four_cycles"] == 0  # brute-force search
 
 
 def test_steepest_ascent_stops_at_a_local_optimum():
@@ -135,11 +136,24 @@ def test_nmcs_refutes_an_easy_false_statement(level):
     assert sum(nx.triangles(graph).values()) == 0 and graph.number_of_edges() > 12
 
 
-def test_nmcs_respects_the_hard_constraint():
+def test_nmcs_playouts_respect_the_hard_constraint():
     score = make("c4-free", n=7)
-    goal = Goal(score.tol, 0.0)
-    agent = run_until(NestedMonteCarlo(score, NMCSConfig(level=1), seed=2, goal=goal), goal, 20)
-    assert score.verify(score.decode(agent.best_word)).valid
+    scored = []
+    original = score.score_words
+
+    def spy(words):
+        scored.append(np.array(words))
+        return original(words)
+
+    score.score_words = spy
+    goal = Goal(score.tol, 1.0)  # above the optimum: the search runs its whole second
+    agent = run_until(NestedMonteCarlo(score, NMCSConfig(level=1), seed=2, goal=goal), goal, 1.0)
+    everything = np.concatenate(scored)
+    assert len(everything) > 100
+    for word in everything[:: max(1, len(everything) // 200)]:  # an independent check: networkx 4-cycles
+        graph = score.decode(word)
+        assert not any(len(set(graph[u]) & set(graph[v])) > 1 for u, v in itertools.combinations(graph, 2))
+    assert agent.best_score > -3
 
 
 def test_hybrid_polishes_the_best_pool_words_into_local_optima():
@@ -271,3 +285,52 @@ def test_categorical_cem_learns_a_three_letter_target():
         agent.step()
     assert first < 0 < agent.best_score
     assert np.array_equal(agent.best_word, hidden)
+
+
+def test_a_long_iteration_is_not_cut_at_chunk_boundaries(tmp_path):
+    """A whole nested search is one iteration: chunks end between iterations, not inside them."""
+    score = resolve(mathrl.batched(few_triangle_free_edges), n=7)
+    config = NMCSConfig(level=2, islands=1)
+    search = Search(score, tmp_path, config=config, preset_name="nmcs", seed=3, target=1e9)
+    search.run(max_iterations=1, progress=False, chunk_seconds=0.0)
+    direct = NestedMonteCarlo(score, config, island_seeds(3, 1)[0], Goal(score.tol, 1e9))
+    direct.step()
+    assert search.states[0]["evaluations"] == direct.evaluations
+    assert search.states[0]["best_score"] == direct.best_score
+
+
+@pytest.mark.parametrize("flags", [
+    ["--seed", "-1"], ["--islands", "0"], ["--threads", "0"], ["--sessions", "1"], ["--iterations", "0"],
+    ["--time-limit", "-5"], ["--target", "nan"], ["--agent", "nope"], ["--agent", "nmcs:9"],
+    ["--agent", "local", "--preset", "wagner"], ["--agent", "local", "--sessions", "50"],
+])
+def test_search_rejects_bad_input_with_exit_2_and_writes_nothing(tmp_path, flags, capsys):
+    from mathrl.cli import main
+
+    out = tmp_path / "run"
+    assert main(["search", "--score", "c4-free", "--n", "6", "--out", str(out), "--quiet", *flags]) == 2
+    assert not out.exists()
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_resume_refuses_flags_the_run_fixes(tmp_path, capsys):
+    from mathrl.cli import main
+
+    out = tmp_path / "run"
+    assert main(["search", "--score", "c4-free", "--n", "6", "--agent", "local", "--islands", "1",
+                 "--iterations", "1", "--out", str(out), "--quiet"]) in (0, 1)
+    for flags in (["--agent", "nmcs"], ["--target", "0"], ["--preset", "wagner"]):
+        assert main(["search", "--resume", str(out), "--quiet", *flags]) == 2
+    assert "cannot change on --resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("problems,agents", [
+    ("c4-free:41", "local"), ("permanent-312:14", "local"), ("c4-free:10:nan", "local"), ("c4-free:6", ","),
+    ("c4-free:6", "hybrid:x"),
+])
+def test_bench_search_rejects_bad_input(tmp_path, problems, agents):
+    from mathrl.cli import main
+
+    out = tmp_path / "bench"
+    assert main(["bench", "search", "--problems", problems, "--agents", agents, "--out", str(out)]) == 2
+    assert not out.exists()

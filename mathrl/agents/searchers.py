@@ -52,6 +52,8 @@ def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, ob
                 raise AgentSpecError(f"agent {spec!r}: expected nmcs[:LEVEL 1-4[:polish]]")
             config = NMCSConfig(level=level, polish_steps=100 if polish else 0)
             return "nmcs", spec, config
+    except AgentSpecError:
+        raise
     except ValueError as exc:
         raise AgentSpecError(f"agent {spec!r}: {exc}") from exc
     raise AgentSpecError(f"unknown agent {spec!r}; agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]]")

@@ -45,6 +45,10 @@ class Problem:
         return f"{self.score}:{self.n}" + (f":{self.target:g}" if self.target is not None else "")
 
 
+# Conjectures with no known counterexample in reach: a run reports progress, never success.
+UNSOLVED = {"wagner-2.3": "no counterexample known below n = 203: progress only"}
+
+
 def default_suite() -> list[Problem]:
     from mathrl.envs.graphs.scores.permanent import BEST_KNOWN_312
     from mathrl.scores import REGISTRY
@@ -53,8 +57,7 @@ def default_suite() -> list[Problem]:
     problems += [Problem("c4-free", n, 0.0) for n in range(10, 26)]
     problems += [Problem("permanent-312", n, 0.0, "" if n <= 8 else "best known lower bound (A343844)")
                  for n in range(5, 11) if n in BEST_KNOWN_312]
-    problems.append(Problem("wagner-2.3", 30, None, "no counterexample known below n = 203: progress only",
-                            scored=False))
+    problems.append(Problem("wagner-2.3", 30, None, UNSOLVED["wagner-2.3"], scored=False))
     known = {"wagner-2.1", "wagner-2.3", "c4-free", "permanent-312"}
     problems += [Problem(name, cls.default_n) for name, cls in sorted(REGISTRY.items()) if name not in known]
     return problems
@@ -62,8 +65,8 @@ def default_suite() -> list[Problem]:
 
 def parse_problems(spec: str | None) -> list[Problem]:
     """``SCORE:n[:target],...``; extremal scores default to target 0 (the known optimum)."""
-    from mathrl.scores import REGISTRY
     from mathrl.envs.graphs.scores.base import ExtremalScore
+    from mathrl.scores import REGISTRY, ScoreError, make
 
     if spec is None or spec == "suite":
         return default_suite()
@@ -80,9 +83,18 @@ def parse_problems(spec: str | None) -> list[Problem]:
             raise BenchError(f"problem {item!r}: {exc}") from exc
         if n < 2 or n > 200:
             raise BenchError(f"problem {item!r}: n must be in 2..200")
+        if target is not None and not np.isfinite(target):
+            raise BenchError(f"problem {item!r}: the target must be a finite number")
+        try:
+            make(parts[0], n=n)
+        except (ScoreError, ValueError) as exc:
+            raise BenchError(f"problem {item!r}: {exc}") from exc
         if target is None and issubclass(REGISTRY[parts[0]], ExtremalScore):
             target = 0.0
-        problems.append(Problem(parts[0], n, target))
+        note = UNSOLVED.get(parts[0], "") if target is None else ""
+        problem = Problem(parts[0], n, target, note, scored=not note)
+        if problem not in problems:
+            problems.append(problem)
     if not problems:
         raise BenchError("--problems names no problem")
     return problems
@@ -205,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.cap > 0 and np.isfinite(args.cap)):
         raise BenchError("--cap must be a positive number of seconds")
     problems = parse_problems(args.problems)
-    agents = [a.strip() for a in args.agents.split(",") if a.strip()]
+    agents = list(dict.fromkeys(a.strip() for a in args.agents.split(",") if a.strip()))
+    if not agents:
+        raise BenchError("--agents names no agent")
     try:
         for agent in agents:
             parse_agent(agent)

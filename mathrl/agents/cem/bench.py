@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=19)
     parser.add_argument("--rate-seconds", type=float, default=60.0)
     parser.add_argument("--seeds", default="0,100,200,300,400",
-                        help="master seeds; island i uses seed + i, so keep seeds further apart than the island count")
+                        help="master seeds (the islands' seeds are spawned from each)")
     parser.add_argument("--cap", type=float, default=900.0, help="seconds per seed")
     parser.add_argument("--preset", default="default")
     parser.add_argument("--skip-rate", action="store_true")

@@ -29,8 +29,8 @@ class WordScore:
     """A batched score on integer words of a fixed length over ``alphabet`` letters."""
 
     def __init__(self, func: Callable[[np.ndarray], np.ndarray], length: int, alphabet: int, tol: float = 1e-9):
-        if alphabet < 2 or length < 1:
-            raise ValueError("need an alphabet of at least 2 letters and a length of at least 1")
+        if not 2 <= alphabet <= 256 or length < 1:
+            raise ValueError("need an alphabet of 2 to 256 letters (words are uint8) and a length of at least 1")
         self.func, self.length, self.alphabet, self.tol = func, length, alphabet, tol
         self.constraint = None
 

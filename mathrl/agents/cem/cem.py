@@ -235,13 +235,13 @@ class CrossEntropyMethod:
         return stats
 
     def polish(self, words: np.ndarray, scores: np.ndarray, spent: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Improve the best distinct words of the pool by tabu search; the pool keeps its size.
+        """Improve the best words of the pool by local search (tabu with ``polish_tenure`` > 0).
 
         Improved words replace their originals, so the elites the network learns from
         are locally improved (PatternBoost's local step). The polish gets a share of
         the iteration's time (``polish_share``: it is budgeted against the ``spent``
-        sampling and scoring seconds), so a slow score cannot stall the generator;
-        copies that polishing creates are dropped as duplicates, as any pool's are.
+        sampling and scoring seconds and checked between local-search moves), so a slow
+        score cannot stall the generator; copies that polishing creates are dropped.
         """
         from mathrl.agents.local.climb import polish
 

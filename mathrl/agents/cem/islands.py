@@ -44,8 +44,15 @@ def env_for(score, n_sessions: int):
 
 
 def run_chunk(island: int, state: dict | None, config, score, seed: int,
-              until_iteration: int, seconds: float, goal: Goal | None = None) -> ChunkResult:
-    """Advance one island; ``state`` None starts it fresh from ``seed``."""
+              until_iteration: int, seconds: float, goal: Goal | None = None,
+              budget: float = float("inf")) -> ChunkResult:
+    """Advance one island; ``state`` None starts it fresh from ``seed``.
+
+    The chunk ends between iterations once ``seconds`` have passed; an iteration
+    itself (a whole tabu restart, a whole nested search) is only cut short when the
+    run's own time ``budget`` (seconds from now) runs out, so long iterations are
+    never restarted at every chunk boundary.
+    """
     import torch
 
     from ..searchers import build_searcher
@@ -57,7 +64,7 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
         agent.load_state_dict(state)
     result = ChunkResult(island=island, state={})
     deadline = time.perf_counter() + seconds
-    agent.deadline = deadline
+    agent.deadline = time.perf_counter() + budget
     while agent.iteration < until_iteration:
         stats = agent.step()
         row = stats if isinstance(stats, dict) else asdict(stats)

@@ -223,7 +223,7 @@ class Search:
                         target = min(target, (done // cfg.migrate_every + 1) * cfg.migrate_every)
                     seconds = chunk_seconds if left is None else min(chunk_seconds, left)
                     calls.append((island, state, cfg, self.score, seeds[island], target, max(seconds, 0.0),
-                                  self.goal))
+                                  self.goal, float("inf") if left is None else max(left, 0.0)))
                 before = self.iteration
                 for result in pool.map(calls):
                     self.states[result.island] = result.state

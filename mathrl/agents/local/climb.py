@@ -61,13 +61,13 @@ def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[
     return words, moved
 
 
-def score_neighbours(score, words: np.ndarray) -> np.ndarray:
-    """Scores of the neighbour words, -inf where the hard constraint forbids one."""
+def score_neighbours(score, words: np.ndarray) -> tuple[np.ndarray, int]:
+    """Scores of the neighbour words (-inf where the hard constraint forbids one), and how many were scored."""
     values = np.full(len(words), -np.inf)
     feasible = score.feasible_words(words) if score.constraint is not None else np.ones(len(words), dtype=bool)
     if feasible.any():
         values[feasible] = score.score_words(words[feasible])
-    return values
+    return values, int(feasible.sum())
 
 
 def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience: int = 100, tenure: int = 0,
@@ -88,8 +88,8 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
         if best_score >= goal or since_best >= patience or time.perf_counter() >= deadline:
             break
         words, moved = neighbours(current, swaps, rng)
-        values = score_neighbours(score, words)
-        evaluations += len(words)
+        values, scored = score_neighbours(score, words)
+        evaluations += scored
         if tenure:
             free = (tabu_until[moved[:, 0]] <= step) & ((moved[:, 1] < 0) | (tabu_until[moved[:, 1]] <= step))
             allowed = np.isfinite(values) & (free | (values > best_score + EPS))

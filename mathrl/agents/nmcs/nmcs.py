@@ -30,7 +30,7 @@ from ..searcher_base import ConfigMixin, WordSearcher
 
 @dataclass(frozen=True)
 class NMCSConfig(ConfigMixin):
-    level: int = 2           # nesting level of each top-level search (1-3)
+    level: int = 2           # nesting level of each top-level search (1-4)
     playouts: int = 1        # random completions per child at level 1
     polish_steps: int = 0    # steepest-ascent moves on each top-level result (0: no polish)
     polish_swaps: int = 64
