@@ -334,3 +334,23 @@ def test_bench_search_rejects_bad_input(tmp_path, problems, agents):
     out = tmp_path / "bench"
     assert main(["bench", "search", "--problems", problems, "--agents", agents, "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_hybrid_climbs_fresh_random_words_too():
+    """The triangle-free statement on 10 vertices (K5,5 has 25 > 22 edges): the generator alone
+    drifts to sparse graphs, the hybrid's restarted climbs refute it within a few iterations."""
+    def triangle_free_edges(adjacency):
+        a = adjacency.astype(np.float64)
+        triangles = np.einsum("bij,bjk,bki->b", a, a, a) / 6
+        return np.where(triangles > 0, -1.0 - triangles, a.sum(axis=(1, 2)) / 2 - 22.0)
+
+    score = resolve(mathrl.batched(triangle_free_edges), n=10)
+    config = preset("hybrid").but(n_sessions=100, islands=1, polish_share=0.0)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=100), config, seed=0)
+    for _ in range(30):
+        if agent.best_score > 0:
+            break
+        agent.step()
+    graph = score.decode(agent.best_word)
+    assert agent.best_score > 0 and graph.number_of_edges() > 22
+    assert sum(nx.triangles(graph).values()) == 0

@@ -81,7 +81,7 @@ def plot(rates: list[dict], hits: list[dict], cap: float, path: Path) -> None:
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     a.bar([r["preset"] for r in rates], [r["iterations_per_second"] for r in rates], color="#5b8bd0")
     a.set_ylabel("iterations / s (per island)")
-    a.set_title("CEM rate, wagner-2.1 n=19, 1000 sessions")
+    a.set_title("CEM rate, wagner-2.1 n=19 (each preset's sessions)")
     times = [h["wall_seconds"] if h["success"] else cap for h in hits]
     b.bar([str(h["seed"]) for h in hits], times, color=["#4caf50" if h["success"] else "#d9534f" for h in hits])
     b.axhline(cap, color="grey", ls="--", lw=1)

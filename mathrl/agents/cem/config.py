@@ -32,6 +32,7 @@ class CEMConfig:
     polish_swaps: int = 64          # random swap moves per local-search step (besides every flip)
     polish_tenure: int = 0          # 0: steepest ascent; else tabu search with this tenure
     polish_share: float = 0.0       # 0: no time cap; else the polish's share of each iteration's time
+    polish_random: int = 0          # fresh random words also climbed each iteration (local search's restarts)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -73,7 +74,10 @@ PRESETS["default"] = CEMConfig(n_sessions=400, optimizer="adam", lr=1e-4, unique
 # PatternBoost's loop (Charton, Ellenberg, Wagner & Williamson 2024) with the CEM network as the
 # generator: the best distinct words of every pool are improved by tabu search (a quarter of
 # each iteration's time) before the elites are chosen, so the network learns from improved objects.
-PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.25)
+# One fresh random word per iteration is climbed too: what the generator has not found yet (a
+# dense extremal graph while it learns sparse ones), restarted local search may.
+PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.25,
+                                            polish_random=1)
 DEFAULT_PRESET = "default"
 
 
