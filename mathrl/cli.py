@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
-DEFAULT_AGENT = "cem"
+DEFAULT_AGENT = "hybrid"  # the suite's best: see "Which search to use" in the README
 
 
 class UsageError(Exception):
@@ -123,14 +123,17 @@ def _cmd_search(args) -> int:
     run_info: dict
     if args.resume:
         fixed = [flag for flag, value in (("--agent", args.agent), ("--preset", args.preset),
-                                          ("--target", args.target), ("--score", args.score),
-                                          ("--n", args.n)) if value is not None]
+                                          ("--target", args.target)) if value is not None]
         if fixed:
             raise UsageError(f"{', '.join(fixed)} cannot change on --resume: the run folder fixes them")
         run_file = Path(args.resume) / "run.json"
         if not run_file.exists():
             raise UsageError(f"nothing to resume in {args.resume}: no run.json")
         run_info = json.loads(run_file.read_text())
+        for flag, given, saved in (("--score", args.score, run_info.get("score_spec")),
+                                   ("--n", args.n, run_info.get("n"))):
+            if given is not None and given != saved:
+                raise UsageError(f"{flag} {given} conflicts with the run in {args.resume} ({flag} {saved})")
         out = Path(args.resume)
         spec = run_info["score_spec"]
         score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
@@ -285,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("search", help="search for a counterexample (CEM, hybrid, local search or NMCS)")
+    p = sub.add_parser("search", help="search for a counterexample (hybrid CEM + local search, CEM, local search, NMCS)")
     p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
     p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
     p.add_argument("--object", choices=["graph", "matrix"], default="graph",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: refute Wagner's conjecture 2.1 at n = 19 with the cross-entropy method.
+# The main job: refute Wagner's conjecture 2.1 at n = 19 with the default search (CEM + local search).
 # Extra arguments go to `mathrl search` (e.g. --seed 3 --time-limit 600).
 set -euo pipefail
 cd "$(dirname "$0")/.."

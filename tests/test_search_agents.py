@@ -319,9 +319,14 @@ def test_resume_refuses_flags_the_run_fixes(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["search", "--score", "c4-free", "--n", "6", "--agent", "local", "--islands", "1",
                  "--iterations", "1", "--out", str(out), "--quiet"]) in (0, 1)
-    for flags in (["--agent", "nmcs"], ["--target", "0"], ["--preset", "wagner"]):
+    for flags in (["--agent", "nmcs"], ["--target", "0"], ["--preset", "wagner"], ["--n", "7"],
+                  ["--score", "wagner-2.1"]):
         assert main(["search", "--resume", str(out), "--quiet", *flags]) == 2
-    assert "cannot change on --resume" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot change on --resume" in err and "conflicts with the run" in err
+    # the same score and n, as scripts/search.sh passes them, are fine
+    assert main(["search", "--resume", str(out), "--score", "c4-free", "--n", "6", "--iterations", "2",
+                 "--quiet"]) in (0, 1)
 
 
 @pytest.mark.parametrize("problems,agents", [
