@@ -250,27 +250,22 @@ class CrossEntropyMethod:
         if cfg.polish_share:
             deadline = time.perf_counter() + spent * cfg.polish_share / (1 - cfg.polish_share)
         top = np.argsort(-scores, kind="stable")[:cfg.polish_top]
-        words, scores = words.copy(), scores.copy()
+        starts, start_scores = words[top], scores[top]
         if cfg.polish_random:
-            # Fresh random words first, but with half the budget, so the pool's best keep the rest.
             score = self.env.score
             fresh = score.repair_words(
                 (self.rng.random((cfg.polish_random, self.length)) < self.rng.random((cfg.polish_random, 1)))
                 .astype(np.uint8))
-            fresh_scores = score.score_words(fresh)
+            starts = np.concatenate([fresh, starts])  # first, so the time budget never starves them
+            start_scores = np.concatenate([score.score_words(fresh), start_scores])
             self.evaluations += len(fresh)
-            now = time.perf_counter()
-            half = now + (deadline - now) / 2 if np.isfinite(deadline) else np.inf
-            fresh, fresh_scores, evaluations = polish(score, fresh, fresh_scores, self.rng, steps=cfg.polish_steps,
-                                                      swaps=cfg.polish_swaps, tenure=cfg.polish_tenure,
-                                                      goal=self.goal, deadline=half)
-            self.evaluations += evaluations
-            words, scores = np.concatenate([words, fresh]), np.concatenate([scores, fresh_scores])
-        better, values, evaluations = polish(self.env.score, words[top], scores[top], self.rng,
+        better, values, evaluations = polish(self.env.score, starts, start_scores, self.rng,
                                              steps=cfg.polish_steps, swaps=cfg.polish_swaps,
                                              tenure=cfg.polish_tenure, goal=self.goal, deadline=deadline)
         self.evaluations += evaluations
-        words[top], scores[top] = better, values
+        words, scores = np.concatenate([words, better[:len(starts) - len(top)]]), np.concatenate(
+            [scores, values[:len(starts) - len(top)]])
+        words[top], scores[top] = better[len(starts) - len(top):], values[len(starts) - len(top):]
         _, first = np.unique(words, axis=0, return_index=True)
         first = np.sort(first)
         return words[first], scores[first]
