@@ -92,16 +92,21 @@ def test_fast_feasibility_equals_replaying_the_constraint(name, n):
     assert score.feasible_words(score.repair_words(words)).all()
 
 
-def test_tabu_search_never_visits_a_forbidden_word():
-    score = make("c4-free", n=9)
-    visited = []
-    original = score.score_words
+def record_scored_words(score) -> list:
+    """Make ``score`` append every batch of words it scores to the returned list."""
+    seen, original = [], score.score_words
 
     def spy(words):
-        visited.append(np.array(words))
+        seen.append(np.array(words))
         return original(words)
 
     score.score_words = spy
+    return seen
+
+
+def test_tabu_search_never_visits_a_forbidden_word():
+    score = make("c4-free", n=9)
+    visited = record_scored_words(score)
     rng = np.random.default_rng(3)
     result = climb(score, np.zeros(score.word_length, np.uint8), rng, steps=60, patience=60, tenure=5)
     assert result.moves > 0
@@ -138,14 +143,7 @@ def test_nmcs_refutes_an_easy_false_statement(level):
 
 def test_nmcs_playouts_respect_the_hard_constraint():
     score = make("c4-free", n=7)
-    scored = []
-    original = score.score_words
-
-    def spy(words):
-        scored.append(np.array(words))
-        return original(words)
-
-    score.score_words = spy
+    scored = record_scored_words(score)
     goal = Goal(score.tol, 1.0)  # above the optimum: the search runs its whole second
     agent = run_until(NestedMonteCarlo(score, NMCSConfig(level=1), seed=2, goal=goal), goal, 1.0)
     everything = np.concatenate(scored)

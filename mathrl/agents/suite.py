@@ -168,13 +168,14 @@ def plot(rows: list[dict], agents: list[str], cap: float, path: Path) -> None:
 
 def score_rates(problems: list[Problem], batch: int = 256) -> dict:
     """Score evaluations per second of each problem's built-in score on random words (batched)."""
+    from mathrl.agents.local.climb import random_words
     from mathrl.scores import make
 
     rates = {}
     for problem in problems:
         score = make(problem.score, n=problem.n)
         rng = np.random.default_rng(0)
-        words = score.repair_words((rng.random((batch, score.word_length)) < rng.random((batch, 1))).astype(np.uint8))
+        words = random_words(score, batch, rng)
         score.score_words(words[:8])
         clock, calls = time.perf_counter(), 0
         while time.perf_counter() - clock < 0.3:

@@ -58,6 +58,13 @@ def build_network(input_size: int, hidden: tuple[int, ...], init: str = "glorot"
     return nn.Sequential(*layers)
 
 
+def distinct(words: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first copy of each distinct word, in pool order."""
+    _, first = np.unique(words, axis=0, return_index=True)
+    first = np.sort(first)
+    return words[first], scores[first]
+
+
 def merge_supers(words: np.ndarray, scores: np.ndarray, extra_words: np.ndarray,
                  extra_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Migration: fold foreign sessions into a super set of unchanged size, best first, no duplicates."""
@@ -202,9 +209,7 @@ class CrossEntropyMethod:
         pool_scores = np.concatenate([scores, self.super_scores])
         if cfg.unique:
             # Copies of one word would fill the elite set and collapse the policy onto it.
-            _, first = np.unique(pool_words, axis=0, return_index=True)
-            first = np.sort(first)
-            pool_words, pool_scores = pool_words[first], pool_scores[first]
+            pool_words, pool_scores = distinct(pool_words, pool_scores)
         if cfg.polish_top:
             pool_words, pool_scores = self.polish(pool_words, pool_scores, spent=t_score - clock)
         t_polish = time.perf_counter()
@@ -243,7 +248,7 @@ class CrossEntropyMethod:
         sampling and scoring seconds and checked between local-search moves), so a slow
         score cannot stall the generator; copies that polishing creates are dropped.
         """
-        from mathrl.agents.local.climb import polish
+        from mathrl.agents.local.climb import polish, random_words
 
         cfg = self.config
         deadline = np.inf
@@ -253,9 +258,7 @@ class CrossEntropyMethod:
         starts, start_scores = words[top], scores[top]
         if cfg.polish_random:
             score = self.env.score
-            fresh = score.repair_words(
-                (self.rng.random((cfg.polish_random, self.length)) < self.rng.random((cfg.polish_random, 1)))
-                .astype(np.uint8))
+            fresh = random_words(score, cfg.polish_random, self.rng)
             starts = np.concatenate([fresh, starts])  # first, so the time budget never starves them
             start_scores = np.concatenate([score.score_words(fresh), start_scores])
             self.evaluations += len(fresh)
@@ -266,9 +269,7 @@ class CrossEntropyMethod:
         words, scores = np.concatenate([words, better[:len(starts) - len(top)]]), np.concatenate(
             [scores, values[:len(starts) - len(top)]])
         words[top], scores[top] = better[len(starts) - len(top):], values[len(starts) - len(top):]
-        _, first = np.unique(words, axis=0, return_index=True)
-        first = np.sort(first)
-        return words[first], scores[first]
+        return distinct(words, scores)
 
     # -- checkpoints ----------------------------------------------------------
     def state_dict(self) -> dict:

@@ -11,11 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..goal import Goal
 from ..searcher_base import ConfigMixin, WordSearcher
-from .climb import climb
+from .climb import climb, random_words
 
 
 @dataclass(frozen=True)
@@ -36,14 +34,9 @@ class LocalSearch(WordSearcher):
         super().__init__(score, config, seed, goal)
         self.tenure = config.tenure or max(5, self.length // 20)
 
-    def random_start(self) -> np.ndarray:
-        density = self.rng.random()
-        word = (self.rng.random(self.length) < density).astype(np.uint8)
-        return self.score.repair_words(word[None])[0]
-
     def step(self) -> dict:
         clock = time.perf_counter()
-        result = climb(self.score, self.random_start(), self.rng, steps=self.config.steps,
+        result = climb(self.score, random_words(self.score, 1, self.rng)[0], self.rng, steps=self.config.steps,
                        patience=self.config.patience, tenure=self.tenure, swaps=self.config.swaps,
                        goal=self.goal.threshold, deadline=self.deadline)
         self.evaluations += result.evaluations

@@ -39,6 +39,13 @@ class ClimbResult:
     moves: int
 
 
+def random_words(score, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` random words, each of its own density drawn uniformly in (0, 1), written through
+    the score's hard constraint: starts that reach sparse and dense objects alike."""
+    density = rng.random((count, 1))
+    return score.repair_words((rng.random((count, score.word_length)) < density).astype(np.uint8))
+
+
 def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """All single flips of ``word`` followed by up to ``swaps`` random swaps.
 

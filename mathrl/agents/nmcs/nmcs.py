@@ -64,13 +64,9 @@ class NestedMonteCarlo(WordSearcher):
         density = self.rng.random((count, 1))
         words[:, pos + 1:] = self.rng.random((count, self.length - pos - 1)) < density
         words[:, pos] = bits_at_pos
-        if self.constraint is not None:
-            batch_state = _repeat(state, count)
-            for k in range(pos, self.length):
-                bits = words[:, k] & self.constraint.allowed_one(batch_state, k)
-                words[:, k] = bits
-                self.constraint.commit(batch_state, k, bits)
-        return words
+        if self.constraint is None:
+            return words
+        return self.score.repair_words(words, start=pos, state=_repeat(state, count))
 
     def _evaluate(self, words: np.ndarray) -> np.ndarray:
         self.evaluations += len(words)

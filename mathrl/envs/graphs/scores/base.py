@@ -128,18 +128,20 @@ class Score:
         return np.asarray(self.score_batch(self.decode_batch(words)), dtype=np.float64)
 
     # -- hard constraints -----------------------------------------------------------
-    def repair_words(self, words) -> np.ndarray:
+    def repair_words(self, words, start: int = 0, state: dict | None = None) -> np.ndarray:
         """Write each word through the hard constraint position by position, as construction does.
 
         A 1 that the constraint forbids at its position (given the earlier bits) becomes a 0,
         so the result is what an env would have built from the same choices. Without a
-        constraint the words come back unchanged (as a uint8 copy).
+        constraint the words come back unchanged (as a uint8 copy). ``start`` and ``state``
+        resume from a constraint state already holding positions ``< start`` (it is updated).
         """
         words = np.array(to_numpy(words), dtype=np.uint8, copy=True)
         if self.constraint is None:
             return words
-        state = self.constraint.init(len(words))
-        for k in range(words.shape[1]):
+        if state is None:
+            state = self.constraint.init(len(words))
+        for k in range(start, words.shape[1]):
             bits = words[:, k] & self.constraint.allowed_one(state, k)
             words[:, k] = bits
             self.constraint.commit(state, k, bits)
