@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathrl.plugins import register_loader
+
 GAME_ENVS = {"mathrl/TicTacToe-v0": "tictactoe", "mathrl/ConnectFour-v0": "connect4",
              "mathrl/Othello-v0": "othello", "mathrl/Hex-v0": "hex"}
 
@@ -81,3 +83,7 @@ def load_player(spec: str, game):
             raise ValueError(f"opponent {spec!r}: the PPO agent does not fit {game!r} ({exc})") from exc
         return player
     raise ValueError(f"opponent {spec!r}: {path} is neither an AlphaZero nor a PPO agent file")
+
+
+register_loader("opponent", "pretrained", load_player)
+register_loader("opponent", "agent", load_player)

@@ -1,12 +1,21 @@
 """Registers every mathrl environment id with Gymnasium (Gymnasium 1.x has no plug-in entry points).
 
+Registration needs gymnasium, but importing ``mathrl`` must not load it (the
+pure cores are meant to be usable without any RL stack). So ``import mathrl``
+calls :func:`register_when_gymnasium_loads`: if gymnasium is already imported
+the ids are registered at once; otherwise a one-shot import hook registers them
+right after gymnasium's own ``__init__`` has run, whoever imports it. Either
+way ``gymnasium.make("mathrl/…")`` sees the ids.
+
 Ids with a ``vector_entry_point`` get a natively batched env from
 ``gymnasium.make_vec(id, num_envs=B)``; ``vectorization_mode="sync"`` still works.
 """
 
 from __future__ import annotations
 
-import gymnasium as gym
+import importlib.abc
+import importlib.machinery
+import sys
 
 ENV_SPECS = {
     "mathrl/GraphConstruction-v0": {
@@ -27,8 +36,50 @@ ENV_SPECS = {
 
 
 def register_all() -> None:
+    """Register every id in :data:`ENV_SPECS` (idempotent). Imports gymnasium."""
+    import gymnasium as gym
+
     for env_id, spec in ENV_SPECS.items():
-        if isinstance(spec, str):
-            spec = {"entry_point": spec}
         if env_id not in gym.registry:
             gym.register(id=env_id, **spec)
+
+
+class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
+    """Finds ``gymnasium`` like the normal finders do, but runs :func:`register_all` after it loads."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "gymnasium":
+            return None
+        _remove_hook()  # one shot; also keeps the lookup below from finding this finder again
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _RegisteringLoader(spec.loader)
+        return spec
+
+
+class _RegisteringLoader(importlib.abc.Loader):
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        register_all()
+
+    def __getattr__(self, name):  # get_resource_reader, is_package, … as the wrapped loader has them
+        return getattr(self._loader, name)
+
+
+def _remove_hook() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _RegisterAfterGymnasium)]
+
+
+def register_when_gymnasium_loads() -> None:
+    """Register the ids now if gymnasium is loaded, else as soon as it is."""
+    if "gymnasium" in sys.modules:
+        register_all()
+    elif not any(isinstance(f, _RegisterAfterGymnasium) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterAfterGymnasium())

@@ -279,11 +279,12 @@ def make_opponent(spec, game=None):
 def _agent_opponent(spec: str, game):
     """"pretrained" (the shipped AlphaZero agent for ``game``) and "agent:PATH" (an AlphaZero or PPO agent file).
 
-    Imported here, on demand: the games themselves know nothing of the agents.
+    The games know nothing of the agents: the loader comes from the registry in
+    :mod:`mathrl.plugins`, filled by the agents' side.
     """
-    from mathrl.agents.players import load_player
+    from mathrl.plugins import get_loader
 
-    return load_player(spec, game)
+    return get_loader("opponent", "pretrained" if spec == "pretrained" else "agent")(spec, game)
 
 
 def play_move(opponent, state, rng: np.random.Generator) -> int:
