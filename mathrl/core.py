@@ -1,19 +1,46 @@
 """The pure-state protocol shared by every mathrl domain.
 
 A *pure state* is a small, cloneable object with no RL in it: the Gymnasium
-adapters wrap one, and tree-search agents (MCTS) drive it directly, cloning it
-to explore. The shape follows OpenSpiel's game/state API.
+adapters wrap one, and tree-search agents (MCTS, nested Monte Carlo) drive it
+directly, cloning it to explore. The shape follows OpenSpiel's game/state API
+(Lanctot et al. 2019), reduced to what search needs. The contract:
 
-Conventions:
+Players
+    ``num_players`` is 1 (graphs, Buchberger, semigroups) or 2 (board games).
+    ``current_player()`` is the player to move, ``0 .. num_players - 1``, or
+    ``TERMINAL_PLAYER`` exactly when ``is_terminal()``. There are no chance
+    nodes: randomness lives in how a state is *made* (a random ideal), never in
+    ``apply``.
 
-* Actions are integers ``0 .. num_actions - 1``; ``action_mask()`` is a bool
-  array of length ``num_actions`` with True exactly at ``legal_actions()``.
-* ``apply(action)`` mutates the state and returns the immediate reward of the
-  player who acted (single-player domains: the only player).
-* ``returns()`` is a float array of shape ``(num_players,)``: the total reward
-  each player has collected so far (at a terminal state, the final outcome).
-* ``current_player()`` is ``0 .. num_players - 1``, or ``TERMINAL_PLAYER`` once
-  the state is terminal.
+Actions
+    Integers ``0 .. num_actions - 1``. ``num_actions`` belongs to the *state*
+    and may change from state to state, even within one episode (Buchberger's
+    actions index the current pair queue, whose length changes with every
+    step); fixed-size domains simply return a constant. ``legal_actions()`` is
+    ascending and empty exactly when the state is terminal; ``action_mask()``
+    is a bool array of length ``num_actions`` that is True exactly at
+    ``legal_actions()``. A search must size per-state arrays from each
+    state's own ``num_actions``, never from another state in its batch.
+
+Moves and rewards
+    ``apply(action)`` mutates the state and returns the immediate reward of
+    the player who acted. A non-integer action raises ``TypeError``; an illegal
+    one (or any action at a terminal state) raises :class:`IllegalActionError`
+    and leaves the state unchanged. Two-player games are zero-sum: the other
+    player's reward for the move is the negation.
+
+Returns
+    ``returns()`` is a float array of shape ``(num_players,)``: each player's
+    total reward so far, counting the negated rewards of the opponent's moves
+    in two-player games. At a terminal state it is the final outcome.
+
+Copies and observations
+    ``clone()`` is an independent copy: applying moves to it never changes the
+    original (and vice versa). ``observation()`` is a numpy array describing the
+    state for a learner; it is a convenience for adapters, not part of the
+    search contract.
+
+:func:`mathrl.checks.check_pure_state` verifies all of this on random playouts.
 """
 
 from __future__ import annotations

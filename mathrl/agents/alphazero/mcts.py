@@ -1,9 +1,15 @@
-"""PUCT search over any pure state with one or two players, batched across trees (spec games.md 5.2, 5.5).
+"""PUCT search over any pure state with one or two players, batched across trees.
+
+PUCT as in AlphaZero (Silver et al. 2018): each simulation descends by
+argmax Q + c(s) P sqrt(N(s)) / (1 + N(s, a)), with AlphaZero's growing
+exploration c(s) when ``c_base`` is set, and backs the leaf's value up the path.
 
 The search knows nothing about networks (as in mctx): it calls an
 ``evaluator(states) -> (priors, values)`` on a *list* of leaf states and gets
-back, per state, a prior over all ``A`` actions and the value for the player to
-move there. Many trees are searched in lock-step so each round sends one batch
+back, per state, a prior over that state's ``num_actions`` actions and the value
+for the player to move there. States in one batch may have different action
+counts (two Buchberger states with 9 and 11 pairs): the priors are then a
+sequence of 1-D arrays, one per state, rather than one (B, A) array. Many trees are searched in lock-step so each round sends one batch
 of leaves (one per tree, or ``leaves_per_tree`` with virtual loss) to the
 evaluator: the network never sees batch size 1 unless you ask for it.
 
@@ -13,7 +19,7 @@ Edge statistics ``W(s,a)`` are from the view of the player to move at ``s``,
 and the backed-up value of an edge is the sum of the rewards below it plus the
 leaf's value (the network's for a non-terminal leaf, zero for a terminal one,
 whose result arrived as the reward of the move into it). For the board games
-this is exactly the spec's backup; for single-player problems it is the usual
+this is AlphaZero's backup (the value negated at each ply); for single-player problems it is the usual
 return-to-go, with ``normalize_q`` to keep Q on the prior's scale.
 """
 
@@ -26,7 +32,9 @@ import numpy as np
 
 from mathrl.agents.alphazero.config import SearchConfig
 
-# evaluator(states) -> (priors: (B, A) float array over all actions, values: (B,) for each state's mover)
+# evaluator(states) -> (priors, values): priors a (B, A) array, or B 1-D arrays each of its state's
+# num_actions; values (B,), each for its state's player to move
+
 Evaluator = Callable[[Sequence], tuple[np.ndarray, np.ndarray]]
 
 
@@ -51,7 +59,11 @@ class Node:
 
     def expand(self, prior: np.ndarray) -> None:
         actions = self.state.legal_actions()
-        p = np.asarray(prior, dtype=np.float64)[actions]
+        prior = np.asarray(prior, dtype=np.float64).reshape(-1)
+        if actions and prior.shape[0] <= max(actions):
+            raise ValueError(f"the evaluator's prior has {prior.shape[0]} entries, but the state has legal "
+                             f"action {max(actions)} (num_actions = {self.state.num_actions})")
+        p = prior[actions]
         total = p.sum()
         p = p / total if total > 0 else np.full(len(actions), 1.0 / len(actions))
         self.actions = actions
@@ -103,7 +115,7 @@ def select_child(node: Node, cfg: SearchConfig, minmax: _MinMax | None) -> int:
     c = cfg.c_puct
     if cfg.c_base:
         c += math.log((n_total + cfg.c_base + 1) / cfg.c_base)
-    c *= math.sqrt(n_total + 1e-8)  # N(s) = 0 picks argmax P, as the spec asks
+    c *= math.sqrt(n_total + 1e-8)  # N(s) = 0 still ranks by P (ties to the lowest index), not all zeros
     fpu = cfg.fpu
     best, best_i = -math.inf, 0
     N, W = node.N, node.W
@@ -248,7 +260,10 @@ def sample_action(root: Node, temperature: float, rng: np.random.Generator) -> i
     return root.actions[int(rng.choice(len(counts), p=weights / total))]
 
 
-def uniform_evaluator(states: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform priors and zero values: the pure tree overhead, and a network-free baseline."""
-    A = states[0].num_actions
-    return np.full((len(states), A), 1.0 / A), np.zeros(len(states))
+def uniform_evaluator(states: Sequence) -> tuple[list[np.ndarray], np.ndarray]:
+    """Uniform priors and zero values: the pure tree overhead, and a network-free baseline.
+
+    One prior per state, sized by that state's own ``num_actions``, so a batch may mix action counts.
+    """
+    priors = [np.full(s.num_actions, 1.0 / max(1, s.num_actions)) for s in states]
+    return priors, np.zeros(len(states))
