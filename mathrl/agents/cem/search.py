@@ -23,7 +23,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from mathrl.envs.graphs.encoding import graph_to_graph6
 from mathrl.envs.graphs.scores import Score, verify_word
 
 from ..goal import Goal
@@ -63,16 +62,8 @@ def package_versions() -> dict:
 
 
 def object_record(score: Score, word) -> dict:
-    """The decoded object in open formats: edge list + graph6, or matrix rows."""
-    word = np.asarray(word, dtype=np.uint8)
-    record = {"n": score.n, "object_kind": score.object_kind, "word": "".join(map(str, word.tolist()))}
-    if score.object_kind == "graph":
-        graph = score.decode(word)
-        record["edges"] = [[int(u), int(v)] for u, v in sorted(graph.edges)]
-        record["graph6"] = graph_to_graph6(graph)
-    else:
-        record["matrix"] = score.decode(word).tolist()
-    return record
+    """The decoded object in open formats (the score's object kind decides which)."""
+    return score.record(word)
 
 
 def draw_object(score: Score, word, path: Path, title: str) -> None:
@@ -80,18 +71,9 @@ def draw_object(score: Score, word, path: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import networkx as nx
 
     fig, ax = plt.subplots(figsize=(6, 6))
-    obj = score.decode(np.asarray(word, dtype=np.uint8))
-    if score.object_kind == "graph":
-        layout = nx.spring_layout(obj, seed=0, iterations=200)
-        nx.draw_networkx(obj, layout, ax=ax, node_color="#8fb8de", node_size=260, font_size=8)
-        ax.axis("off")
-    else:
-        ax.imshow(obj, cmap="Greys", vmin=0, vmax=1)
-        ax.set_xticks(range(score.n))
-        ax.set_yticks(range(score.n))
+    score.draw(word, ax)
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -1,4 +1,4 @@
-"""Gymnasium env that builds a graph or 0-1 matrix one bit at a time (spec graphs.md, section 2.1).
+"""Gymnasium env that builds a graph or 0-1 matrix one bit at a time (Wagner 2021; docs/graphs.md).
 
 The dynamics live in ``WordConstructionState``; this class adds the Gymnasium
 surface: spaces, seeding, info dicts, action validation and rendering.
@@ -59,12 +59,7 @@ def render_text(score: Score, word: np.ndarray, t: int) -> str:
     """Text picture of a partial object: an edge list, or matrix rows with '.' for undecided entries."""
     length = score.word_length
     head = f"{score.name} n={score.n}: {t}/{length} bits decided"
-    if score.object_kind == "graph":
-        rows, cols = np.triu_indices(score.n, k=1)
-        edges = [f"{i}-{j}" for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())) if k < t and word[k]]
-        return f"{head}, {len(edges)} edges\n" + (" ".join(edges) if edges else "(no edges)")
-    cells = np.where(np.arange(length) < t, np.char.mod("%d", word), ".").reshape(score.n, score.n)
-    return head + "\n" + "\n".join(" ".join(row) for row in cells)
+    return head + score.kind.text(word, t, score.n)
 
 
 class WordConstructionEnv(gym.Env):

@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ..encoding import adjacency_to_graph, graph_word_length, words_to_adjacency, words_to_matrices
+from ..objects import ObjectKind as _Kind
+from ..objects import object_kind as _object_kind
 
 ObjectKind = Literal["graph", "matrix"]
 
@@ -76,7 +77,7 @@ class Score:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
             raise ScoreError(f"n must be an integer, got {n!r}")
         n = int(n)
-        if n < (2 if self.object_kind == "graph" else 1):
+        if n < self.kind.min_n:
             raise ScoreError(f"{self.name}: n={n} is too small")
         if not (math.isfinite(tol) and tol >= 0):
             raise ScoreError("tol must be a finite non-negative float")
@@ -86,25 +87,37 @@ class Score:
         self.tol = float(tol)
         self.invalid_score = float(invalid_score)
 
-    # -- sizes and decoding -------------------------------------------------
+    # -- the object: sizes, decoding, records, drawing ------------------------------
+    @property
+    def kind(self) -> _Kind:
+        """The :class:`~mathrl.envs.graphs.objects.ObjectKind` named by ``object_kind``."""
+        return _object_kind(self.object_kind)
+
     @property
     def word_length(self) -> int:
-        return graph_word_length(self.n) if self.object_kind == "graph" else self.n * self.n
+        return self.kind.word_length(self.n)
 
     def decode_batch(self, words) -> np.ndarray:
         """(B, L) words -> (B, n, n) uint8 adjacency matrices or 0-1 matrices."""
-        words = to_numpy(words)
-        if self.object_kind == "graph":
-            return words_to_adjacency(words, self.n)
-        return words_to_matrices(words, self.n)
+        return self.kind.arrays(to_numpy(words), self.n)
 
     def decode(self, word):
         """One word -> the object ``score`` takes (nx.Graph or (n, n) uint8 matrix)."""
-        array = self.decode_batch(word)
-        return adjacency_to_graph(array) if self.object_kind == "graph" else array
+        return self._object_from_array(self.decode_batch(word))
 
     def _object_from_array(self, array: np.ndarray):
-        return adjacency_to_graph(array) if self.object_kind == "graph" else np.asarray(array, dtype=np.uint8)
+        return self.kind.from_array(array)
+
+    def record(self, word) -> dict:
+        """The word's object in open formats (edge list + graph6, or matrix rows), for a result file."""
+        word = np.asarray(word, dtype=np.uint8)
+        record = {"n": self.n, "object_kind": self.object_kind, "word": "".join(map(str, word.tolist()))}
+        record.update(self.kind.record(self.decode(word)))
+        return record
+
+    def draw(self, word, ax) -> None:
+        """Draw the word's object on a matplotlib axis."""
+        self.kind.draw(self.decode(np.asarray(word, dtype=np.uint8)), ax)
 
     # -- scoring --------------------------------------------------------------
     def score(self, obj) -> float:

@@ -16,7 +16,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..encoding import graph_to_word, matrix_to_word
 from .base import Score, ScoreError, Verification, to_numpy
 
 BATCHED_ATTR = "__mathrl_batched__"
@@ -110,7 +109,7 @@ class FunctionScore(Score):
 
     def score(self, obj) -> float:
         if self.batched:
-            array = obj if self.object_kind == "matrix" else _graph_adjacency(obj, self.n)
+            array = self.kind.to_array(obj, self.n)
             return float(self._check(self._call(np.asarray(array, dtype=np.uint8)[None]), 1)[0])
         return float(self._check(self._call(obj), None))
 
@@ -121,8 +120,8 @@ class FunctionScore(Score):
         return np.array([self.score(self._object_from_array(o)) for o in objs], dtype=np.float64)
 
     def verify(self, obj) -> Verification:
-        """Re-run the user's function on the object rebuilt from its word, in a fresh process (spec 6)."""
-        word = graph_to_word(obj) if self.object_kind == "graph" else matrix_to_word(obj)
+        """Re-run the user's function on the object rebuilt from its word, in a fresh process."""
+        word = self.kind.to_word(obj)
         value = rescore_in_fresh_process(self, word)
         return Verification(True, value > self.tol, repr(value), "user function re-run in a fresh process",
                             {"tol": self.tol})
@@ -198,12 +197,6 @@ def _fresh_process_main() -> None:
     print(json.dumps({"value": score.score_word(word)}))
 
 
-
-
-def _graph_adjacency(graph, n: int) -> np.ndarray:
-    import networkx as nx
-
-    return nx.to_numpy_array(graph, nodelist=range(n), dtype=np.uint8)
 
 
 if __name__ == "__main__":
