@@ -1,4 +1,4 @@
-"""The ``mathrl`` command.
+"""The ``mathrl`` command: dispatches ``mathrl COMMAND ARGS…`` to ``mathrl.commands.COMMAND.main(ARGS)``.
 
 Exit codes: 0 success (a verified counterexample for ``search``), 1 a limit
 was hit without one, 2 bad input (unknown names, broken score plug-ins), 3 a
@@ -8,368 +8,36 @@ kept and ``--resume DIR`` continues).
 
 from __future__ import annotations
 
-import argparse
-import json
+import importlib
 import sys
-from pathlib import Path
 
-EXIT_USAGE = 2
-DEFAULT_AGENT = "hybrid"  # the suite's best: see "Which search to use" in the README
+from mathrl.commands import COMMANDS
+from mathrl.commands.common import EXIT_USAGE, UsageError, run
 
-
-class UsageError(Exception):
-    """Bad input from the user: reported in one line, exit code 2."""
+__all__ = ["main", "UsageError", "EXIT_USAGE"]
 
 
-def _cmd_list(args) -> int:
-    import gymnasium as gym
-
-    from mathrl.envs.registration import register_all
-
-    register_all()
-    from mathrl.agents.cem.config import PRESETS
-    from mathrl.scores import REGISTRY
-
-    envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
-    scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
-              for name, cls in sorted(REGISTRY.items())}
-    agents = {"cem": sorted(PRESETS), "search": ["cem", "hybrid", "local", "nmcs"],
-              "alphazero": ["tictactoe", "connect4", "othello", "hex"]}
-    if args.json:
-        print(json.dumps({"envs": envs, "scores": scores, "agents": agents}, indent=2))
-        return 0
-    print("Environments:")
-    for env_id in envs:
-        print(f"  {env_id}")
-    print("Scores (score > 0 means a counterexample):")
-    for name, info in scores.items():
-        print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
-    print("Agents:")
-    for name, presets in agents.items():
-        kind = {"alphazero": "games", "search": "mathrl search --agent"}.get(name, "presets")
-        print(f"  {name:<15} {kind}: {', '.join(presets)}")
-    return 0
-
-
-def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool):
-    from mathrl.scores import ScoreError, resolve
-
-    try:
-        score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
-                        batched=True if batched else None)
-    except ScoreError as exc:
-        raise UsageError(str(exc)) from exc
-    _preflight(score)
-    return score
-
-
-SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
-
-
-def _preflight(score) -> None:
-    """Score a few words before anything is written, so a broken plug-in fails cleanly.
-
-    Also times them: a search scores hundreds of thousands of objects, so a plug-in
-    slower than 10 ms per object is reported with its rate before the search starts.
-    """
-    import time
-
-    import numpy as np
-
-    from mathrl.scores import ScoreError
-
-    rng = np.random.default_rng(0)
-    words = (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
-    try:
-        values = np.asarray(score.score_words(words), dtype=np.float64)
-        clock = time.perf_counter()  # a second call, so one-off warm-up does not count as slowness
-        score.score_words(words)
-        per_object = (time.perf_counter() - clock) / len(words)
-    except ScoreError as exc:
-        raise UsageError(str(exc)) from exc
-    except Exception as exc:  # a built-in or custom Score subclass that breaks
-        raise UsageError(f"score {score.name} raised {type(exc).__name__}: {exc}") from exc
-    if values.shape != (len(words),) or not np.isfinite(values).all():
-        raise UsageError(f"score {score.name} returned non-finite or misshapen values: {values!r}")
-    if per_object > SLOW_SCORE_SECONDS:
-        hint = "" if getattr(score, "batched", True) else (
-            "; a batched version (@mathrl.batched: a (B, n, n) array in, B scores out) would help")
-        print(f"mathrl: note: score {score.name} is slow: {1 / per_object:.0f} objects/s "
-              f"({per_object * 1e3:.0f} ms each){hint}", file=sys.stderr)
-
-
-def _check_search_numbers(args) -> None:
-    """Range checks of ``mathrl search``'s numeric flags, before anything is written."""
-    import math
-
-    checks = [("--seed", args.seed, args.seed is None or args.seed >= 0, "a non-negative integer"),
-              ("--islands", args.islands, args.islands is None or 1 <= args.islands <= 256, "1..256"),
-              ("--threads", args.threads, args.threads is None or args.threads >= 1, ">= 1"),
-              ("--sessions", args.sessions, args.sessions is None or args.sessions >= 2, ">= 2"),
-              ("--iterations", args.iterations, args.iterations is None or args.iterations >= 1, ">= 1"),
-              ("--time-limit", args.time_limit,
-               args.time_limit is None or (math.isfinite(args.time_limit) and args.time_limit > 0), "> 0 seconds"),
-              ("--target", args.target, args.target is None or math.isfinite(args.target), "a finite number")]
-    for flag, value, ok, expected in checks:
-        if not ok:
-            raise UsageError(f"{flag} must be {expected}, got {value}")
-
-
-def _cmd_search(args) -> int:
-    from mathrl.agents.cem.search import Search
-    from mathrl.agents.searchers import AgentSpecError, parse_agent
-
-    _check_search_numbers(args)
-    run_info: dict
-    if args.resume:
-        fixed = [flag for flag, value in (("--agent", args.agent), ("--preset", args.preset),
-                                          ("--target", args.target)) if value is not None]
-        if fixed:
-            raise UsageError(f"{', '.join(fixed)} cannot change on --resume: the run folder fixes them")
-        run_file = Path(args.resume) / "run.json"
-        if not run_file.exists():
-            raise UsageError(f"nothing to resume in {args.resume}: no run.json")
-        run_info = json.loads(run_file.read_text())
-        for flag, given, saved in (("--score", args.score, run_info.get("score_spec")),
-                                   ("--n", args.n, run_info.get("n"))):
-            if given is not None and given != saved:
-                raise UsageError(f"{flag} {given} conflicts with the run in {args.resume} ({flag} {saved})")
-        out = Path(args.resume)
-        spec = run_info["score_spec"]
-        score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
-                               run_info["batched"])
-        config, label = None, run_info.get("preset", "default")
-    else:
-        if args.score is None:
-            raise UsageError("--score is required (a built-in name, FILE.py:FUNC or module:FUNC)")
-        try:
-            score_kwargs = json.loads(args.score_kwargs) if args.score_kwargs else {}
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
-        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched)
-        try:
-            agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
-            if args.preset is not None and agent.split(":")[0] != "cem":
-                raise UsageError(f"--preset chooses a CEM preset; it does not apply to --agent {agent}")
-            _, label, config = parse_agent(agent, args.preset)
-        except (AgentSpecError, ValueError) as exc:
-            raise UsageError(str(exc)) from exc
-        overrides = {k: v for k, v in {"islands": args.islands, "threads": args.threads,
-                                        "n_sessions": args.sessions}.items() if v is not None}
-        if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
-            raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
-        config = config.but(**overrides)
-        run_info = {"score_spec": args.score, "n": score.n, "object_kind": score.object_kind,
-                    "score_kwargs": score_kwargs, "batched": bool(args.batched)}
-        out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
-                                f"-seed{args.seed}")
-    search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
-                    run_info=run_info, target=args.target)
-    result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
-    if result.status == "found" and search.target is not None:
-        print(f"target reached: score {result.best_score:+.10f} >= {search.target:g} (verified "
-              f"{result.verification.value[:20]}) at iteration {result.iterations}, {result.seconds:.1f} s "
-              f"-> {result.record_path}")
-    elif result.status == "found":
-        print(f"counterexample: score {result.best_score:+.10f} (verified {result.verification.value[:20]}) "
-              f"at iteration {result.iterations}, {result.seconds:.1f} s -> {result.record_path}")
-    elif result.status == "limit":
-        print(f"no counterexample within the limit; best score {result.best_score:+.10f} after "
-              f"{result.iterations} iterations -> {result.record_path}")
-    else:
-        print(f"SCORING BUG: a claimed counterexample (score {result.best_score:+.10f}) failed verification "
-              f"-> {result.record_path}", file=sys.stderr)
-    return result.exit_code
-
-
-# subcommand -> (module with main(argv) and, where it has one, an error class reported as usage errors)
-_BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
-            "search": ("mathrl.agents.suite", "BenchError"),
-            "buchberger": ("mathrl.envs.buchberger.bench", "BenchError"),
-            "semigroups": ("mathrl.envs.semigroups.bench", "BenchError"),
-            "games": ("mathrl.agents.alphazero.bench", "BenchError"),
-            "ppo": ("mathrl.agents.ppo.bench", "BenchError")}
-_TRAINERS = {"alphazero": ("mathrl.agents.alphazero.cli", "CLIError", "train_main"),
-             "ppo": ("mathrl.agents.ppo.cli", "CLIError", "train_main")}
-
-
-def _delegate(module_name: str, error_name: str | None, argv: list[str], func: str = "main") -> int:
-    """Run ``module.func(argv)``, turning the module's own input errors into one-line usage errors."""
-    import importlib
-
-    module = importlib.import_module(module_name)
-    error = getattr(module, error_name) if error_name else ()
-    try:
-        return getattr(module, func)(argv)
-    except error as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def _cmd_bench(args) -> int:
-    if args.what not in _BENCHES:
-        raise UsageError(f"unknown benchmark {args.what!r}; available: {', '.join(_BENCHES)}")
-    return _delegate(*_BENCHES[args.what], args.rest)
-
-
-def _cmd_train(args) -> int:
-    if args.what not in _TRAINERS:
-        raise UsageError(f"unknown agent {args.what!r}; available: {', '.join(_TRAINERS)}")
-    module, error, func = _TRAINERS[args.what]
-    return _delegate(module, error, args.rest, func)
-
-
-def _cmd_play(args) -> int:
-    return _delegate("mathrl.agents.alphazero.cli", "CLIError", args.rest, "play_main")
-
-
-def _cmd_enumerate(args) -> int:
-    if args.what != "semigroups":
-        raise UsageError(f"unknown enumeration {args.what!r}; available: semigroups")
-    if args.n is None or args.n < 1:
-        raise UsageError("--n must be an integer >= 1")
-    if args.degree is not None and (args.degree < 1 or not args.nilpotent):
-        raise UsageError("--degree needs --nilpotent and must be >= 1")
-    from mathrl.envs.semigroups.generic import enumerate_semigroups
-
-    try:
-        result = enumerate_semigroups(args.n, nilpotent=args.nilpotent, degree=args.degree,
-                                      progress=not args.quiet and not args.json)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    kind = "nilpotent semigroups" + (f" of degree {args.degree}" if args.degree else "") if args.nilpotent \
-        else "semigroups"
-    print(f"{kind} of order {args.n}: {result['labeled']} labelled, {result['iso']} up to isomorphism, "
-          f"{result['iso_anti']} up to isomorphism or anti-isomorphism ({result.get('seconds', 0):.1f} s)")
-    return 0
-
-
-def _cmd_groebner(args) -> int:
-    from mathrl.envs.buchberger import buchberger
-    from mathrl.envs.buchberger.ring import check_field
-
-    gens = [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None
-    if args.strategy is None:  # degree is the best classical choice for graded orders; under lex it can
-        args.strategy = "normal" if args.order == "lex" else "degree"  # take very long (as sympy, use normal)
-    try:
-        field = check_field(args.modulus)
-        basis, stats = buchberger(args.polynomials, strategy=args.strategy, elimination=args.elimination,
-                                  gens=gens, field="QQ" if field is None else field, order=args.order,
-                                  seed=args.seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    ring = basis[0].ring if basis else None
-    strings = [g.to_str() for g in basis]
-    result = {"basis": strings, "additions": stats["polynomial_additions"], "pairs": stats["pairs_processed"],
-              "zero_reductions": stats["zero_reductions"], "nonzero_reductions": stats["nonzero_reductions"],
-              "monomial_additions": stats["monomial_additions"],
-              "variables": list(ring.names) if ring else gens, "order": args.order,
-              "field": ring.field_name if ring else args.modulus, "strategy": args.strategy,
-              "elimination": args.elimination}
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"reduced Groebner basis ({len(strings)} elements, {result['field']}, {args.order}, "
-          f"variables {', '.join(result['variables'])}):")
-    for g in strings:
-        print(f"  {g}")
-    print(f"cost: {result['additions']} polynomial additions, {result['pairs']} pairs processed, "
-          f"{result['zero_reductions']} zero reductions ({args.strategy}, {args.elimination})")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mathrl", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("list", help="list environments, built-in scores and agents")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_list)
-
-    p = sub.add_parser("search", help="search for a counterexample (hybrid CEM + local search, CEM, local search, NMCS)")
-    p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
-    p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
-    p.add_argument("--object", choices=["graph", "matrix"], default="graph",
-                   help="object kind a plug-in function takes (default graph)")
-    p.add_argument("--batched", action="store_true",
-                   help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
-    p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
-    p.add_argument("--agent", default=None,
-                   help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]] "
-                        f"(default {DEFAULT_AGENT})")
-    p.add_argument("--preset", default=None,
-                   help="CEM preset (implies --agent cem): default (fast), wagner (faithful) or hybrid")
-    p.add_argument("--target", type=float, default=None,
-                   help="stop at the first verified object scoring >= TARGET (e.g. 0 for c4-free: ex(n, C4) edges); "
-                        "without it, score > 0 (a counterexample)")
-    p.add_argument("--seed", type=int, default=0, help="master seed; the islands' seeds are spawned from it")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="seconds of wall time for this run; with --resume, seconds more")
-    p.add_argument("--iterations", type=int, default=None, help="maximum iterations per island, in total over resumes")
-    p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
-    p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
-    p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")
-    p.add_argument("--out", default=None, help="output folder (default runs/search-SCORE-nN-seedS)")
-    p.add_argument("--resume", default=None, metavar="DIR", help="continue the search checkpointed in DIR")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_search)
-
-    p = sub.add_parser("groebner", help="reduced Groebner basis of an ideal and the cost of computing it")
-    p.add_argument("polynomials", help='comma-separated polynomials, e.g. "x*y - 1, x^2 - y"')
-    p.add_argument("--vars", default=None, help="variable order, e.g. x,y,z (default: sorted free symbols)")
-    p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
-    p.add_argument("--modulus", default="32003", help="a prime p for GF(p), or QQ for the rationals")
-    p.add_argument("--strategy", default=None,
-                   help="pair selection strategy: first, degree, normal, sugar, ... (default: degree; normal for "
-                        "lex, where degree can take a very long time)")
-    p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
-    p.add_argument("--seed", type=int, default=None, help="seed for the random strategy")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_groebner)
-
-    p = sub.add_parser("enumerate", help="count semigroups: labelled, up to iso, up to iso or anti-iso")
-    p.add_argument("what", help="semigroups")
-    p.add_argument("--n", type=int, default=None, help="order")
-    p.add_argument("--nilpotent", action="store_true", help="nilpotent semigroups only")
-    p.add_argument("--degree", type=int, default=None, help="nilpotency degree (with --nilpotent)")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_enumerate)
-
-    p = sub.add_parser("bench", help="benchmarks (mathrl bench cem|buchberger|semigroups|games|ppo --help)")
-    p.add_argument("what", help="cem, buchberger, semigroups, games or ppo")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_bench)
-
-    p = sub.add_parser("train", help="train an agent (mathrl train alphazero|ppo --help)", add_help=False)
-    p.add_argument("what", help="alphazero or ppo")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_train)
-
-    p = sub.add_parser("play", help="play a board game against an agent (mathrl play GAME --help)", add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_play)
-    return parser
+def _usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"usage: mathrl {{{','.join(COMMANDS)}}} ...", "",
+             "Gymnasium environments for mathematical search, and agents that learn to search them.", "",
+             "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "mathrl COMMAND --help shows a command's options."]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] == "play":
-        # argparse's REMAINDER cannot start with an option (``mathrl play --help``): hand over the rest as is
-        args = argparse.Namespace(func=_cmd_play, rest=argv[1:])
-    else:
-        args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except UsageError as exc:
-        print(f"mathrl: error: {exc}", file=sys.stderr)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage(), file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else EXIT_USAGE
+    if argv[0] not in COMMANDS:
+        print(_usage(), file=sys.stderr)
+        print(f"mathrl: error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("\ninterrupted; a checkpoint was saved (continue with --resume DIR)", file=sys.stderr)
-        return 130
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    return run(module.main, argv[1:])
 
 
 if __name__ == "__main__":

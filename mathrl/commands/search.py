@@ -1,0 +1,179 @@
+"""``mathrl search``: refute a conjecture (or reach a target) by building graphs or 0-1 matrices bit by bit.
+
+Exit codes: 0 a verified counterexample (or target), 1 a limit was hit without
+one, 2 bad input (nothing is written), 3 a claimed counterexample failed
+verification, 130 interrupted (a checkpoint is kept; ``--resume DIR`` continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import UsageError
+
+DEFAULT_AGENT = "hybrid"  # the suite's best: see "Which search to use" in the README
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mathrl search", description="search for a counterexample (hybrid CEM + local search, CEM, local search, NMCS)")
+    p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
+    p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
+    p.add_argument("--object", choices=["graph", "matrix"], default="graph",
+                   help="object kind a plug-in function takes (default graph)")
+    p.add_argument("--batched", action="store_true",
+                   help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
+    p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
+    p.add_argument("--agent", default=None,
+                   help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]] "
+                        f"(default {DEFAULT_AGENT})")
+    p.add_argument("--preset", default=None,
+                   help="CEM preset (implies --agent cem): default (fast), wagner (faithful) or hybrid")
+    p.add_argument("--target", type=float, default=None,
+                   help="stop at the first verified object scoring >= TARGET (e.g. 0 for c4-free: ex(n, C4) edges); "
+                        "without it, score > 0 (a counterexample)")
+    p.add_argument("--seed", type=int, default=0, help="master seed; the islands' seeds are spawned from it")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds of wall time for this run; with --resume, seconds more")
+    p.add_argument("--iterations", type=int, default=None, help="maximum iterations per island, in total over resumes")
+    p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
+    p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
+    p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")
+    p.add_argument("--out", default=None, help="output folder (default runs/search-SCORE-nN-seedS)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the search checkpointed in DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool):
+    from mathrl.scores import ScoreError, resolve
+
+    try:
+        score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
+                        batched=True if batched else None)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from exc
+    _preflight(score)
+    return score
+
+
+SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
+
+
+def _preflight(score) -> None:
+    """Score a few words before anything is written, so a broken plug-in fails cleanly.
+
+    Also times them: a search scores hundreds of thousands of objects, so a plug-in
+    slower than 10 ms per object is reported with its rate before the search starts.
+    """
+    import time
+
+    import numpy as np
+
+    from mathrl.scores import ScoreError
+
+    rng = np.random.default_rng(0)
+    words = (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
+    try:
+        values = np.asarray(score.score_words(words), dtype=np.float64)
+        clock = time.perf_counter()  # a second call, so one-off warm-up does not count as slowness
+        score.score_words(words)
+        per_object = (time.perf_counter() - clock) / len(words)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from exc
+    except Exception as exc:  # a built-in or custom Score subclass that breaks
+        raise UsageError(f"score {score.name} raised {type(exc).__name__}: {exc}") from exc
+    if values.shape != (len(words),) or not np.isfinite(values).all():
+        raise UsageError(f"score {score.name} returned non-finite or misshapen values: {values!r}")
+    if per_object > SLOW_SCORE_SECONDS:
+        hint = "" if getattr(score, "batched", True) else (
+            "; a batched version (@mathrl.batched: a (B, n, n) array in, B scores out) would help")
+        print(f"mathrl: note: score {score.name} is slow: {1 / per_object:.0f} objects/s "
+              f"({per_object * 1e3:.0f} ms each){hint}", file=sys.stderr)
+
+
+def _check_search_numbers(args) -> None:
+    """Range checks of ``mathrl search``'s numeric flags, before anything is written."""
+    import math
+
+    checks = [("--seed", args.seed, args.seed is None or args.seed >= 0, "a non-negative integer"),
+              ("--islands", args.islands, args.islands is None or 1 <= args.islands <= 256, "1..256"),
+              ("--threads", args.threads, args.threads is None or args.threads >= 1, ">= 1"),
+              ("--sessions", args.sessions, args.sessions is None or args.sessions >= 2, ">= 2"),
+              ("--iterations", args.iterations, args.iterations is None or args.iterations >= 1, ">= 1"),
+              ("--time-limit", args.time_limit,
+               args.time_limit is None or (math.isfinite(args.time_limit) and args.time_limit > 0), "> 0 seconds"),
+              ("--target", args.target, args.target is None or math.isfinite(args.target), "a finite number")]
+    for flag, value, ok, expected in checks:
+        if not ok:
+            raise UsageError(f"{flag} must be {expected}, got {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from mathrl.agents.cem.search import Search
+    from mathrl.agents.searchers import AgentSpecError, parse_agent
+
+    _check_search_numbers(args)
+    run_info: dict
+    if args.resume:
+        fixed = [flag for flag, value in (("--agent", args.agent), ("--preset", args.preset),
+                                          ("--target", args.target)) if value is not None]
+        if fixed:
+            raise UsageError(f"{', '.join(fixed)} cannot change on --resume: the run folder fixes them")
+        run_file = Path(args.resume) / "run.json"
+        if not run_file.exists():
+            raise UsageError(f"nothing to resume in {args.resume}: no run.json")
+        run_info = json.loads(run_file.read_text())
+        for flag, given, saved in (("--score", args.score, run_info.get("score_spec")),
+                                   ("--n", args.n, run_info.get("n"))):
+            if given is not None and given != saved:
+                raise UsageError(f"{flag} {given} conflicts with the run in {args.resume} ({flag} {saved})")
+        out = Path(args.resume)
+        spec = run_info["score_spec"]
+        score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
+                               run_info["batched"])
+        config, label = None, run_info.get("preset", "default")
+    else:
+        if args.score is None:
+            raise UsageError("--score is required (a built-in name, FILE.py:FUNC or module:FUNC)")
+        try:
+            score_kwargs = json.loads(args.score_kwargs) if args.score_kwargs else {}
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
+        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched)
+        try:
+            agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
+            if args.preset is not None and agent.split(":")[0] != "cem":
+                raise UsageError(f"--preset chooses a CEM preset; it does not apply to --agent {agent}")
+            _, label, config = parse_agent(agent, args.preset)
+        except (AgentSpecError, ValueError) as exc:
+            raise UsageError(str(exc)) from exc
+        overrides = {k: v for k, v in {"islands": args.islands, "threads": args.threads,
+                                        "n_sessions": args.sessions}.items() if v is not None}
+        if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
+            raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
+        config = config.but(**overrides)
+        run_info = {"score_spec": args.score, "n": score.n, "object_kind": score.object_kind,
+                    "score_kwargs": score_kwargs, "batched": bool(args.batched)}
+        out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
+                                f"-seed{args.seed}")
+    search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
+                    run_info=run_info, target=args.target)
+    result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
+    if result.status == "found" and search.target is not None:
+        print(f"target reached: score {result.best_score:+.10f} >= {search.target:g} (verified "
+              f"{result.verification.value[:20]}) at iteration {result.iterations}, {result.seconds:.1f} s "
+              f"-> {result.record_path}")
+    elif result.status == "found":
+        print(f"counterexample: score {result.best_score:+.10f} (verified {result.verification.value[:20]}) "
+              f"at iteration {result.iterations}, {result.seconds:.1f} s -> {result.record_path}")
+    elif result.status == "limit":
+        print(f"no counterexample within the limit; best score {result.best_score:+.10f} after "
+              f"{result.iterations} iterations -> {result.record_path}")
+    else:
+        print(f"SCORING BUG: a claimed counterexample (score {result.best_score:+.10f}) failed verification "
+              f"-> {result.record_path}", file=sys.stderr)
+    return result.exit_code
