@@ -1,5 +1,5 @@
-"""Buchberger benchmarks: random-policy episodes/s on one core (spec §6.4), and with
-``--baselines`` the classical strategies' means on the paper's five distributions (spec §6.2).
+"""Buchberger benchmarks: random-policy episodes/s on one core, and with ``--baselines``
+the classical strategies' means on the paper's five distributions (docs/buchberger.md).
 
 For each backend -- (a) the pure core ``BuchbergerState``, (b) the numba binomial core
 ``BinomialState`` -- a random agent plays full episodes: draw an ideal, build the initial state,

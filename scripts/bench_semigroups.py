@@ -1,10 +1,10 @@
-"""Semigroup proof benchmarks (spec §4.2): wall time of the ``benchmark``-order proof of graded cases.
+"""Semigroup proof benchmarks: wall time of the ``benchmark``-order proof of graded cases (docs/semigroups.md).
 
 Cases: (3,2) all 13 sigma (median of --repeats runs), (4,5) sigma = 22 and
 (5,3) sigma = 7 (one run each). Reported per case: passive nodes (proof size),
 done and impossible leaves, seconds, cut nodes per second, and against
-Simpson's PyTorch code (3.8 s and 198 s) the speed-up ratio; the issue target
-is >= 3x. Compile or cache-load time of the numba kernels is measured once,
+Simpson's PyTorch code (3.8 s and 198 s) the speed-up ratio; the goal is a
+speed-up of >= 3x. Compile or cache-load time of the numba kernels is measured once,
 up front, and reported separately (``warmup_s``).
 
     python scripts/bench_semigroups.py [--repeats 5] [--backend auto|numpy|numba] [--no-big] [--json]

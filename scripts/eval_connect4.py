@@ -1,4 +1,4 @@
-"""Reproduce the Connect Four figures of the games issue (spec games.md sections 6 and 7).
+"""Reproduce the Connect Four figures of the README and docs/games.md.
 
 1. accuracy on Pons' three test sets at 200 simulations per move for the
    shipped agent (or --agent PATH), next to the random floor;

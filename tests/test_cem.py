@@ -46,7 +46,7 @@ def test_glorot_init_bounds_and_zero_biases():
     torch.manual_seed(0)
     net = build_network(342, (128, 64, 4), "glorot")
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
-    bounds = [0.113, 0.177, 0.297, 1.095]  # spec 5.1 at L = 171
+    bounds = [0.113, 0.177, 0.297, 1.095]  # sqrt(6 / (fan_in + fan_out)) per layer at L = 171
     for layer, bound in zip(linears, bounds):
         fan_out, fan_in = layer.weight.shape
         a = math.sqrt(6 / (fan_in + fan_out))
@@ -104,7 +104,7 @@ def test_merge_supers_keeps_size_order_and_drops_duplicates():
 
 
 def test_c4_free_n12_reaches_the_optimum_in_mask_mode():
-    """Spec 5.6: faithful CEM reaches ex(12, C4) = 21 within 200 iterations in >= 2 of 3 seeds."""
+    """Faithful CEM (Wagner's preset) reaches ex(12, C4) = 21 within 200 iterations in >= 2 of 3 seeds."""
     hits = 0
     for seed in range(3):
         score = make("c4-free", n=12)

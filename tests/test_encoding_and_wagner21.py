@@ -1,4 +1,4 @@
-"""Word encodings (spec graphs.md, section 1), the wagner-2.1 score (section 4.1) and the blossom matching."""
+"""Word encodings (docs/graphs.md), the wagner-2.1 score and the blossom matching."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_gstar_word_score_and_verification():
     word[sorted(GSTAR_ONES)] = 1
     graph = word_to_graph(word, 19)
     assert nx.is_isomorphic(graph, two_stars(8, 8))
-    np.testing.assert_array_equal(graph_to_word(two_stars(8, 8)), word)  # the spec's labelling
+    np.testing.assert_array_equal(graph_to_word(two_stars(8, 8)), word)  # centres 0, 1, bridge 2, leaves 3-18
     assert score.score_word(word) == pytest.approx(GSTAR_SCORE, abs=1e-12)
     assert score.score_word(word) == pytest.approx(0.0803630269509, abs=1e-12)
     assert score.is_counterexample(graph)

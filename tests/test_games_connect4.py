@@ -221,7 +221,7 @@ def test_mirror_symmetry_commutes_with_rules():
 # ---- solvers ---------------------------------------------------------------
 
 def naive_scores(state, memo):
-    """Pons' score by plain memoised negamax over the public API (spec 6.2 move scores, no pruning)."""
+    """Pons' score by plain memoised negamax over the public API (Pons' move scores, no pruning)."""
     key = state.key()
     if key not in memo:
         game = state.game
@@ -248,7 +248,7 @@ def test_supports():
 
 @pytest.mark.parametrize("rows, cols", [(4, 4), (4, 5), (5, 4)])
 def test_small_boards_are_draws(rows, cols):
-    # Spec section 4 (Tromp): 4x4, 4x5 and 5x4 are draws.
+    # Known values (John Tromp): 4x4, 4x5 and 5x4 are draws.
     state = ConnectFour(rows, cols).new_initial_state()
     assert solvers.value(state) == 0.0
     assert np.nanmax(solvers.action_values(state)) == 0.0
@@ -256,7 +256,7 @@ def test_small_boards_are_draws(rows, cols):
 
 @pytest.mark.slow
 def test_4x6_is_a_second_player_win():
-    # Spec section 4: the second player wins 4x6 on ply 24, i.e. with its 12th stone: score -(25 - 23) // 2.
+    # Known value (John Tromp): the second player wins 4x6 on ply 24, i.e. with its 12th stone: score -(25 - 23) // 2.
     assert solvers.pons_score(ConnectFour(4, 6).new_initial_state()) == -1
 
 
@@ -298,7 +298,7 @@ def pons_test_set(name):
 
 
 def test_pons_test_set_L3_R1():
-    """Pons' end-game set: every score, and the spec 6.2 identity score(p) = max_m s(p, m) on a sample."""
+    """Pons' end-game set: every score, and the identity score(p) = max_m s(p, m) on a sample."""
     positions = pons_test_set("Test_L3_R1")
     assert len(positions) == 1000
     for moves, score in positions:

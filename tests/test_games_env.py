@@ -1,13 +1,12 @@
-"""The board games' Gymnasium adapter (mathrl/TicTacToe-v0 and friends) and the fixed opponents (spec games.md 2.1)."""
+"""The board games' Gymnasium adapter (mathrl/TicTacToe-v0 and friends) and the fixed opponents."""
 
 from __future__ import annotations
 
-import warnings
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
+from env_helpers import strict_check
 
 import mathrl  # noqa: F401
 from mathrl.core import IllegalActionError
@@ -22,12 +21,6 @@ IDS = ["mathrl/TicTacToe-v0", "mathrl/ConnectFour-v0", "mathrl/Othello-v0", "mat
 
 def make(env_id, **kwargs):
     return gym.make(env_id, **kwargs).unwrapped
-
-
-def checked(env):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(env, skip_render_check=True)
 
 
 def play(env, seed, policy_seed=0):
@@ -53,27 +46,9 @@ def same_episode(a, b):
         and np.array_equal(x[1], y[1]) for x, y in zip(a, b))
 
 
-# --- the Gymnasium contract -------------------------------------------------------------------
-@pytest.mark.parametrize("env_id", IDS)
-@pytest.mark.parametrize("kwargs", [{}, {"dict_obs": True}, {"learner_side": 0}, {"learner_side": 1},
-                                    {"learner_side": "alternate"}])
-def test_check_env_with_warnings_as_errors(env_id, kwargs):
-    checked(make(env_id, **kwargs))
-
-
-OPPONENT_CASES = [(env_id, kwargs, opponent)
-                  for env_id, kwargs in [(IDS[0], {}), (IDS[1], {}), (IDS[2], {"n": 6}), (IDS[3], {"n": 5})]
-                  for opponent in ("random", "lookahead", "mcts:20")]
-OPPONENT_CASES += [(IDS[0], {}, "perfect"), (IDS[1], {"rows": 4, "cols": 4}, "perfect")]
-
-
-@pytest.mark.parametrize("env_id, kwargs, opponent", OPPONENT_CASES)
-def test_check_env_with_each_opponent(env_id, kwargs, opponent):
-    checked(make(env_id, opponent=opponent, learner_side=1, **kwargs))
-
-
+# --- the Gymnasium contract (check_env on every registered id: tests/test_env_conformance.py) ---------
 def test_any_game_object_and_opponent_callable():
-    checked(VsOpponentEnv(ConnectFour(5, 4), OneStepLookahead(), learner_side="alternate", dict_obs=True))
+    strict_check(VsOpponentEnv(ConnectFour(5, 4), OneStepLookahead(), learner_side="alternate", dict_obs=True))
 
 
 @pytest.mark.parametrize("env_id", IDS)

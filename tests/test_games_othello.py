@@ -1,4 +1,4 @@
-"""Othello (spec games.md section 3.3): perft vectors, a cell-by-cell reference for moves and flips, D4 symmetries, protocol."""
+"""Othello: perft vectors, a cell-by-cell reference for moves and flips, D4 symmetries, protocol."""
 
 import numpy as np
 import pytest
@@ -51,7 +51,7 @@ PERFT_6 = [4, 12, 56, 244, 1364, 7604, 47740, 308716]
 
 @pytest.mark.parametrize("depth", range(1, 8))
 def test_perft_8x8(depth):
-    # the spec marks d = 6, 7 as slow; the bitboard core does d = 7 in ~0.1 s, so all run by default
+    # d = 6, 7 would be slow in a naive core; the bitboard core does d = 7 in ~0.1 s, so all run by default
     assert perft(Othello(8).new_initial_state(), depth) == PERFT_8[depth - 1]
 
 
@@ -63,7 +63,7 @@ def test_perft_6x6(depth):
 @pytest.mark.slow
 @pytest.mark.parametrize("depth,count", [(8, 390216), (9, 3005288)])
 def test_perft_8x8_deep(depth, count):
-    # beyond the spec's table: the widely published Othello perft values (passes counted as moves)
+    # deeper: the widely published Othello perft values (passes counted as moves)
     assert perft(Othello(8).new_initial_state(), depth) == count
 
 

@@ -1,4 +1,4 @@
-"""The PettingZoo AEC adapter of the board games (spec games.md 2.2); skipped without pettingzoo."""
+"""The PettingZoo AEC adapter of the board games; skipped without pettingzoo."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pons test sets and their derived move-score tables (spec games.md §6)."""
+"""Pons test sets and their derived move-score tables (docs/games.md)."""
 
 import hashlib
 import math
@@ -12,12 +12,12 @@ from mathrl.envs.games import pons
 
 DATA = files("mathrl.envs.games") / "data" / "connect4"
 
-WDL_COUNTS = {  # spec §6.3, side to move
+WDL_COUNTS = {  # win / draw / loss for the side to move (data README)
     "Test_L3_R1": (327, 432, 241),
     "Test_L2_R1": (548, 12, 440),
     "Test_L2_R2": (447, 170, 383),
 }
-RANDOM_FLOORS = {  # spec §6.5: WDL %, exact %, trivial positions %
+RANDOM_FLOORS = {  # random mover: WDL %, exact %, trivial positions % (docs/games.md)
     "Test_L3_R1": (68.9, 51.5, 50.3),
     "Test_L2_R1": (71.4, 23.9, 54.5),
     "Test_L2_R2": (57.9, 24.5, 41.9),

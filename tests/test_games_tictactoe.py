@@ -1,4 +1,4 @@
-"""Tic-tac-toe: the rules against the known position and game counts (spec games.md section 1),
+"""Tic-tac-toe: the rules against the known position and game counts (5,478 positions, 255,168 games),
 symmetries commuting with the rules, the pure-state protocol, and the minimax solver."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def mapped_action(sym, action, num_actions):
 
 
 def check_symmetries(game, states):
-    """Spec section 1: ``g.obs(obs(s)) == obs(g(s))`` and ``g.policy(mask(s)) == mask(g(s))``."""
+    """Symmetries commute with the rules: ``g.obs(obs(s)) == obs(g(s))`` and ``g.policy(mask(s)) == mask(g(s))``."""
     syms = game.symmetries()
     assert np.array_equal(syms[0].policy(np.arange(game.num_actions)), np.arange(game.num_actions))  # identity first
     for state in states:

@@ -1,15 +1,14 @@
-"""Word-construction envs (spec graphs.md, section 2): single env, pure state, vector env, plug-in scores."""
+"""Word-construction envs (Wagner 2021's bit-by-bit construction): single env, pure state, vector env, plug-in scores."""
 
 from __future__ import annotations
 
 import math
-import warnings
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.error import ResetNeeded
-from gymnasium.utils.env_checker import check_env
+from env_helpers import strict_check
 from gymnasium.vector import AutoresetMode
 
 import mathrl
@@ -72,51 +71,22 @@ def run_word(env, word):
     return obs, reward, terminated, truncated, info
 
 
-def strict_check(env):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_env(env.unwrapped, skip_render_check=True)
-
-
-# -- check_env ------------------------------------------------------------------------------
-def test_check_env_graph_default():
+# -- check_env on every registered id and its variants: tests/test_env_conformance.py --------------
+def test_default_envs_and_spaces():
     env = gym.make("mathrl/GraphConstruction-v0")
     assert env.unwrapped.score.name == "wagner-2.1" and env.unwrapped.score.n == 19
     assert env.observation_space == gym.spaces.MultiBinary(342)
-    strict_check(env)
-
-
-@pytest.mark.skipif("permanent-312" not in REGISTRY, reason="permanent-312 not written yet")
-def test_check_env_matrix_default():
     env = gym.make("mathrl/MatrixConstruction-v0")
     assert env.unwrapped.score.name == "permanent-312" and env.unwrapped.score.n == 8
     assert env.observation_space.shape == (128,)
-    strict_check(env)
+    env = gym.make("mathrl/GraphConstruction-v0", n=5, obs_dtype=np.float32)
+    assert env.observation_space == gym.spaces.Box(0, 1, (20,), np.float32)
+    assert gym.make("mathrl/GraphConstruction-v0", n=6, score="c4-free").unwrapped.score.constraint is not None
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"n": 4},
-    {"n": 5, "obs_dtype": np.float32},
-    {"n": 3, "score": "wagner-2.1", "score_kwargs": {"tol": 1e-6}},
-])
-def test_check_env_graph_variants(kwargs):
-    env = gym.make("mathrl/GraphConstruction-v0", **kwargs)
-    if kwargs.get("obs_dtype") is np.float32:
-        assert env.observation_space == gym.spaces.Box(0, 1, (20,), np.float32)
-    strict_check(env)
-
-
-def test_check_env_matrix_plugin_and_masked_score():
-    strict_check(gym.make("mathrl/MatrixConstruction-v0", n=3, score=lambda m: float(m.sum())))
+def test_check_env_masked_plugin_score():
     strict_check(WordConstructionEnv(CappedEdges(5, cap=2)))
     strict_check(WordConstructionEnv(CappedEdges(5, cap=2), obs_dtype=np.float32))
-
-
-@pytest.mark.skipif("c4-free" not in REGISTRY, reason="c4-free not written yet")
-def test_check_env_c4_free_masked():
-    env = gym.make("mathrl/GraphConstruction-v0", n=6, score="c4-free")
-    assert env.unwrapped.score.constraint is not None
-    strict_check(env)
 
 
 def test_bad_constructor_arguments():

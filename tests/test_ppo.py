@@ -289,7 +289,7 @@ def test_mlp_policy_initialisation_is_near_uniform():
 
 @pytest.mark.slow
 def test_cartpole_is_solved_within_100k_steps(capsys):
-    """The issue's correctness check: `mathrl train ppo --env CartPole-v1 --steps 100000` -> eval_return >= 475."""
+    """The correctness check: `mathrl train ppo --env CartPole-v1 --steps 100000` -> eval_return >= 475."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
@@ -343,7 +343,7 @@ def test_bench_ppo_reports_each_run_against_its_domain(tmp_path, capsys):
     result = json.loads((tmp_path / "bench" / "result.json").read_text())
     b, s, g = (r for r in result["runs"])
     assert b["buchberger"]["samples"] == 5 and b["buchberger"]["degree"] > 0
-    assert s["semigroups"]["benchmark_proof_size"] == 25  # spec: (3,2) sigma = 4 under the benchmark order
+    assert s["semigroups"]["benchmark_proof_size"] == 25  # (3,2) sigma = 4: 25 cuts under the benchmark order
     assert abs(sum(g["games"]["vs_random"][k] for k in ("win", "draw", "loss")) - 1) < 1e-9
     assert len(result["curves"]) == 3 and all((tmp_path / "bench" / p.split("/")[-1]).exists()
                                               for p in result["curves"])

@@ -1,4 +1,4 @@
-"""c4-free (spec graphs.md 4.4): table, test graphs, both C4 counts, exhaustive ex(n, C4), mask mode."""
+"""c4-free (ex(n, C4), OEIS A006855): table, test graphs, both C4 counts, exhaustive ex(n, C4), mask mode."""
 
 import networkx as nx
 import numpy as np
@@ -52,7 +52,7 @@ def test_spec_graphs(graph, cycles, expected_score):
         assert score.is_valid(graph) == (cycles == 0)
         if expected_score is not None:
             assert value == expected_score
-        else:  # spec 3.3 penalty: min(e - ex - v, -v)
+        else:  # constraint penalty: min(e - ex - v, -v)
             assert value == min(graph.number_of_edges() - score.best_known - cycles, -cycles)
         result = score.verify(graph)
         assert result.valid == (cycles == 0) and result.details["four_cycles"] == cycles

@@ -1,4 +1,4 @@
-"""permanent-312 (spec graphs.md 4.3): exact permanents, pattern orientation, brute-force maxima, mask mode."""
+"""permanent-312 (OEIS A343844): exact permanents, pattern orientation, brute-force maxima, mask mode."""
 
 import itertools
 import math

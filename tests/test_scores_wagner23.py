@@ -1,4 +1,4 @@
-"""wagner-2.3 (spec graphs.md 4.2): test vectors, D == 1 rule, batched == per-object, verifier."""
+"""wagner-2.3 (Aouchiche-Hansen, in Wagner 2021): test vectors, D == 1 rule, batched == per-object, verifier."""
 
 import math
 

@@ -6,7 +6,7 @@ small interface, so one runner (islands, checkpoints, verification) serves all:
 ``evaluations`` (score calls so far), ``state_dict()`` / ``load_state_dict()``,
 and the attributes ``goal`` and ``deadline`` that the runner sets.
 
-Agent specs on the command line:
+Agent names on the command line:
 
 - ``cem``: the cross-entropy method, default preset; ``cem:wagner`` the faithful one;
 - ``hybrid``: CEM whose best pool words are improved by local search (PatternBoost's loop);

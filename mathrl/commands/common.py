@@ -40,7 +40,8 @@ def dispatch(prog: str, table: dict[str, tuple], argv: list[str] | None, what: s
     name, rest = argv[0], argv[1:]
     if name not in table:
         raise UsageError(f"unknown {what} {name!r}; available: {', '.join(table)}")
-    return delegate(*table[name], rest)
+    module, error, *func = table[name]  # (module, error class name[, entry point, default "main"])
+    return delegate(module, error, rest, *func)
 
 
 def print_json(data) -> None:

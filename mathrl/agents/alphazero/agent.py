@@ -41,7 +41,7 @@ class AlphaZeroAgent:
         self.search_config = config.search.but(**changes)
 
     def choose(self, states: Sequence) -> list[int]:
-        """The deterministic move of spec 5.3/6.4 for every state (most visits, then prior, then lowest index)."""
+        """The deterministic evaluation move for every state (most visits, then higher prior, then lowest index)."""
         if not states:
             return []
         if self.search_config.n_sims <= 0:

@@ -1,4 +1,4 @@
-"""Matches between players, and Bradley-Terry (Elo) ratings from their results (spec games.md 5.7).
+"""Matches between players, and Bradley-Terry (Elo) ratings from their results.
 
 A *player* is ``choose(states, rng) -> actions`` over a batch of positions, so
 an AlphaZero agent searches all concurrent games together. Plain opponents of

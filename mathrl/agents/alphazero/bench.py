@@ -2,10 +2,10 @@
 
 * ``speed``  — end-to-end simulations/s of the batched search (many trees, one
   network call per round) against a batch-1 sequential search, same 5x64
-  network, same thread count, Connect Four from the empty board (spec 7); also
+  network, same thread count, Connect Four from the empty board; also
   network positions/s and self-play games/hour.
 * ``connect4`` — exact and win/draw/loss accuracy on the test sets, overall and
-  where the move matters, next to the random-mover floor (spec 6.4).
+  where the move matters, next to the random-mover floor (docs/games.md).
 * ``tictactoe`` — every reachable position: does the agent ever pick a move
   whose minimax value is below the best?
 
@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--selfplay-sims", type=int, default=100)
     c = sub.add_parser("connect4", help="accuracy on Pascal Pons' test sets")
     c.add_argument("--agent", default="pretrained", help="PATH, pretrained, mcts or random")
-    c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, the acceptance setting)")
+    c.add_argument("--sims", type=int, default=200, help="simulations per move (default 200, as in the README's table)")
     c.add_argument("--limit", type=int, default=None, help="positions per set (seeded sample; default all 1000)")
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",

@@ -1,8 +1,8 @@
 """AlphaZero configuration: every knob of search, self-play, network and training in one frozen record.
 
 A run is fully described by its config (saved with every checkpoint). The
-per-game defaults follow spec games.md section 5 (exploration constant,
-Dirichlet alpha, temperature plies, simulations, network size).
+per-game defaults (exploration constant, Dirichlet alpha, temperature plies,
+simulations, network size) are tabulated in docs/agents.md.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class AlphaZeroConfig:
 
 
 def default_config(game: str, **game_kwargs) -> AlphaZeroConfig:
-    """The spec's per-game defaults (games.md 5.1-5.3)."""
+    """Per-game defaults: network size, simulations, c, Dirichlet alpha and temperature plies (docs/agents.md)."""
     kw = tuple(sorted(game_kwargs.items()))
     if game == "tictactoe":
         return AlphaZeroConfig(

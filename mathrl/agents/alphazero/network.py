@@ -1,4 +1,4 @@
-"""The residual value-policy network of spec games.md 5.1: ``f(obs) -> (logits (B,A), v (B,))``.
+"""The residual value-policy network of AlphaZero: ``f(obs) -> (logits (B,A), v (B,))``.
 
 ``v`` is the mover's expected return in [-1, 1]; illegal logits are masked by the caller.
 """

@@ -1,13 +1,13 @@
 """Self-play: a plain function of (weights, config, seed) -> training samples.
 
 It runs ``concurrent_games`` games at once, searching all their trees in
-lock-step so every network call is a batch (spec games.md 5.5), and needs
+lock-step so every network call is a batch (never batch size 1), and needs
 nothing but its arguments: it runs in a process pool today and could run on
 Ray tomorrow.
 
 A sample is ``(obs uint8 (C,H,W), legal mask bool (A,), pi float32 (A,), z float32)``,
 all in the observation's frame; ``pi`` is the normalised root visit counts and
-``z`` the final result for the player to move (spec 5.3).
+``z`` the final result (+1/0/-1) for the player to move.
 """
 
 from __future__ import annotations

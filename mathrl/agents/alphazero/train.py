@@ -1,6 +1,6 @@
 """AlphaZero training loop: self-play in a process pool, a FIFO replay buffer, and a network trained on it.
 
-One iteration (spec games.md 5.6):
+One iteration:
 
 1. the current weights play ``games_per_iter`` games, split over ``workers``
    processes (each a plain ``play_games(weights, config, seed, n)`` call);
@@ -72,7 +72,7 @@ class ReplayBuffer:
 
 
 def augment(game, rng: np.random.Generator, obs: np.ndarray, mask: np.ndarray, pi: np.ndarray):
-    """One uniformly random board symmetry per sample (spec 5.4)."""
+    """One uniformly random board symmetry per sample (no extra memory, unlike storing every copy)."""
     symmetries = game.symmetries()
     if len(symmetries) == 1:
         return obs, mask, pi
@@ -205,7 +205,7 @@ class Trainer:
         """Matches against random, pure MCTS and the previously evaluated network; Elo of every network so far.
 
         All results accumulate in ``self.matches`` and a Bradley-Terry fit (random = 0) rates each
-        evaluated iteration: the Elo-style ladder of spec 5.7, without gating.
+        evaluated iteration: an Elo-style ladder against fixed baselines, without gating.
         """
         from mathrl.envs.games.opponents import MCTSOpponent, RandomOpponent
 

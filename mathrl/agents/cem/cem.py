@@ -1,6 +1,6 @@
 """The deep cross-entropy method of Wagner (2021), one readable file.
 
-One iteration (spec graphs.md, section 5.2):
+One iteration (Wagner 2021; docs/agents.md):
   1. sample ``n_sessions`` words through the env's batched ``rollout``;
   2. score them; pool them with last iteration's super sessions;
   3. elites = top (100 - elite_percentile)% with a tie cap; supers likewise;
@@ -47,7 +47,7 @@ def build_network(input_size: int, hidden: tuple[int, ...], init: str = "glorot"
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         linear = nn.Linear(fan_in, fan_out)
         if init == "glorot":
-            # Keras' default; PyTorch's default init stalls in local optima (spec 5.4).
+            # Keras' default, as in Wagner's code; PyTorch's default init (non-zero biases) stalls in local optima.
             nn.init.xavier_uniform_(linear.weight)
             nn.init.zeros_(linear.bias)
         elif init != "torch":
@@ -135,7 +135,7 @@ class CrossEntropyMethod:
             x = torch.from_numpy(obs)
             if self._rollout is None or self._rollout["t"] >= self.length:
                 return torch.sigmoid(self.net(x)).numpy().reshape(-1)
-            # Inside ``sample``: o_t = [w_<t | onehot(t)] (spec 2.1), so the first layer's
+            # Inside ``sample``: o_t = [w_<t | onehot(t)] (the env's observation), so the first layer's
             # pre-activation is b + sum_{k<t} W[:, k] w_k + W[:, L + t], updated by one column
             # per step (in float64) instead of a (B, 2L) x (2L, 128) product.
             t, weight = self._rollout["t"], self._rollout["weight"]

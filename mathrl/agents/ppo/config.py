@@ -112,14 +112,14 @@ PRESETS: dict[str, dict] = {
     # rl-baselines3-zoo's tuned CartPole settings: solves it (greedy return 500) within 1e5 steps.
     "cartpole": dict(env_id="CartPole-v1", num_envs=8, num_steps=32, gamma=0.98, gae_lambda=0.8, lr=1e-3,
                      update_epochs=20, num_minibatches=1, ent_coef=0.0),
-    # Buchberger S-pair selection (spec §7, adapted to the 2-hour budget): the paper's shared row MLP
+    # Buchberger S-pair selection (Peifer et al. 2020's setup, scaled to a 2-hour run on 2 cores): the paper's shared row MLP
     # (12 -> 128 -> 1, raw exponents), softmax over the pairs present, Degree-rollout value baseline.
     "buchberger": dict(env_id="mathrl/Buchberger-v0",
                        env_kwargs={"ideal_dist": "3-20-10-weighted", "max_steps": 500, "rollout_value": "degree"},
                        num_envs=16, num_steps=128, total_steps=2_000_000, gamma=0.99, gae_lambda=0.97,
                        baseline="info", policy="pairs", hidden=(128,), lr=2e-3, anneal_lr=True, update_epochs=10,
                        num_minibatches=4, ent_coef=0.0, eval_every=25, eval_episodes=200),
-    # The same with a learned set critic instead of Degree rollouts (for the comparison the issue asks).
+    # The same with a learned set critic instead of Degree rollouts (to compare the two baselines).
     "buchberger-critic": dict(env_id="mathrl/Buchberger-v0",
                               env_kwargs={"ideal_dist": "3-20-10-weighted", "max_steps": 500},
                               num_envs=16, num_steps=128, total_steps=2_000_000, gamma=0.99, gae_lambda=0.97,

@@ -1,1 +1,1 @@
-"""Board games (spec games.md): pure cores, solvers, opponents and the Gymnasium adapter."""
+"""Board games (docs/games.md): pure cores, solvers, opponents and the Gymnasium adapter."""

@@ -1,11 +1,11 @@
-"""The pure game-state core shared by every board game (spec games.md section 1).
+"""The pure game-state core shared by every board game.
 
 A ``Game`` is a small immutable config; a ``GameState`` is a mutable position
 with value semantics through ``clone()``. Nothing here knows about Gymnasium,
 PettingZoo or torch: the adapters and AlphaZero drive these objects directly.
 
 The method names follow the project's shared pure-state protocol
-(``mathrl.core.PureState``); the spec's names (``apply_action``,
+(``mathrl.core.PureState``); the OpenSpiel-style names (``apply_action``,
 ``legal_actions_mask``, ``observation_tensor``) are kept as aliases.
 Subclasses implement only the ``_``-prefixed hooks; validation, history and
 rewards live here once.
@@ -202,7 +202,7 @@ class GameState:
     def policy_from_canonical(self, v: np.ndarray) -> np.ndarray:
         return v
 
-    # ---- the spec's names ------------------------------------------------
+    # ---- OpenSpiel-style aliases ------------------------------------------
     def apply_action(self, action) -> None:
         self.apply(action)
 

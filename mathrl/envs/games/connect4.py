@@ -1,4 +1,4 @@
-"""Connect Four (spec games.md section 3.2): ``rows`` x ``cols`` board, action = column, 4 in a row wins.
+"""Connect Four: ``rows`` x ``cols`` board (both >= 4), action = column, 4 in a row wins.
 
 Pascal Pons' bitboard layout on Python ints: column ``c`` owns bits
 ``c*(rows+1) .. c*(rows+1)+rows-1`` from the bottom up, plus one always-empty

@@ -1,4 +1,4 @@
-"""Gymnasium adapter for the board games: one learner against a fixed opponent (spec games.md 2.1).
+"""Gymnasium adapter for the board games: one learner against a fixed opponent (docs/games.md).
 
 The opponent's moves happen inside ``reset`` (when the learner plays second)
 and ``step``, so the learner sees an ordinary single-agent MDP. This is for

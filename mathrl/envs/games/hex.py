@@ -1,4 +1,4 @@
-"""Hex (spec games.md section 3.4): n x n rhombus, action ``r*n + c``, no swap rule.
+"""Hex: n x n rhombus, action ``r*n + c``, no swap rule.
 
 Neighbours of ``(r, c)``: ``(r±1, c)``, ``(r, c±1)``, ``(r-1, c+1)``, ``(r+1, c-1)``.
 Player 0 ("X") connects row 0 to row n-1; player 1 ("O") connects column 0 to
@@ -25,7 +25,7 @@ import numpy as np
 
 from mathrl.envs.games.base import Game, GameState, Symmetry, bit_indices, permutation_symmetry
 
-MAX_N = 32  # boards beyond this are outside any sensible use (and the spec's sizes are 5..11)
+MAX_N = 32  # boards beyond this are outside any sensible use (the usual sizes are 5..11)
 
 
 def _hex_distance(dr: float, dc: float) -> float:

@@ -1,7 +1,7 @@
-"""Fixed opponents for the board games (spec games.md 2.1) and the baselines of the evaluation (section 6).
+"""Fixed opponents for the board games: the envs' opponents and the strength ladder agents are measured against.
 
 An opponent is any callable ``(state, rng) -> action`` where ``state`` is a
-non-terminal game state (section 1) and ``rng`` a ``numpy.random.Generator``:
+non-terminal game state (:class:`mathrl.envs.games.base.GameState`) and ``rng`` a ``numpy.random.Generator``:
 all randomness comes from ``rng``, so a seeded generator replays the same
 moves. The built-ins use only the pure-state interface (``clone``, ``apply``,
 ``legal_actions``, ``returns``, ``current_player``), so they work for every
@@ -198,7 +198,7 @@ class PerfectOpponent:
 
 
 class PolicyOpponent:
-    """A frozen network ``net(obs (B,C,H,W) float32) -> (logits (B,A), value)`` (spec 5.1) playing from its policy alone.
+    """A frozen network ``net(obs (B,C,H,W) float32) -> (logits (B,A), value)`` (the AlphaZero network's signature) playing from its policy alone.
 
     ``greedy``: the masked argmax (ties to the lowest action); otherwise a
     sample from the softmax over the legal moves, drawn with ``rng``. A module

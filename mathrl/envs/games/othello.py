@@ -1,4 +1,4 @@
-"""Othello (spec games.md section 3.3): n x n board, action ``r*n + c``, action ``n*n`` is pass.
+"""Othello: n x n board (even n >= 4), action ``r*n + c``, action ``n*n`` is pass.
 
 The board is two bitboards on Python ints (bit ``r*n + c``), so legal-move
 generation and flipping are whole-board shift-and-mask floods in the 8

@@ -1,4 +1,4 @@
-"""PettingZoo AEC adapter for the board games (spec games.md 2.2), following ``connect_four_v3``.
+"""PettingZoo AEC adapter for the board games, following ``connect_four_v3``.
 
 Agents ``"player_0"`` and ``"player_1"``; each observes a dict of its own
 view of the board, channel-last ``(H, W, C)`` int8, and an int8 action mask

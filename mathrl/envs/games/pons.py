@@ -1,4 +1,4 @@
-"""Connect Four evaluation on Pascal Pons' test sets (spec games.md §6).
+"""Connect Four evaluation on Pascal Pons' test sets (docs/games.md).
 
 The package ships three of Pons' benchmark files in ``data/connect4/``:
 
@@ -18,7 +18,7 @@ Conventions:
 - Scores are for the side to move. A win scores ``22 - s``, a loss ``s - 22`` and a draw 0,
   where ``s`` is the number of stones the winner has when the game ends.
 
-Metrics, per set (§6.4):
+Metrics, per set:
 
 - ``exact``: fraction of positions with ``s(p, m) == score(p)``.
 - ``wdl``: fraction of positions with ``sign(s(p, m)) == sign(score(p))``.

@@ -1,4 +1,4 @@
-"""Exact solvers: test oracles and the "perfect" opponent (spec games.md sections 4 and 6.2).
+"""Exact solvers: test oracles and the "perfect" opponent.
 
 * Tic-tac-toe: memoised minimax over all 5,478 positions, computed once.
 * Connect Four: Pascal Pons' negamax on bitboards (alpha-beta, null windows,
@@ -58,7 +58,7 @@ def action_values(state: GameState) -> np.ndarray:
 
 
 def pons_score(state: ConnectFourState) -> int:
-    """Pons' score of a Connect Four position for the mover (spec 6.2, generalised to rows x cols).
+    """Pons' score of a Connect Four position for the mover (his 6 x 7 convention, generalised to rows x cols).
 
     A win scores ``(rows*cols + 1 - n) // 2`` for a winning stone played onto ``n``
     stones: the faster the win, the higher; a loss is the negation; a draw 0.
@@ -71,7 +71,7 @@ def pons_score(state: ConnectFourState) -> int:
 
 
 def pons_action_scores(state: ConnectFourState) -> np.ndarray:
-    """float32 (A,): Pons' move scores ``s(p, m)`` of spec 6.2, NaN for illegal moves; their max is ``pons_score``."""
+    """float32 (A,): Pons' move scores ``s(p, m)`` (the score of playing m in p), NaN for illegal moves; their max is ``pons_score``."""
     game = state.game
     out = np.full(state.num_actions, np.nan, dtype=np.float32)
     n = state.num_stones()

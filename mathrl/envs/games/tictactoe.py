@@ -1,4 +1,4 @@
-"""Tic-tac-toe (spec games.md section 3.1): 3x3 board, action ``r*3 + c``, D4 symmetries."""
+"""Tic-tac-toe: 3x3 board, action ``r*3 + c``, D4 symmetries."""
 
 from __future__ import annotations
 

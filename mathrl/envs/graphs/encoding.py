@@ -1,4 +1,4 @@
-"""Binary words <-> graphs and 0-1 matrices (spec graphs.md, section 1).
+"""Binary words <-> graphs and 0-1 matrices (docs/graphs.md).
 
 Graph words list the upper-triangle pairs in row-major order, which is exactly
 the order of ``numpy.triu_indices(n, k=1)``:

@@ -2,7 +2,7 @@
 
 Kept as plain functions so the vector env's ``rollout`` / ``observations_for``
 methods and any other batched sampler share one implementation. Observations
-are ``o_t = [w_<t, 0... | onehot(t)]`` (spec graphs.md, section 2.1); they are
+are ``o_t = [w_<t, 0... | onehot(t)]``, as in the env (docs/graphs.md); they are
 updated in place, one column per step, and never materialised as (B, L, 2L).
 """
 

@@ -2,7 +2,7 @@
 
 One bit of the word is decided per move, in position order. The Gymnasium env
 wraps this object, and tree-search agents can drive and clone it directly.
-A score's mask-mode ``Constraint`` (spec graphs.md, section 3.3) is run with a
+A score's mask-mode ``Constraint`` (a forbidden 1 is written as 0) is run with a
 batch of one, so the rules are the same as in the batched vector env.
 """
 

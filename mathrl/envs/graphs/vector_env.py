@@ -1,4 +1,4 @@
-"""Natively batched word construction (spec graphs.md, sections 2.2 and 2.3).
+"""Natively batched word construction, and the batched sampling CEM uses (docs/graphs.md).
 
 One ``(B, L)`` word array and one shared counter ``t``: every episode has
 exactly ``L`` steps, so all B run in lockstep and terminate together, and the
@@ -111,7 +111,7 @@ class WordConstructionVectorEnv(VectorEnv):
             raise ResetNeeded("call reset() before action_masks()")
         return self._mask().astype(bool)
 
-    # -- CEM sampling (section 2.3) -------------------------------------------------
+    # -- CEM sampling ---------------------------------------------------------------
     def rollout(self, prob_fn, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Sample ``num_envs`` words with P(bit=1) = ``prob_fn(o_t)``; returns (words, forced).
 

@@ -1,4 +1,4 @@
-"""Built-in scores, the registry, and resolution of user scores (spec graphs.md, section 3)."""
+"""Built-in scores, the registry, and resolution of user scores (docs/graphs.md)."""
 
 from __future__ import annotations
 

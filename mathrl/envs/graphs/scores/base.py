@@ -1,4 +1,4 @@
-"""The score (conjecture) contract of spec graphs.md, section 3.
+"""The score (conjecture) contract: what a plug-in must provide to judge a finished object.
 
 A score maps a finished object (a networkx graph, or a 0-1 matrix) to a
 finite float; **score > tol means a counterexample** (or a new record for
@@ -27,7 +27,7 @@ class ScoreError(ValueError):
 
 @dataclass
 class Verification:
-    """Outcome of an independent, exact or high-precision re-check (spec section 6)."""
+    """Outcome of an independent, exact or high-precision re-check, kept with every claimed counterexample."""
 
     valid: bool
     is_counterexample: bool
@@ -175,7 +175,7 @@ class Score:
         return bool(self.is_valid(obj) and self.score(obj) > self.tol)
 
     def verify(self, obj) -> Verification:
-        """Independent re-check; built-in scores override this (spec section 6)."""
+        """Independent re-check; built-in scores override this with exact arithmetic."""
         raise NotImplementedError(f"{self.name} has no independent verifier")
 
 
@@ -184,7 +184,9 @@ class Score:
 
 
 class ExtremalScore(Score):
-    """``value - best_known`` under a hard constraint (C4-free, 312-avoiding), spec section 3.3.
+    """``value - best_known`` under a hard constraint (C4-free, 312-avoiding).
+
+    0 means the best known value is reached, > 0 a new record.
 
     ``constraint_mode="mask"`` (default) exposes ``self.constraint`` so envs and
     rollouts never write a forbidden 1; ``"penalty"`` leaves construction free.

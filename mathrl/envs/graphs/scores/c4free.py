@@ -3,7 +3,7 @@
 Score: |E| - ex(n, C4) for a C4-free graph; ex is exact for n <= 40, so a
 positive score there is a bug and 0 means optimal. Triangles are allowed.
 
-Invalid objects (graphs with v > 0 four-cycles) get the penalty of spec 3.3,
+Invalid objects (graphs with v > 0 four-cycles) get the constraint penalty
 ``min(|E| - ex - w*v, -w*v)`` with w = ``penalty_weight``, in *both* modes:
 it is finite, never above 0, and still ranks "fewer C4s, more edges" higher.
 In mask mode (default) ``constraint`` forbids every 1 that would close a C4,
@@ -19,7 +19,7 @@ import numpy as np
 
 from .base import ExtremalScore, ScoreError, Verification, to_numpy
 
-# ex(n, C4) for n = 1..40 (spec 4.4).
+# ex(n, C4) for n = 1..40 (OEIS A006855).
 EX_C4 = (0, 1, 3, 4, 6, 7, 9, 11, 13, 16, 18, 21, 24, 27, 30, 33, 36, 39, 42, 46,
          50, 52, 56, 59, 63, 67, 71, 76, 80, 85, 90, 92, 96, 102, 106, 110, 113, 117, 122, 127)
 

@@ -4,7 +4,7 @@ n x n 0-1 matrix avoiding the pattern 312 (OEIS A343844).
 M contains 312 when rows r1 < r2 < r3 and columns c1 < c2 < c3 have
 M[r1,c3] = M[r2,c1] = M[r3,c2] = 1. Score: per(M) - best_known(n).
 
-Invalid objects (v > 0 occurrences of 312) get the penalty of spec 3.3,
+Invalid objects (v > 0 occurrences of 312) get the constraint penalty
 ``min(per - best - w*v, -w*v)``, in *both* modes (finite, never above 0).
 In mask mode (default) ``constraint`` forbids every 1 that would complete an
 occurrence while the word fills the matrix row by row; in penalty mode it is None.
@@ -25,7 +25,7 @@ import numpy as np
 
 from .base import ExtremalScore, ScoreError, Verification, to_numpy
 
-# A343844: exact maxima for n = 1..8, then best known lower bounds (spec 4.3).
+# OEIS A343844: exact maxima for n = 1..8, then best known lower bounds.
 BEST_KNOWN_312 = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16, 6: 32, 7: 64, 8: 120, 9: 225, 10: 424, 11: 795, 12: 1484,
                   13: 2809, 16: 18488, 19: 122256, 20: 227264, 22: 794910, 25: 5200384}
 

@@ -1,4 +1,4 @@
-"""Verifying a candidate counterexample from its stored word (spec graphs.md, section 6).
+"""Verifying a candidate counterexample from its stored word, independently of the search's scoring code.
 
 Built-in scores carry their own independent exact/high-precision ``verify``;
 user functions re-run in a fresh process (``FunctionScore.verify``). A user's

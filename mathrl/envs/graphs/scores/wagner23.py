@@ -6,7 +6,7 @@ Score: S = -(pi + d_k) (connected), else ``invalid_score``.
 
 D == 1 (the complete graph) makes k = 0 and the term undefined; Wagner's code
 read the smallest eigenvalue (-1), giving S = 0, which float64 turns into a
-spurious +1e-15. Rule (spec 4.2): D == 1 scores exactly 0.0 and is valid.
+spurious +1e-15. Rule: D == 1 scores exactly 0.0 and is valid (never a counterexample).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class Wagner23(Score):
         proximity = Fraction(min(sum(row) for row in dist), n - 1)
         details = {"D": diameter, "k": k, "pi": str(proximity)}
         if diameter == 1:
-            details["rule"] = "D == 1: k = 0, term undefined; scored exactly 0 (spec 4.2)"
+            details["rule"] = "D == 1: k = 0, term undefined; scored exactly 0 (the complete graph K_n)"
             return Verification(True, False, "0", "D == 1 rule", details)
         lam, bound = eigenvalue_error_bound(dist)
         with mpmath.workdps(digits + 10):
