@@ -20,6 +20,7 @@ PURE_CORES = [
     "mathrl.envs.buchberger.ring", "mathrl.envs.buchberger.polynomial", "mathrl.envs.buchberger.state",
     "mathrl.envs.buchberger.groebner", "mathrl.envs.buchberger.ideals",
     "mathrl.envs.semigroups.graded", "mathrl.envs.semigroups.generic", "mathrl.envs.semigroups.proof",
+    "mathrl.envs.semigroups.state",
 ]
 
 

@@ -1,10 +1,11 @@
-"""The generic semigroup families (spec §2.1 ``all(n)``, §2.2 ``nilpotent(n, degree)``).
+"""The generic semigroup families ``all(n)`` and ``nilpotent(n, degree)``.
 
-Oracles are independent of the propagation code: the OEIS terms of spec §4.1, the closed
-form for A383871, and brute force over every table of order n <= 3 (every zero-fixed table of
-order 4). Invariants: soundness and idempotence of propagation, agreement of the numpy and
-numba backends node for node, I1 (the done leaves do not depend on the cut order) and I3
-(each solution is one done leaf).
+Oracles are independent of the propagation code: OEIS terms (A023814 labelled semigroups,
+A027851 up to isomorphism, A001423 up to isomorphism or anti-isomorphism; A383871, A383885,
+A383886 for nilpotent semigroups of degree 3), the closed form for A383871, and brute force
+over every table of order n <= 3 (every zero-fixed table of order 4). Invariants: soundness
+and idempotence of propagation, agreement of the numpy and numba backends node for node, I1
+(the done leaves do not depend on the cut order) and I3 (each solution is one done leaf).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ BACKENDS = ["numpy"] + (["numba"] if G.numba_available() else [])
 
 
 def a383871_closed_form(n: int) -> int:
-    """Spec §4.1: a(n) = Σ_{m=2}^{k} C(n,m) m Σ_{i<m} (-1)^i C(m-1,i) (m-i)^{(n-m)^2},
+    """A383871 in closed form: a(n) = Σ_{m=2}^{k} C(n,m) m Σ_{i<m} (-1)^i C(m-1,i) (m-i)^{(n-m)^2},
     with k = ⌊n + 1/2 - √(n - 3/4)⌋."""
     k = math.floor(n + 0.5 - math.sqrt(n - 0.75))
     return sum(math.comb(n, m) * m * sum((-1) ** i * math.comb(m - 1, i) * (m - i) ** ((n - m) ** 2)
@@ -129,7 +130,7 @@ def _zero_fixed_tables(n: int) -> np.ndarray:
 
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_nilpotent_done_leaves_brute_force(n):
-    """Done leaves of nilpotent(n) = associative zero-fixed tables obeying the label restriction of §2.2."""
+    """Done leaves of nilpotent(n) = associative zero-fixed tables with x·y in {0} ∪ {z > max(x, y)}."""
     T = _zero_fixed_tables(n)
     T = T[G._assoc_batch(T)]
     x, y = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
@@ -273,7 +274,7 @@ def test_done_leaves_independent_of_cut_order(make):
 
 
 def test_interface_dfs_matches_raw_dfs():
-    """The Node-level walk (Problem.children) finds the same leaves and passive count as the raw one."""
+    """The ProofState walk (any Problem) yields the same leaves, in the same order, and counts as the raw-tensor one."""
     inner = NilpotentSemigroups(5, degree=3)
 
     class Wrapped(Problem):

@@ -1,4 +1,4 @@
-"""Graded family graded(a, b, sigma) (spec §2.3), cell orders (§3.1, §3.2) and the §4.1 targets.
+"""Graded family graded(a, b, sigma), the cell orders and Simpson's published proof sizes.
 
 Uses a minimal depth-first proof counter of its own (the real runner lives in
 mathrl.envs.semigroups.proof).
@@ -78,7 +78,7 @@ def totals(per):
 
 
 # --------------------------------------------------------------------------------------
-# Orders (spec §3.1, §3.2)
+# Orders: Simpson's benchmark order and his paper's order
 # --------------------------------------------------------------------------------------
 
 BENCH = {
@@ -118,7 +118,7 @@ def test_paper_order(N):
 
 
 # --------------------------------------------------------------------------------------
-# Instances (spec §2.3.3)
+# Instances: phi up to relabelling A and B
 # --------------------------------------------------------------------------------------
 
 A028657 = {
@@ -162,7 +162,7 @@ def test_instances_match_definition(ab):
 
 
 def _instances_vectorised_definition(a, b):
-    """The §2.3.3 definition, vectorised over S_a: lex-min over all g of the re-sorted permuted tuple."""
+    """The definition of Sigma(a, b), vectorised over S_a: lex-min over all g of the re-sorted permuted tuple."""
     q = 1 << a
     tup = np.array(list(combinations_with_replacement(range(q), b)), dtype=np.int64)
     w = q ** np.arange(b - 1, -1, -1, dtype=np.int64)
@@ -257,7 +257,7 @@ def test_children_order_and_keys(backend):
 
 
 # --------------------------------------------------------------------------------------
-# Public targets (spec §4.1)
+# Simpson's published proof sizes (benchmark order)
 # --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -348,7 +348,7 @@ def test_propagation_idempotent_and_schedule_free():
 
 
 # --------------------------------------------------------------------------------------
-# Soundness: with both filters off, done leaves are exactly the mu admitting a psi (§2.3.1)
+# Soundness: with both filters off, done leaves are exactly the mu admitting a psi
 # --------------------------------------------------------------------------------------
 
 def _admissible_mu(a, b, phi):
@@ -385,7 +385,7 @@ def test_soundness_done_leaves_are_the_solutions(ab, sigmas):
 
 
 # --------------------------------------------------------------------------------------
-# I1: done leaves do not depend on the cut policy; filters are switchable
+# I1 (invariant 1): done leaves do not depend on the cut policy; filters are switchable
 # --------------------------------------------------------------------------------------
 
 def _done_multiset(P, policy):

@@ -1,4 +1,10 @@
-"""``mathrl bench semigroups``: proof sizes of the cut policies on one problem (spec §3, §4.1)."""
+"""``mathrl bench semigroups``: proof sizes of the cut policies on one problem.
+
+The proof size (cut nodes) is the cost Simpson 2021 compares cut orders by; on
+graded(3, 2), all 13 instances, the benchmark order gives 242 cut nodes and
+120 done leaves, and the exact minimum is 151, the sum of the per-instance minima
+Simpson proved (both tested).
+"""
 
 from __future__ import annotations
 

@@ -1,19 +1,34 @@
-"""Simpson's graded 4-nilpotent family ``graded(a, b, sigma)`` (spec §2.3).
+"""Simpson's graded 4-nilpotent family ``graded(a, b, sigma)``.
 
-A node is the quadruple (m, l, r, t) of boolean tensors (spec §2.3.2):
+The setting of Simpson 2021 ("Learning proofs for the classification of
+nilpotent semigroups", arXiv:2106.03015), whose proof sizes the tests
+reproduce: a semigroup X = A ⊔ B ⊔ {c} ⊔ {0} of order a + b + 2, graded with
+layers A (a elements), B (b elements) and {c}, with X⁴ = {0}. Writing
+B⁰ = B ⊔ {0_B}, the only products that can be nonzero are mu: A x A -> B⁰
+(the table the proof cuts), phi: A x B⁰ -> {0, c} and psi: B⁰ x A -> {0, c},
+and associativity reduces to psi(mu(x,y), z) = phi(x, mu(y,z)) for x, y, z in
+A; tau(x,y,z) names that common value (0 or c, written 0/1). An instance sigma
+fixes phi on A x B up to permuting A and B.
+
+A node is the quadruple (m, l, r, t) of boolean tensors:
 
 * m (a, a, b+1): m[x,y,p] - mu(x,y) may be p (the cut tensor; index b is 0_B);
 * l (a, b+1, 2): l[x,p,i] - phi(x,p) may be i;
 * r (b+1, a, 2): r[p,z,i] - psi(p,z) may be i;
 * t (a, a, a, 2): t[x,y,z,i] - tau(x,y,z) may be i.
 
-Propagation (rules T, LR, M of §2.3.5) runs on a *batch* of nodes at once: all
-siblings of a cut are propagated together, each rule being a broadcast boolean
-contraction over the batch axis. Rule LR uses the monotone reading "D(y,z) is
-contained in {p}" of "fixed to p" (spec §2.3.5 allows it), so the rules are
-monotone removal rules and the result is the unique greatest fixpoint for every
-node, impossible ones included: it does not depend on the batch a node is
-propagated in or on the sweep schedule.
+Propagation applies three rules, all consequences of
+psi(mu(x,y), z) = tau(x,y,z) = phi(x, mu(y,z)): T keeps a value of tau only if both
+sides can take it; LR removes from phi(x,p) (psi(p,z)) a value that tau rules
+out wherever mu(y,z) (mu(x,y)) is fixed to p; M removes p from mu(y,z) (mu(x,y))
+when phi(x,p) (psi(p,z)) can take no value tau allows. It runs on a *batch* of
+nodes at once: all siblings of a cut are propagated together, each rule being
+a broadcast boolean contraction over the batch axis. Rule LR reads "fixed to p"
+as "D(y,z) is contained in {p}", which is monotone (a smaller domain is fixed
+wherever a larger one was), so every rule only removes candidates and the
+result is the unique greatest fixpoint for every node, impossible ones
+included: it does not depend on the batch a node is propagated in or on the
+sweep schedule.
 
 A compiled (numba) kernel computing the same fixpoint is used when numba is
 importable; ``backend="numpy"`` forces the pure-numpy path. Both give
@@ -27,7 +42,8 @@ from itertools import combinations_with_replacement, permutations
 
 import numpy as np
 
-from .problem import ACTIVE, DONE, IMPOSSIBLE, Node, Problem
+from mathrl.compiled import njit, numba_available
+from mathrl.envs.semigroups.problem import ACTIVE, DONE, IMPOSSIBLE, Node, Problem
 
 A_MIN, A_MAX, B_MIN, B_MAX, AB_MAX = 2, 6, 2, 6, 10
 
@@ -42,7 +58,7 @@ def _check_ab(a: int, b: int) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Instances Sigma(a, b) (spec §2.3.3)
+# Instances Sigma(a, b): phi up to relabelling A (S_a) and B (S_b)
 # --------------------------------------------------------------------------------------
 
 def _bit_permutation_table(a: int, g) -> np.ndarray:
@@ -110,13 +126,13 @@ def phi_matrix(a: int, b: int, codes) -> np.ndarray:
 
 
 def over_half_zero(a: int, b: int, sigma: int) -> bool:
-    """True iff strictly more than b/2 columns of phi_sigma are zero (informational flag, §2.3.3)."""
+    """True iff strictly more than b/2 columns of phi_sigma are zero (informational only: nothing filters on it)."""
     codes = instances(a, b)[sigma]
     return 2 * sum(1 for c in codes if c == 0) > b
 
 
 # --------------------------------------------------------------------------------------
-# Propagation (spec §2.3.5), numpy batch version
+# Propagation (rules T, LR, M), numpy batch version
 # --------------------------------------------------------------------------------------
 
 def _sweep_numpy(m, l, r, t):
@@ -167,11 +183,21 @@ def propagate_numpy(m, l, r, t):
 
 
 # --------------------------------------------------------------------------------------
-# Status (spec §2.3.6), batched
+# Status, batched: empty domain or a filter -> impossible; mu complete -> done
 # --------------------------------------------------------------------------------------
 
 def classify_batch(m, l, r, t, phi_ones, profile_filter=True, halfones_filter=True) -> list[str]:
-    """Statuses of a propagated batch; ``phi_ones`` (int or per-element array) is the number of ones of phi."""
+    """Statuses of a propagated batch; ``phi_ones`` (int or per-element array) is the number of ones of phi.
+
+    Impossible: an empty domain, or one of Simpson's two filters.
+    ``profile_filter``: two elements p of B⁰ whose profiles (phi's column p and
+    psi's row p) are fully decided and equal: a "doubled" element, so the
+    semigroup comes from one of smaller order. ``halfones_filter``: more
+    entries of psi forced to 1 than phi has ones, half of the anti-isomorphism
+    symmetry (the opposite semigroup swaps the roles of phi and psi). Done:
+    every cell of mu decided (psi may stay partly open, as in the paper).
+    Otherwise active.
+    """
     B, a, _, P = m.shape
     empty = ((~m.any(axis=3)).any(axis=(1, 2)) | (~l.any(axis=3)).any(axis=(1, 2))
              | (~r.any(axis=3)).any(axis=(1, 2)) | (~t.any(axis=4)).any(axis=(1, 2, 3)))
@@ -358,21 +384,10 @@ class GradedProblem(Problem):
 # Optional compiled kernel (numba): the same sweeps T, LR, M, element by element
 # --------------------------------------------------------------------------------------
 
-try:  # numba is an optional accelerator
-    import numba as _numba
-except ImportError:  # pragma: no cover - exercised only without numba
-    _numba = None
+_fast_available = numba_available  # the name the tests and GradedProblem use
 
 
-def _fast_available() -> bool:
-    return _numba is not None
-
-
-def _maybe_njit(fn):
-    return _numba.njit(cache=True, nogil=True)(fn) if _numba is not None else fn
-
-
-@_maybe_njit
+@njit(nogil=True)
 def _propagate_kernel(m, l, r, t):  # pragma: no cover - compiled
     B, a, _, P = m.shape
     fixed = np.empty((a, a), dtype=np.int64)
@@ -473,9 +488,9 @@ def _propagate_kernel(m, l, r, t):  # pragma: no cover - compiled
                 break
 
 
-@_maybe_njit
+@njit(nogil=True)
 def _classify_kernel(m, l, r, t, phi_ones, profile_filter, halfones_filter, out):  # pragma: no cover
-    """out[k] = 0 active, 1 done, 2 impossible (spec §2.3.6)."""
+    """out[k] = 0 active, 1 done, 2 impossible; the same statuses as :func:`classify_batch`."""
     B, a, _, P = m.shape
     prof = np.empty(P, dtype=np.int64)
     for k in range(B):

@@ -1,9 +1,10 @@
-"""Cut policies (spec §3): which available cell of an active node to split on.
+"""Cut policies: which available cell of an active node to split on.
 
 A policy is anything with ``choose(problem, node) -> cell`` (cell = x * N + y).
 They use only the pure :class:`~mathrl.envs.semigroups.problem.Problem`
-interface, so they work on every family. The benchmark order pi (§3.1) is the
-universal tie-breaker.
+interface, so they work on every family. The benchmark order pi
+(:func:`~mathrl.envs.semigroups.orders.benchmark_order`) is the universal
+tie-breaker, so a deterministic policy's choice depends on the node alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from mathrl.envs.semigroups.problem import ACTIVE, Node, Problem
 
 
 class ChildCache:
-    """Children of (node key, cell), so lookahead, the exact solver and the env share expansions."""
+    """Children of (node key, cell), so lookahead and the exact solver expand each cut once."""
 
     def __init__(self, max_entries: int = 200_000):
         self.store: dict = {}
@@ -127,7 +128,13 @@ class Lookahead1(Policy):
 
 
 class MinimumSolver:
-    """Exact minimum proof size by memoised depth-first branch and bound on the AND-OR recursion (§3.7)."""
+    """Exact minimum proof size by memoised depth-first branch and bound on the AND-OR recursion.
+
+    C(leaf) = 0 and C(node) = 1 + min over available cells of the sum of the
+    children's C: a node is an OR over cuts, a cut an AND over its children.
+    This is a search over every cut at every node, not one proof's traversal,
+    so it recurses on its own rather than driving a ProofState.
+    """
 
     def __init__(self, problem: Problem, cache: ChildCache | None = None):
         self.problem = problem
@@ -219,11 +226,11 @@ class Minimum(Policy):
 POLICIES = ("benchmark", "paper", "lex", "mindomain", "maxdomain", "random", "lookahead1", "minimum")
 
 
-def make_policy(spec, problem: Problem, rng=None) -> Policy:
-    """A Policy from a name (see POLICIES) or a Policy object."""
-    if isinstance(spec, Policy) or hasattr(spec, "choose"):
-        return spec
-    name = str(spec).strip().lower()
+def make_policy(policy, problem: Problem, rng=None) -> Policy:
+    """A Policy from a name (see POLICIES) or a Policy object (anything with ``choose``, returned as is)."""
+    if isinstance(policy, Policy) or hasattr(policy, "choose"):
+        return policy
+    name = str(policy).strip().lower()
     N = problem.N
     if name == "benchmark":
         return StaticOrder(benchmark_order(N), "benchmark")
@@ -241,4 +248,4 @@ def make_policy(spec, problem: Problem, rng=None) -> Policy:
         return Lookahead1()
     if name == "minimum":
         return Minimum()
-    raise ValueError(f"unknown cut policy {spec!r}; choose one of {', '.join(POLICIES)}")
+    raise ValueError(f"unknown cut policy {policy!r}; choose one of {', '.join(POLICIES)}")

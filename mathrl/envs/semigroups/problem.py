@@ -1,10 +1,12 @@
-"""The pure proof-tree interface shared by every semigroup family (spec §1, §5.7).
+"""The pure proof-tree interface shared by every semigroup family.
 
 A *problem* builds propagated root nodes and cuts nodes into children. Nodes
 are immutable: a tuple of read-only boolean numpy tensors (the first is the
 *cut tensor*, shape (N, N, K): candidates per cell) plus a little metadata.
-Policies, the proof runner, the exact solver, the env and MCTS use only the
-methods of :class:`Problem`; nothing here knows about RL.
+Immutability is what lets proof states, caches and search trees share nodes
+instead of copying them. Policies, the exact solver and
+:class:`~mathrl.envs.semigroups.state.ProofState` (hence the proof runner and
+the env) use only the methods of :class:`Problem`; nothing here knows about RL.
 """
 
 from __future__ import annotations

@@ -1,17 +1,24 @@
-"""Run a whole proof with a cut policy and count it (spec §1.5): passive nodes, done and impossible leaves.
+"""Run a whole proof with a cut policy and count it: cut (passive) nodes, done and impossible leaves.
 
-``prove(problem, policy)`` is a plain function of (problem, policy, seed) ->
-counts, so benchmark samples can run in a process pool.
+The proof size (cut nodes) is the cost Simpson compares cut policies by
+(Simpson 2021, "Learning proofs for the classification of nilpotent
+semigroups", arXiv:2106.03015). ``prove(problem, policy)`` drives the same
+:class:`~mathrl.envs.semigroups.state.ProofState` as the Gymnasium env, so its
+counts are the env's episode, and it is a plain function of
+(problem, policy, seed) -> counts, so benchmark samples can run in a process pool.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from mathrl.envs.semigroups.policies import make_policy
 from mathrl.envs.semigroups.problem import ACTIVE, DONE, IMPOSSIBLE, Problem
+from mathrl.envs.semigroups.state import ProofState
 
 
 @dataclass
@@ -29,13 +36,13 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
           max_nodes: int | None = None) -> ProofResult:
     """Cut every active node with ``policy`` until only leaves remain.
 
-    ``traversal="dfs"`` uses a stack (children pushed so the smallest value is
-    processed next, as the env does); ``"bfs"`` processes level by level. For
-    a policy that depends only on the node, the counts do not depend on it
-    (invariant I2).
+    ``traversal="dfs"`` cuts the most recently opened node next, children
+    ordered so the smallest value goes first (the env's order); ``"bfs"``
+    cuts level by level. A policy that looks only at the node makes the same
+    cut at a node whichever traversal reaches it, so the counts do not depend
+    on the traversal (tested); a stateful one (``random``) may differ.
+    ``max_nodes`` stops after that many cuts (``complete=False``).
     """
-    import numpy as np
-
     if traversal not in ("dfs", "bfs"):
         raise ValueError(f"traversal must be 'dfs' or 'bfs', got {traversal!r}")
     pol = make_policy(policy, problem, rng=np.random.default_rng(seed))
@@ -43,7 +50,7 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
     res = ProofResult(done_leaves=Counter() if collect_done else None)
 
     def record(node, status):
-        row = res.per_root.setdefault(node.root, {"nodes": 0, "done": 0, "impossible": 0})
+        row = res.per_root[node.root]
         if status == DONE:
             res.done += 1
             row["done"] += 1
@@ -53,32 +60,22 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
             res.impossible += 1
             row["impossible"] += 1
 
-    frontier: deque = deque()
-    for root in problem.roots():
+    roots = problem.roots()
+    for root in roots:
         res.per_root.setdefault(root.root, {"nodes": 0, "done": 0, "impossible": 0})
-        if root.status == ACTIVE:
-            frontier.append(root)
-        else:
+        if root.status != ACTIVE:
             record(root, root.status)
-    if traversal == "dfs":
-        frontier.reverse()  # lowest root on top (the right end)
-    while frontier:
+    state = ProofState(problem, roots, traversal=traversal)
+    while not state.is_terminal():
         if max_nodes is not None and res.nodes >= max_nodes:
             res.complete = False
             break
-        node = frontier.pop() if traversal == "dfs" else frontier.popleft()
-        kids = problem.children(node, pol.choose(problem, node))
+        node = state.current_node
+        state.apply(pol.choose(problem, node))
         res.nodes += 1
         res.per_root[node.root]["nodes"] += 1
-        active = []
-        for k, status in kids:
-            if status == ACTIVE:
-                active.append(k)
-            else:
+        for k, status in state.last_children:
+            if status != ACTIVE:
                 record(k, status)
-        if traversal == "dfs":
-            frontier.extend(reversed(active))
-        else:
-            frontier.extend(active)
     res.seconds = time.perf_counter() - t0
     return res
