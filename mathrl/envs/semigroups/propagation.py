@@ -29,7 +29,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from mathrl.compiled import njit, numba_available
+from mathrl.compiled import numba_available
+from mathrl.envs.semigroups.propagation_kernels import propagate_masks_batch
 from mathrl.envs.semigroups.problem import ACTIVE, DONE, IMPOSSIBLE
 from mathrl.envs.semigroups.tables import _assoc_batch, _zero_ok, check_table, nilpotency_degree
 
@@ -109,121 +110,6 @@ def _propagate_numpy(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # numba (bitmask domains)
 # ---------------------------------------------------------------------------------------------
 
-@njit
-def _prop_one_masks(D, L, R):  # pragma: no cover - compiled
-    """Greatest fixpoint of rules A, B, C on bitmask domains D (n, n) int64, in place.
-
-    Returns False as soon as a cell is empty. L and R are (n, n, n) scratch arrays.
-    """
-    n = D.shape[0]
-    while True:
-        changed = False
-        for x in range(n):
-            for y in range(n):
-                dxy = D[x, y]
-                for z in range(n):
-                    acc = 0
-                    dyz = D[y, z]
-                    for u in range(n):
-                        if (dxy >> u) & 1:
-                            acc |= D[u, z]
-                    L[x, y, z] = acc
-                    acc = 0
-                    for v in range(n):
-                        if (dyz >> v) & 1:
-                            acc |= D[x, v]
-                    R[x, y, z] = acc
-        # rule A: delete u from D(x,y) if some z has D(u,z) & Rset(x,y,z) empty
-        for x in range(n):
-            for y in range(n):
-                d = D[x, y]
-                nd = d
-                for u in range(n):
-                    if (d >> u) & 1:
-                        for z in range(n):
-                            if (D[u, z] & R[x, y, z]) == 0:
-                                nd &= ~(1 << u)
-                                break
-                if nd != d:
-                    if nd == 0:
-                        return False
-                    D[x, y] = nd
-                    changed = True
-        # rule B: delete v from D(y,z) if some x has D(x,v) & Lset(x,y,z) empty
-        for y in range(n):
-            for z in range(n):
-                d = D[y, z]
-                nd = d
-                for v in range(n):
-                    if (d >> v) & 1:
-                        for x in range(n):
-                            if (D[x, v] & L[x, y, z]) == 0:
-                                nd &= ~(1 << v)
-                                break
-                if nd != d:
-                    if nd == 0:
-                        return False
-                    D[y, z] = nd
-                    changed = True
-        # rule C: singleton cells restrict the outer cells
-        for x in range(n):
-            for y in range(n):
-                d = D[x, y]
-                if d != 0 and (d & (d - 1)) == 0:
-                    u = 0
-                    while (d >> u) & 1 == 0:
-                        u += 1
-                    for z in range(n):
-                        old = D[u, z]
-                        nd = old & R[x, y, z]
-                        if nd != old:
-                            if nd == 0:
-                                return False
-                            D[u, z] = nd
-                            changed = True
-        for y in range(n):
-            for z in range(n):
-                d = D[y, z]
-                if d != 0 and (d & (d - 1)) == 0:
-                    v = 0
-                    while (d >> v) & 1 == 0:
-                        v += 1
-                    for x in range(n):
-                        old = D[x, v]
-                        nd = old & L[x, y, z]
-                        if nd != old:
-                            if nd == 0:
-                                return False
-                            D[x, v] = nd
-                            changed = True
-        if not changed:
-            return True
-
-
-@njit
-def _prop_batch_masks(D):  # pragma: no cover - compiled
-    B = D.shape[0]
-    n = D.shape[1]
-    ok = np.zeros(B, dtype=np.bool_)
-    L = np.empty((n, n, n), dtype=np.int64)
-    R = np.empty((n, n, n), dtype=np.int64)
-    for b in range(B):
-        empty = False
-        for x in range(n):
-            for y in range(n):
-                if D[b, x, y] == 0:
-                    empty = True
-        if empty:
-            ok[b] = False
-        else:
-            ok[b] = _prop_one_masks(D[b], L, R)
-        if not ok[b]:
-            for x in range(n):
-                for y in range(n):
-                    D[b, x, y] = 0
-    return ok
-
-
 @lru_cache(maxsize=None)
 def _bits(n: int) -> np.ndarray:
     return (np.int64(1) << np.arange(n, dtype=np.int64)).astype(np.int64)
@@ -241,7 +127,7 @@ def _from_masks(D: np.ndarray, n: int) -> np.ndarray:
 def _propagate_numba(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = M.shape[-1]
     D = np.ascontiguousarray(_to_masks(M))
-    ok = _prop_batch_masks(D)
+    ok = propagate_masks_batch(D)
     return _from_masks(D, n), ok
 
 
