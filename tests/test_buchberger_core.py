@@ -1,4 +1,4 @@
-"""The pure Buchberger core against the spec's worked examples and exact oracles (sympy)."""
+"""The pure Buchberger core against worked examples and exact oracles (sympy, known pair counts)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 from mathrl.envs.buchberger import BuchbergerState, Polynomial, Ring, buchberger, make_strategy
+from mathrl.envs.buchberger.returns import rollout_value
 from mathrl.envs.buchberger.strategies import STRATEGIES, KeyStrategy, register_strategy, select_from_rows
 
 
@@ -17,9 +18,9 @@ def poly(ring, expr):
 
 
 def state_with_pairs(ring, exprs, pairs, elimination):
-    """A hand-built (G, P) as in the spec's update example (not what from_generators gives)."""
+    """A hand-built (G, P) for the update example below (not what from_generators gives)."""
     state = BuchbergerState.from_generators([poly(ring, e) for e in exprs], ring, elimination="none")
-    state.ctx = type(state.ctx)(ring, elimination, "additions")
+    state.ctx = type(state.ctx)(ring, elimination)
     state.pairs = list(pairs)
     state.pair_lcms = [ring.lcm(state.leads[i], state.leads[j]) for i, j in pairs]
     state.pair_lcm_fields = [ring.fields(g) for g in state.pair_lcms]
@@ -69,7 +70,7 @@ def ours_set(basis):
     return {(g.monos, g.coeffs) for g in basis}
 
 
-# --- §3.2 worked example ---------------------------------------------------------------------------
+# --- the Gebauer-Moeller update, worked example ------------------------------------------------------
 @pytest.mark.parametrize("elimination, expected", [
     ("none", [(0, 2), (0, 3), (1, 3), (2, 3)]),
     ("lcm", [(0, 2), (0, 3), (1, 3)]),
@@ -88,7 +89,7 @@ def test_from_generators_on_the_update_example():
     assert BuchbergerState.from_generators(F, ring).pairs == [(0, 2), (1, 2)]
 
 
-# --- §3.3 reducer order ----------------------------------------------------------------------------
+# --- reducers in ascending-lead order ----------------------------------------------------------------
 def test_reducers_are_scanned_in_ascending_lead_order():
     ring = Ring.make(["a", "b", "c", "d"], field="QQ", order="lex")
     F = [poly(ring, e) for e in ["a**2*b*d - c**2", "a*d - b*c**2 - d", "a - c"]]
@@ -99,7 +100,7 @@ def test_reducers_are_scanned_in_ascending_lead_order():
     assert state.basis[-1] != poly(ring, "b**2*c**3 + b**2*c**2 + b*d - c**2").monic()
 
 
-# --- §4.1 tie-breaks ---------------------------------------------------------------------------------
+# --- strategy tie-breaks -----------------------------------------------------------------------------
 def test_strategy_tie_break_worked_example():
     ring = Ring.make(["x", "y", "z"])
     state = state_with_pairs(ring, ["x*y + 1", "z**2 + x + z", "y*z + x"], [(0, 1), (0, 2), (1, 2)],
@@ -114,22 +115,21 @@ def test_strategy_tie_break_worked_example():
     for name in ("degree", "normal"):
         strat = make_strategy(name)
         assert KeyStrategy.select(strat, state) == strat.select(state)
-    # Degree/Normal from the observation rows alone (§4.3)
+    # Degree/Normal from the observation rows alone
     rows = state.pair_features(2)
     assert select_from_rows(rows, 3, 2, "degree") == 1
     assert select_from_rows(rows, 3, 2, "normal", order_key=ring.pack) == 2
 
 
-# --- §6.1 exact oracles ------------------------------------------------------------------------------
+# --- exact oracles (known pair counts) ---------------------------------------------------------------
 @pytest.mark.parametrize("elimination, pairs", [("none", 45), ("lcm", 35), ("gebauermoeller", 11)])
 def test_cyclic4_pairs_processed(elimination, pairs):
     xs, F = cyclic_exprs(4)
     ring = Ring.make([str(x) for x in xs])
-    state = BuchbergerState.from_generators([poly(ring, f) for f in F], ring, elimination=elimination,
-                                            rewards="reductions")
+    state = BuchbergerState.from_generators([poly(ring, f) for f in F], ring, elimination=elimination)
     run(state, "normal")
     assert state.stats()["pairs_processed"] == pairs
-    assert state.returns()[0] == -pairs
+    assert state.returns()[0] == -state.stats()["polynomial_additions"]
 
 
 @pytest.mark.parametrize("strategy", ["first", "degree", "normal"])
@@ -236,10 +236,13 @@ def test_value_is_the_discounted_heuristic_return_and_leaves_the_state_alone():
     ring = Ring.make([str(x) for x in xs])
     state = BuchbergerState.from_generators([poly(ring, f) for f in F], ring)
     key = state.key()
-    v = state.value("degree", gamma=1.0)
+    v = rollout_value(state, "degree", gamma=1.0)
     assert state.key() == key
     assert v == run(state.clone(), "degree").returns()[0]
-    assert state.value("degree", gamma=0.5) > v  # rewards are negative: discounting shrinks them
+    assert rollout_value(state, "degree", gamma=0.5) > v  # rewards are negative: discounting shrinks them
+    # a reward mode is a counter: "reductions" costs 1 per pair processed
+    assert rollout_value(state, "degree", gamma=1.0, rewards="reductions") == \
+        -run(state.clone(), "degree").stats()["pairs_processed"]
 
 
 def test_invalid_actions_raise_and_leave_state_unchanged():

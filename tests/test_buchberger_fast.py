@@ -1,10 +1,10 @@
-"""The numba binomial backend (fast.py) against the pure core (state.py), step by step.
+"""The numba binomial backend (binomial.py) against the pure core (state.py), step by step.
 
 The pure core is the oracle: on random binomial ideals, for every order x elimination and
 several strategies, both backends are stepped in lockstep and must agree on every reward, the
 pair queue, the lcm keys and degrees, every pair's sugar and S-polynomial degree, the pair
-features for k = 1, 2, 3, the final counters and the reduced basis (spec §1.1: identical counts
-on identical inputs).
+features for k = 1, 2, 3, the final counters and the reduced basis (identical counts on identical
+inputs, whichever backend runs).
 """
 
 import importlib.util
@@ -17,9 +17,11 @@ import pytest
 pytest.importorskip("numba")
 
 from mathrl.core import IllegalActionError  # noqa: E402
-from mathrl.envs.buchberger import fast  # noqa: E402
+from mathrl.envs.buchberger import binomial  # noqa: E402
+from mathrl.envs.buchberger.features import element_features  # noqa: E402
 from mathrl.envs.buchberger.fast import BUILTIN_STRATEGIES, BinomialState, numba_available  # noqa: E402
 from mathrl.envs.buchberger.polynomial import Polynomial  # noqa: E402
+from mathrl.envs.buchberger.returns import check_rewards, rollout_value, step_reward  # noqa: E402
 from mathrl.envs.buchberger.ring import Ring  # noqa: E402
 from mathrl.envs.buchberger.state import BuchbergerState  # noqa: E402
 from mathrl.envs.buchberger.strategies import make_strategy  # noqa: E402
@@ -103,9 +105,10 @@ def assert_same_state(a: BuchbergerState, b: BinomialState, ks=(1, 2, 3)):
 def lockstep(F, ring, elimination, strategy, *, seed=0, rewards="additions", sort_input=False,
              check_every_step=True, max_steps=100):
     """Step both cores with the strategy's choices (at most ``max_steps``: the bad strategies can run
-    for thousands of steps under lex); compare everything, and the reduced bases at the end."""
-    a = BuchbergerState.from_generators(F, ring, elimination=elimination, sort_input=sort_input, rewards=rewards)
-    b = BinomialState.from_generators(F, ring, elimination=elimination, sort_input=sort_input, rewards=rewards)
+    for thousands of steps under lex); compare everything, and the reduced bases at the end. Each step's
+    reward in the ``rewards`` mode (returns.step_reward on the counters) is compared too."""
+    a = BuchbergerState.from_generators(F, ring, elimination=elimination, sort_input=sort_input)
+    b = BinomialState.from_generators(F, ring, elimination=elimination, sort_input=sort_input)
     sa, sb = make_strategy(strategy, seed), make_strategy(strategy, seed)
     steps = 0
     while True:
@@ -117,7 +120,9 @@ def lockstep(F, ring, elimination, strategy, *, seed=0, rewards="additions", sor
         assert sb.select(b) == x
         if strategy in BUILTIN_STRATEGIES:
             assert b.select_builtin(strategy) == x
+        before_a, before_b = a.stats(), b.stats()
         assert b.apply(x) == a.apply(x)
+        assert step_reward(before_b, b.stats(), rewards) == step_reward(before_a, a.stats(), rewards)
         steps += 1
     assert b.is_terminal() == a.is_terminal()
     assert b.stats() == a.stats()
@@ -152,7 +157,7 @@ def test_counts_many_ideals():
 
 
 def test_tiny_degrees_many_equal_lcms():
-    """Low degrees and duplicates: many equal lcm classes, coprime members and pruned pairs (§3.2)."""
+    """Low degrees and duplicates: many equal lcm classes, coprime members and pruned pairs (Gebauer-Moeller)."""
     rng = np.random.default_rng(21)
     for t in range(150):
         ring = Ring.make(int(rng.integers(2, 4)), field=int(rng.choice([32003, 3])), order=ORDERS[t % 3])
@@ -237,15 +242,23 @@ def test_rejects_and_supports():
     with pytest.raises(ValueError):
         BinomialState.from_generators([bi], ring, elimination="bogus")
     with pytest.raises(ValueError):
-        BinomialState.from_generators([bi], ring, rewards="bogus")
+        check_rewards("bogus")
 
 
 def test_imports_without_numba(monkeypatch):
-    """With numba missing the module still imports and declines every ideal (the pure path is the fallback)."""
+    """With numba missing the modules still import and decline every ideal (the pure path is the fallback)."""
+    import mathrl
+    import mathrl.envs.buchberger as package
+
     monkeypatch.setitem(sys.modules, "numba", None)
-    spec = importlib.util.spec_from_file_location("_fast_without_numba", fast.__file__)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    # fresh copies of the shim, the kernels and the wrapper (restored afterwards, package attributes too)
+    for name in ("mathrl.compiled", "mathrl.envs.buchberger.binomial_kernels", "mathrl.envs.buchberger.binomial",
+                 "mathrl.envs.buchberger.fast"):
+        parent, _, attr = name.rpartition(".")
+        monkeypatch.setattr(mathrl if parent == "mathrl" else package, attr, sys.modules[name], raising=False)
+        monkeypatch.delitem(sys.modules, name)
+    mod = importlib.import_module("mathrl.envs.buchberger.fast")
+    assert mod.BinomialState is not BinomialState
     ring = Ring.make(2)
     bi = Polynomial(ring, (ring.pack((2, 0)), ring.pack((0, 1))), (1, 1))
     assert not mod.numba_available()
@@ -387,16 +400,17 @@ def test_capacity_growth():
     assert grew_pairs
 
 
-def test_value_render_key_to_pure():
+def test_rollout_value_render_key_to_pure():
     a, b = _episode_state(6)
     for strategy in ("degree", "first", "normal", ["degree", "normal"]):
-        assert b.value(strategy) == a.value(strategy)
-        assert b.value(strategy, gamma=0.9) == a.value(strategy, gamma=0.9)
+        assert rollout_value(b, strategy) == rollout_value(a, strategy)
+        assert rollout_value(b, strategy, gamma=0.9) == rollout_value(a, strategy, gamma=0.9)
+        assert rollout_value(b, strategy, rewards="monomials") == rollout_value(a, strategy, rewards="monomials")
     assert b.render() == a.render()
     assert b.observation().shape == a.observation().shape
-    assert b.element_features(2) == a.element_features(2)
-    assert b.element_features(1) == a.element_features(1)
-    assert b.element_features(3) == a.element_features(3)
+    assert element_features(b, 2) == element_features(a, 2)
+    assert element_features(b, 1) == element_features(a, 1)
+    assert element_features(b, 3) == element_features(a, 3)
     assert b.num_players == 1 and b.ring == a.ring
     p = b.to_pure()
     assert p.pairs == a.pairs and p.basis == a.basis and p.reducers == a.reducers
@@ -436,7 +450,7 @@ def test_key_digits_match_ring_pack():
     rng = np.random.default_rng(9)
     for order, n in itertools.product(ORDERS, (1, 2, 3, 5)):
         ring = Ring.make(n, order=order)
-        ctx = fast._context(ring, "gebauermoeller", "additions")
+        ctx = binomial._context(ring, "gebauermoeller")
         E = rng.integers(0, 40, size=(200, n))
         E[:20] = 0
         E[20:40] = rng.integers(0, 2, size=(20, n)) * (2**31 - 1)

@@ -1,4 +1,4 @@
-"""Ideal distributions, fixed ideals and user-supplied ideals (spec buchberger.md, section 2)."""
+"""Ideal distributions, fixed ideals and user-supplied ideals (distributions, families, parsing)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from mathrl.envs.buchberger.ideals import (
     DistributionSpec,
     FixedIdealSource,
     PolynomialIdealSource,
-    _split_top_level,
     cyclic,
     degree_weights,
     ideal_to_strings,
@@ -33,6 +32,7 @@ from mathrl.envs.buchberger.ideals import (
     parse_distribution,
     parse_ideal,
 )
+from mathrl.envs.buchberger.parsing import _split_top_level
 from mathrl.envs.buchberger.polynomial import Polynomial
 from mathrl.envs.buchberger.ring import Ring
 
@@ -158,7 +158,7 @@ def test_monomial_at_large_degree():
 # ---------------------------------------------------------------------------------------------
 def _reference_binomials(rng, n, d, s, degs, consts=False, homog=False, pure=False, field=32003,
                          order="grevlex"):
-    """The canonical draw order of section 2.2, literally (rng.choice, brute-force monomial lists)."""
+    """The canonical draw order of BinomialIdealSource, literally (rng.choice, brute-force monomial lists)."""
     ring = Ring.make(n, field=field, order=order)
     w = degree_weights(n, d, degs, consts)
     out = []

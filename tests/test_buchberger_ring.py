@@ -1,4 +1,4 @@
-"""Fields, monomial orders and packed monomials (spec buchberger.md, section 1)."""
+"""Fields, monomial orders and packed monomials."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``mathrl bench buchberger``: every strategy on the same sampled ideals (spec §6.2).
+"""``mathrl bench buchberger``: every strategy on the same sampled ideals, against the paper's numbers.
 
 The ideals are exactly the ones ``mathrl/Buchberger-v0`` would serve after
 ``reset(seed=S)`` and N-1 further resets (same generator, same redraw rule), so
@@ -19,7 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-# Spec §6.2: mean (sample sd) of polynomial additions over 10,000 ideals, authors' implementation.
+# Mean (sample sd) of polynomial additions over 10,000 ideals with the authors' implementation: Peifer,
+# Stillman and Halpern-Leistner (2020), "Learning selection strategies in Buchberger's algorithm", ICML.
 REFERENCE = {
     "3-20-10-uniform": {"first": (353.3, 116), "degree": (196.9, 57), "normal": (197.5, 58),
                         "sugar": (266.7, 88), "random": (318.3, 104)},
@@ -68,14 +69,14 @@ def evaluate_chunk(ring, ideals, strategies, seed, start, elimination="gebauermo
     Random strategies are reseeded per ideal from (seed, ideal index), so the
     result does not depend on how the work was chunked.
     """
-    from mathrl.envs.buchberger.env import make_state
+    from mathrl.envs.buchberger.groebner import make_state
     from mathrl.envs.buchberger.strategies import make_strategy
 
-    if any(s.startswith("agent:") for s in strategies):
-        import torch
-
-        torch.set_num_threads(1)  # one small forward pass per step: threads only add overhead per worker
     strats = [make_strategy(s) for s in strategies]
+    if any(":" in s for s in strategies) and "torch" in sys.modules:
+        # a plugin strategy (a trained agent, which imported torch): one small forward pass per step,
+        # where threads only add overhead per worker
+        sys.modules["torch"].set_num_threads(1)
     costs = np.zeros((len(strats), len(ideals)), dtype=np.int64)
     pairs = np.zeros_like(costs)
     for t, polys in enumerate(ideals):
@@ -202,7 +203,8 @@ def format_table(result: dict) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mathrl bench buchberger",
                                 description="evaluate S-pair selection strategies on the same sampled ideals")
-    p.add_argument("--ideals", default="3-20-10-weighted", help="ideal distribution (spec §2.1 name)")
+    p.add_argument("--ideals", default="3-20-10-weighted",
+                   help="ideal distribution: n-d-s-<degs> (e.g. 3-20-10-weighted), cyclic-N or katsura-N")
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategies", default=DEFAULT_STRATEGIES,

@@ -1,9 +1,18 @@
-"""``mathrl/Buchberger-v0``: choose which S-pair Buchberger's algorithm reduces next (spec §5).
+"""``mathrl/Buchberger-v0``: choose which S-pair Buchberger's algorithm reduces next.
 
-A thin Gymnasium adapter over the pure core (:class:`BuchbergerState`, or the
-compiled binomial backend when it applies): the episode is one Groebner basis
-computation, an action picks a pair, and the reward is minus the polynomial
-additions it cost (Peifer, Stillman and Halpern-Leistner 2020).
+A thin Gymnasium adapter over a pure state (:func:`~mathrl.envs.buchberger.groebner.make_state`:
+the compiled binomial backend where it applies, the pure core otherwise), as
+in Peifer, Stillman and Halpern-Leistner (2020, "Learning selection strategies
+in Buchberger's algorithm", ICML): an episode is one Groebner basis
+computation of a freshly drawn ideal, an action picks a pair from the queue,
+and the reward is minus what processing it cost (polynomial additions by
+default; :mod:`~mathrl.envs.buchberger.returns` has the other modes). The
+observation is the pair feature rows of :mod:`~mathrl.envs.buchberger.features`,
+padded to ``max_pairs`` rows with an action mask, or unpadded (``sequence``).
+
+The adapter owns everything that is about learning: the reward mode, the feature
+buffer, step limits, invalid-action handling and the optional heuristic value
+baseline in ``info``. The state only computes and counts.
 """
 
 from __future__ import annotations
@@ -13,35 +22,21 @@ import numpy as np
 from gymnasium import spaces
 
 from mathrl.core import IllegalActionError, as_action
+from mathrl.envs.buchberger import features, returns
+from mathrl.envs.buchberger.base import check_elimination
+from mathrl.envs.buchberger.groebner import BACKENDS, make_state
 from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source, parse_ideal
-from mathrl.envs.buchberger.state import ELIMINATIONS, REWARDS, BuchbergerState
+from mathrl.envs.buchberger.strategies import make_strategy
+
+__all__ = ["BuchbergerEnv", "make_state"]
 
 OBS_MODES = ("padded", "sequence")
-BACKENDS = ("auto", "python", "numba")
 MAX_REDRAWS = 1000
 FEATURE_HIGH = 2**31 - 1
 
 
-def make_state(polys, ring, elimination="gebauermoeller", sort_input=False, rewards="additions",
-               backend="auto"):
-    """The initial core state, on the compiled binomial backend where it applies (``backend="auto"``)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend != "python":
-        from mathrl.envs.buchberger.fast import BinomialState
-
-        if BinomialState.supports(polys, ring):
-            return BinomialState.from_generators(polys, ring, elimination=elimination, sort_input=sort_input,
-                                                 rewards=rewards)
-        if backend == "numba":
-            raise ValueError("backend='numba' needs numba installed, a prime field and generators with at "
-                             "most two terms")
-    return BuchbergerState.from_generators(polys, ring, elimination=elimination, sort_input=sort_input,
-                                           rewards=rewards)
-
-
 class BuchbergerEnv(gym.Env):
-    """One episode = one Groebner basis computation; see the module docstring and spec §5.
+    """One episode = one Groebner basis computation; see the module docstring.
 
     Invalid actions (an index outside the current pair queue) leave the state
     unchanged, cost ``invalid_action_penalty`` and set ``info["invalid_action"]``
@@ -54,10 +49,8 @@ class BuchbergerEnv(gym.Env):
                  elimination="gebauermoeller", rewards="additions", k=2, obs_mode="padded", max_pairs=256,
                  max_steps=1000, sort_input=False, invalid_action="penalize", invalid_action_penalty=-10.0,
                  backend="auto", rollout_value=None, rollout_gamma=0.99, render_mode=None):
-        if elimination not in ELIMINATIONS:
-            raise ValueError(f"unknown elimination {elimination!r}; choose one of {', '.join(ELIMINATIONS)}")
-        if rewards not in REWARDS:
-            raise ValueError(f"unknown rewards {rewards!r}; choose one of {', '.join(REWARDS)}")
+        check_elimination(elimination)
+        returns.check_rewards(rewards)
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; choose one of {', '.join(OBS_MODES)}")
         if invalid_action not in ("penalize", "raise"):
@@ -65,8 +58,6 @@ class BuchbergerEnv(gym.Env):
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if rollout_value is not None:
-            from mathrl.envs.buchberger.strategies import make_strategy
-
             make_strategy(rollout_value)  # ValueError on an unknown name, before any episode
         if not 0.0 <= float(rollout_gamma) <= 1.0:
             raise ValueError(f"rollout_gamma must be in [0, 1], got {rollout_gamma!r}")
@@ -164,11 +155,12 @@ class BuchbergerEnv(gym.Env):
             after = before
         else:
             try:
-                reward = state.apply(a)
+                state.apply(a)
             except IllegalActionError as exc:  # cannot happen after the range check; keep the state safe
                 raise ValueError(str(exc)) from exc
             invalid = False
             after = self._stats = state.stats()
+            reward = returns.step_reward(before, after, self.rewards)
         cost = after["polynomial_additions"] - before["polynomial_additions"]
         terminated = state.is_terminal()
         overflow = state.num_pairs > self.max_pairs
@@ -206,7 +198,7 @@ class BuchbergerEnv(gym.Env):
 
     def pair_features(self) -> np.ndarray:
         """The unpadded (|P|, 2nk) int32 feature rows."""
-        return self.state.pair_features(self.k)
+        return features.pair_features(self.state, self.k)
 
     def get_state(self):
         """An opaque snapshot (core state, step counter); the ideal RNG is not part of it."""
@@ -221,16 +213,16 @@ class BuchbergerEnv(gym.Env):
     # --- helpers ------------------------------------------------------------------------------
     def _add_rollout_value(self, info: dict) -> None:
         """With ``rollout_value="degree"`` (any strategy name), ``info["rollout_value"]`` is the discounted
-        return of finishing the episode with that strategy from a copy of the new state: the paper's value
-        baseline (spec §7), computed where the state lives so an agent needs no domain knowledge."""
+        return, in this env's reward mode, of finishing the episode with that strategy from a copy of the new
+        state: the value baseline of Peifer et al. (2020), computed here so an agent needs no domain knowledge."""
         if self.rollout_value is not None:
             state = self.state
             info["rollout_value"] = 0.0 if state.is_terminal() else float(
-                state.value(self.rollout_value, self.rollout_gamma))
+                returns.rollout_value(state, self.rollout_value, self.rollout_gamma, self.rewards))
 
     def _make_state(self, polys, ring):
         return make_state(polys, ring, elimination=self.elimination, sort_input=self.sort_input,
-                          rewards=self.rewards, backend=self.backend)
+                          backend=self.backend)
 
     def _obs(self):
         """(observation, int8 mask). The padded rows are written into a reused buffer, then copied out."""
@@ -239,6 +231,7 @@ class BuchbergerEnv(gym.Env):
         mask = np.zeros(self.max_pairs, dtype=np.int8)
         mask[:n_pairs] = 1
         if self.obs_mode == "sequence":
-            return {"pairs": state.pair_features(self.k)}, mask
-        state.write_features(self._rows, self.k)
+            return {"pairs": features.pair_features(state, self.k)}, mask
+        # features.write_features without its argument checks: this buffer's shape is fixed at construction
+        state.write_pair_exponents(self._rows, self.k)
         return {"pairs": self._rows.copy(), "action_mask": mask.copy()}, mask

@@ -130,7 +130,7 @@ class Ring:
         return (deg << (w * n)) + e if self.order == "grlex" else e
 
     def fast_ops(self):
-        """Closures (fields, from_fields, degree) specialised to this ring's order.
+        """Closures (fields, from_fields, degree) tailored to this ring's order.
 
         ``fields(key)`` gives the exponent fields (x_i in field i for grevlex,
         x_{n-1-i} for lex/grlex); ``from_fields`` inverts it; ``degree(key)`` is

@@ -1,13 +1,18 @@
-"""Buchberger's algorithm as a pure, cloneable state (spec §3, §5.1).
+"""Buchberger's algorithm as a pure, cloneable state: the reference backend.
 
 The state is (G, P): the basis so far and the queue of S-pairs still to
 process. An action picks a pair; the state forms its S-polynomial, fully
-reduces it by the current basis, and adds a non-zero remainder with the
-Gebauer-Moller update. The cost of a step is 1 + the number of reduction
-subtractions (the "polynomial additions" of Peifer et al.).
+reduces it by the current basis (head and tail, always by the first divisor in
+ascending-lead order), and adds a non-zero remainder, made monic, with the
+Gebauer-Moeller (1988) update. The cost of a step is 1 + the number of
+reduction subtractions: the "polynomial additions" of Peifer, Stillman and
+Halpern-Leistner (2020).
 
-Nothing here knows about RL: the Gymnasium env wraps this class, and tree
-search clones it.
+This backend takes any field and any generators, and is the oracle the
+compiled binomial backend (:mod:`~mathrl.envs.buchberger.binomial`) is tested
+against. Its public interface is :class:`~mathrl.envs.buchberger.base.BuchbergerBase`;
+nothing here knows about RL: the Gymnasium env wraps it, tree search clones
+it, and the reward modes and features live in ``returns`` and ``features``.
 """
 
 from __future__ import annotations
@@ -16,27 +21,21 @@ import heapq
 
 import numpy as np
 
-from mathrl.core import TERMINAL_PLAYER, IllegalActionError, as_action
+from mathrl.core import IllegalActionError, as_action
+from mathrl.envs.buchberger.base import ELIMINATIONS, STAT_KEYS, BuchbergerBase, check_elimination
 from mathrl.envs.buchberger.polynomial import Polynomial
 from mathrl.envs.buchberger.ring import Ring
 
-ELIMINATIONS = ("gebauermoeller", "lcm", "none")
-REWARDS = ("additions", "reductions", "monomials")
-STAT_KEYS = ("polynomial_additions", "monomial_additions", "pairs_processed", "zero_reductions",
-             "nonzero_reductions")
+__all__ = ["BuchbergerState", "ELIMINATIONS", "STAT_KEYS"]
 
 
 class _Context:
     """Per-(ring, elimination) constants and bound helpers, shared by all clones."""
 
-    __slots__ = ("ring", "p", "guard", "fields", "from_fields", "degree", "w1", "allfields", "elimination",
-                 "rewards")
+    __slots__ = ("ring", "p", "guard", "fields", "from_fields", "degree", "w1", "allfields", "elimination")
 
-    def __init__(self, ring: Ring, elimination: str, rewards: str):
-        if elimination not in ELIMINATIONS:
-            raise ValueError(f"unknown elimination {elimination!r}; choose one of {', '.join(ELIMINATIONS)}")
-        if rewards not in REWARDS:
-            raise ValueError(f"unknown rewards {rewards!r}; choose one of {', '.join(REWARDS)}")
+    def __init__(self, ring: Ring, elimination: str):
+        check_elimination(elimination)
         self.ring = ring
         self.p = ring.p
         self.guard = ring._layout[2]
@@ -44,22 +43,22 @@ class _Context:
         _, w, _, _, self.allfields = ring._layout
         self.w1 = w - 1
         self.elimination = elimination
-        self.rewards = rewards
+
+    def __reduce__(self):
+        """Pickle as (ring, elimination): the bound helpers are closures, rebuilt on load."""
+        return (_Context, (self.ring, self.elimination))
 
 
-class BuchbergerState:
-    """G, P and the running cost counters. See spec §3 for the exact semantics.
+class BuchbergerState(BuchbergerBase):
+    """G, P and the running cost counters, as Python polynomials (see the module docstring).
 
     Immutable parts (polynomials, the tuples holding them) are shared between
     clones; only the pair queue and counters are copied, so ``clone`` costs
     O(|G| + |P|).
     """
 
-    num_players = 1
-
     __slots__ = ("ctx", "basis", "leads", "lead_fields", "sugars", "reducers", "pairs", "pair_lcms",
-                 "pair_lcm_fields",
-                 "counters", "total_reward", "_features")
+                 "pair_lcm_fields", "counters", "_terms", "_cache")
 
     # --- construction -------------------------------------------------------------------------
     def __init__(self, ctx: _Context):
@@ -73,14 +72,15 @@ class BuchbergerState:
         self.pair_lcms: list = []  # packed order keys of the pair lcms (compare with <)
         self.pair_lcm_fields: list = []  # the same lcms as exponent fields (for divisibility)
         self.counters = dict.fromkeys(STAT_KEYS, 0)
-        self.total_reward = 0.0
-        self._features: tuple = ()  # per basis element: exponents of its first k terms (cached per k)
+        self._terms = None  # (k, int64 array): exponents of the first k terms of each basis element
+        self._cache = None  # per-pair views, until the next apply (BuchbergerBase._view)
 
     @classmethod
-    def from_generators(cls, F, ring: Ring, elimination: str = "gebauermoeller", sort_input: bool = False,
-                        rewards: str = "additions") -> "BuchbergerState":
-        """The initial state: ``update`` with each non-zero generator, made monic, in order (§3.2)."""
-        state = cls(_Context(ring, elimination, rewards))
+    def from_generators(cls, F, ring: Ring, elimination: str = "gebauermoeller",
+                        sort_input: bool = False) -> "BuchbergerState":
+        """The initial state: ``_update`` with each non-zero generator, made monic, in order (sorted by
+        lead monomial first with ``sort_input``). A generator's sugar is its total degree."""
+        state = cls(_Context(ring, elimination))
         polys = [f for f in F if f]
         for f in polys:
             if f.ring != ring:
@@ -91,31 +91,35 @@ class BuchbergerState:
             state._update(f.monic(), f.degree())
         return state
 
-    @property
-    def ring(self) -> Ring:
-        return self.ctx.ring
-
     def clone(self) -> "BuchbergerState":
         other = BuchbergerState.__new__(BuchbergerState)
         other.ctx = self.ctx
         other.basis, other.leads, other.lead_fields = self.basis, self.leads, self.lead_fields
-        other.sugars, other.reducers, other._features = self.sugars, self.reducers, self._features
+        other.sugars, other.reducers, other._terms = self.sugars, self.reducers, self._terms
         other.pairs = self.pairs.copy()
         other.pair_lcms = self.pair_lcms.copy()
         other.pair_lcm_fields = self.pair_lcm_fields.copy()
         other.counters = self.counters.copy()
-        other.total_reward = self.total_reward
+        other._cache = self._cache  # views of an identical state: replaced, never mutated, on apply
         return other
 
-    # --- the update (§3.2) --------------------------------------------------------------------
+    # --- the update ---------------------------------------------------------------------------
     def _update(self, f: Polynomial, sugar: int) -> None:
-        """Add monic f to G with the configured pair elimination.
+        """Add monic f to G, creating its pairs with the configured elimination.
+
+        ``gebauermoeller`` is the Gebauer-Moeller (1988) update: (1) drop every
+        old pair (i, j) whose lcm the new lead divides, unless that lcm equals
+        the lcm of g_i's or g_j's lead with the new lead; (2) group the new
+        pairs by lcm and keep only the divisibility-minimal groups; (3) keep one
+        pair per group, or none if a member's lead is coprime to the new lead
+        (Buchberger's first criterion). ``lcm`` applies only the coprime
+        criterion, ``none`` nothing.
 
         Works on the exponent *fields* of the lead monomials (see ring.py), where
         lcm is a SWAR max and divisibility one subtraction; packed order keys are
         only made for the pairs that survive. Sorting fields as integers is a
-        linear extension of divisibility, which is all step 2 needs to find the
-        divisibility-minimal lcms.
+        linear extension of divisibility, which is all step (2) needs to find
+        the divisibility-minimal lcms.
         """
         ctx = self.ctx
         guard, fields, w1, allf = ctx.guard, ctx.fields, ctx.w1, ctx.allfields
@@ -123,13 +127,13 @@ class BuchbergerState:
         Lf = fields(L)
         m = len(self.basis)
         lf = self.lead_fields
-        gammas = []
+        lcms = []
         coprime = []
         for Li in lf:
             t = ((Lf | guard) - Li) & guard  # guard set where L's field >= Li's
             msk = t - (t >> w1)
             g = (Lf & msk) | (Li & ~msk & allf)
-            gammas.append(g)
+            lcms.append(g)
             coprime.append(g == Li + Lf)
         if ctx.elimination == "none":
             new = list(range(m))
@@ -139,7 +143,7 @@ class BuchbergerState:
             # 1. prune old pairs whose lcm is a strict multiple "through" the new lead
             pairs, lcmf = self.pairs, self.pair_lcm_fields
             drop = [a for a, ((i, j), g) in enumerate(zip(pairs, lcmf))
-                    if ((g - Lf) & guard) == 0 and g != gammas[i] and g != gammas[j]]
+                    if ((g - Lf) & guard) == 0 and g != lcms[i] and g != lcms[j]]
             if drop:
                 dropped = set(drop)
                 keep = [a for a in range(len(pairs)) if a not in dropped]
@@ -148,7 +152,7 @@ class BuchbergerState:
                 self.pair_lcms = [self.pair_lcms[a] for a in keep]
             # 2. divisibility-minimal lcm classes, 3. one pair per class unless a member is coprime
             classes: dict = {}
-            for i, g in enumerate(gammas):
+            for i, g in enumerate(lcms):
                 if g in classes:
                     classes[g].append(i)
                 else:
@@ -171,8 +175,8 @@ class BuchbergerState:
         from_fields = ctx.from_fields
         for i in new:
             self.pairs.append((i, m))
-            self.pair_lcm_fields.append(gammas[i])
-            self.pair_lcms.append(from_fields(gammas[i]))
+            self.pair_lcm_fields.append(lcms[i])
+            self.pair_lcms.append(from_fields(lcms[i]))
         # append f to G and insert it into the reducers after every lead <= L
         self.basis = self.basis + (f,)
         leads = self.leads
@@ -185,19 +189,19 @@ class BuchbergerState:
             pos -= 1
         self.reducers = red[:pos] + (m,) + red[pos:]
 
-    # --- one step (§3.3) ----------------------------------------------------------------------
+    # --- one step ---------------------------------------------------------------------------
     def apply(self, action: int) -> float:
-        """Process pair ``pairs[action]``; return the reward (minus its cost in the reward mode)."""
+        """Process pair ``pairs[action]``; return minus its polynomial additions (1 + reduction steps)."""
         a = as_action(action)
         if not 0 <= a < len(self.pairs):
             raise IllegalActionError(f"action {a} is not a pair index: there are {len(self.pairs)} pairs")
+        self._cache = None
         i, j = self.pairs.pop(a)
-        gamma = self.pair_lcms.pop(a)
+        lcm = self.pair_lcms.pop(a)
         del self.pair_lcm_fields[a]
-        ctx = self.ctx
         gi, gj = self.basis[i], self.basis[j]
-        qi, qj = gamma - gi.monos[0], gamma - gj.monos[0]
-        sugar = self._pair_sugar(i, j, gamma)
+        qi, qj = lcm - gi.monos[0], lcm - gj.monos[0]
+        sugar = self._pair_sugar(i, j, lcm)
         h = self._spoly(gi, gj, qi, qj)
         r, sugar, steps, mono_adds = self._reduce(h, sugar)
         c = self.counters
@@ -210,13 +214,7 @@ class BuchbergerState:
             self._update(r.monic(), sugar)
         else:
             c["zero_reductions"] += 1
-        mode = ctx.rewards
-        reward = -float(cost if mode == "additions" else 1 if mode == "reductions"
-                        else min(len(gi), len(gj)) + mono_adds)
-        self.total_reward += reward
-        return reward
-
-    apply_action = apply
+        return -float(cost)
 
     def _spoly(self, gi: Polynomial, gj: Polynomial, qi: int, qj: int) -> dict:
         p = self.ctx.p
@@ -286,16 +284,21 @@ class BuchbergerState:
                 sugar = s
         return Polynomial(ctx.ring, tuple(r_monos), tuple(r_coeffs)), sugar, steps, mono_adds
 
-    def _pair_sugar(self, i: int, j: int, gamma: int) -> int:
+    def _pair_sugar(self, i: int, j: int, lcm: int) -> int:
+        """The sugar of the S-polynomial of (i, j) with lead-monomial lcm ``lcm`` (Giovini et al. 1991):
+        the larger of sugar(g) + deg(lcm / LM(g)) over its two elements."""
         degree, leads, sugars = self.ctx.degree, self.leads, self.sugars
-        return max(sugars[i] + degree(gamma - leads[i]), sugars[j] + degree(gamma - leads[j]))
+        return max(sugars[i] + degree(lcm - leads[i]), sugars[j] + degree(lcm - leads[j]))
 
-    # --- protocol -----------------------------------------------------------------------------
-    @property
-    def num_actions(self) -> int:
-        """The number of pairs: Buchberger's action set is the variable-length queue."""
-        return len(self.pairs)
+    def _spoly_degree(self, i: int, j: int, lcm: int) -> float:
+        gi, gj = self.basis[i], self.basis[j]
+        h = self._spoly(gi, gj, lcm - gi.monos[0], lcm - gj.monos[0])
+        if not h:
+            return float("-inf")
+        degree = self.ctx.degree
+        return max(degree(m) for m in h)
 
+    # --- primitives of BuchbergerBase -------------------------------------------------------
     @property
     def num_pairs(self) -> int:
         return len(self.pairs)
@@ -304,24 +307,6 @@ class BuchbergerState:
     def basis_size(self) -> int:
         return len(self.basis)
 
-    def legal_actions(self) -> list[int]:
-        return list(range(len(self.pairs)))
-
-    def action_mask(self) -> np.ndarray:
-        return np.ones(len(self.pairs), dtype=bool)
-
-    def is_terminal(self) -> bool:
-        return not self.pairs
-
-    def returns(self) -> np.ndarray:
-        return np.array([self.total_reward])
-
-    def current_player(self) -> int:
-        return TERMINAL_PLAYER if not self.pairs else 0
-
-    def observation(self) -> np.ndarray:
-        return self.pair_features()
-
     def stats(self) -> dict:
         return dict(self.counters)
 
@@ -329,72 +314,60 @@ class BuchbergerState:
         """Equal iff G (as term lists) and P are equal: for transposition tables."""
         return repr(([(g.monos, g.coeffs) for g in self.basis], self.pairs)).encode()
 
-    # --- what strategies and policies see -----------------------------------------------------
-    def pair_lcm(self, a: int) -> int:
-        """The packed lcm of the lead monomials of pair a (compare with ``<``: the ring's order)."""
-        return self.pair_lcms[a]
-
     def lcm_keys(self) -> list[int]:
-        """``pair_lcm`` for every pair, in queue order."""
+        """The packed lcm of every pair's lead monomials, in queue order (the live list: do not mutate)."""
         return self.pair_lcms
 
     def lcm_degrees(self) -> list[int]:
-        """``pair_degree`` for every pair, in queue order."""
+        """The total degree of every pair's lcm, in queue order."""
         degree = self.ctx.degree
-        return [degree(g) for g in self.pair_lcms]
+        return self._view("degs", lambda: [degree(g) for g in self.pair_lcms])
 
-    def pair_sugar(self, a: int) -> int:
-        i, j = self.pairs[a]
-        return self._pair_sugar(i, j, self.pair_lcms[a])
+    def pair_sugars(self) -> list[int]:
+        """The sugar of every pair, in queue order."""
+        return self._view("sugars", lambda: [self._pair_sugar(i, j, g) for (i, j), g in
+                                             zip(self.pairs, self.pair_lcms)])
 
-    def pair_degree(self, a: int) -> int:
-        return self.ctx.degree(self.pair_lcms[a])
+    def spoly_degrees(self) -> list:
+        """The total degree of every pair's unreduced S-polynomial (-inf if zero), in queue order."""
+        return self._view("sdegs", lambda: [self._spoly_degree(i, j, g) for (i, j), g in
+                                            zip(self.pairs, self.pair_lcms)])
 
-    def spoly_degree(self, a: int) -> float:
-        """Total degree of the unreduced S-polynomial of pair a; -inf if it is zero."""
-        i, j = self.pairs[a]
-        gamma = self.pair_lcms[a]
-        gi, gj = self.basis[i], self.basis[j]
-        h = self._spoly(gi, gj, gamma - gi.monos[0], gamma - gj.monos[0])
-        if not h:
-            return float("-inf")
-        degree = self.ctx.degree
-        return max(degree(m) for m in h)
+    def term_exponents(self, k: int = 2) -> np.ndarray:
+        """int64 (|G|, n*k): per basis element, the exponents of its first k terms, zero-filled.
 
-    def element_features(self, k: int = 2) -> list[tuple[int, ...]]:
-        """Per basis element, the exponents of its first k terms, zero-filled (length n*k)."""
-        feats = self._features
-        if len(feats) != len(self.basis) or (feats and len(feats[0]) != self.ring.n * k):
-            n = self.ring.n
-            start = len(feats) if feats and len(feats[0]) == n * k else 0
-            new = list(feats[:start])
-            for g in self.basis[start:]:
+        Cached and extended as G grows (elements never change), shared with clones.
+        """
+        n = self.ring.n
+        cached = self._terms
+        have = cached[1] if cached is not None and cached[0] == k else np.zeros((0, n * k), np.int64)
+        if len(have) < len(self.basis):
+            rows = []
+            for g in self.basis[len(have):]:
                 row: list = []
                 for e in g.exponents(k):
                     row.extend(e)
                 row.extend([0] * (n * k - len(row)))
-                new.append(tuple(row))
-            self._features = feats = tuple(new)
-        return list(feats)
+                rows.append(row)
+            have = np.concatenate([have, np.array(rows, np.int64).reshape(len(rows), n * k)])
+            self._terms = (k, have)
+        return have
 
-    def pair_features(self, k: int = 2) -> np.ndarray:
-        """int32 (|P|, 2nk): row for (i, j) is [v(g_i) | v(g_j)] (§5.3)."""
-        feats = self.element_features(k)
-        if not self.pairs:
-            return np.zeros((0, 2 * self.ring.n * k), dtype=np.int32)
-        return np.array([feats[i] + feats[j] for i, j in self.pairs], dtype=np.int32)
-
-    def write_features(self, out: np.ndarray, k: int = 2) -> int:
-        """Fill ``out`` (int32, (rows, 2nk)) with the first rows of ``pair_features(k)``, zero the rest; return |P|."""
-        rows = self.pair_features(k)
-        m = min(len(rows), len(out))
-        out[:m] = rows[:m]
+    def write_pair_exponents(self, out: np.ndarray, k: int = 2) -> int:
+        """Rows [term_exponents(k)[i] | term_exponents(k)[j]] for the first min(|P|, len(out)) pairs
+        (i, j); zero the rest of ``out``; return |P|."""
+        pairs = self.pairs
+        m = min(len(pairs), len(out))
+        if m:
+            terms = self.term_exponents(k)
+            out[:m] = terms[np.array(pairs[:m])].reshape(m, -1)
         out[m:] = 0
-        return len(rows)
+        return len(pairs)
 
     # --- results ------------------------------------------------------------------------------
     def reduced_basis(self) -> list[Polynomial]:
-        """The reduced Groebner basis of G (§3.4): minimalise, then interreduce. Costs are not counted."""
+        """The reduced Groebner basis of G: drop elements whose lead another (earlier, in ascending-lead
+        order) divides, then tail-reduce each by the others. Costs are not counted."""
         ctx = self.ctx
         order = sorted(range(len(self.basis)), key=lambda k: self.leads[k])
         kept: list[int] = []
@@ -409,27 +382,3 @@ class BuchbergerState:
             r, _, _, _ = self._reduce(h, 0, reducer_ids=others)
             out.append(Polynomial(ctx.ring, (g.monos[0],) + r.monos, (g.coeffs[0],) + r.coeffs).monic())
         return out
-
-    def reduced_basis_size(self) -> int:
-        return len(self.reduced_basis())
-
-    def value(self, strategy="degree", gamma: float = 0.99) -> float:
-        """Discounted return of finishing the episode from a clone with a heuristic (state unchanged)."""
-        from mathrl.envs.buchberger.strategies import make_strategy
-
-        strat = make_strategy(strategy)
-        s = self.clone()
-        total, discount = 0.0, 1.0
-        while s.pairs:
-            total += discount * s.apply(strat.select(s))
-            discount *= gamma
-        return total
-
-    def render(self) -> str:
-        ring = self.ring
-        lines = [f"G ({len(self.basis)} elements, {ring.field_name}, {ring.order}):"]
-        lines += [f"  g{k} = {g}" for k, g in enumerate(self.basis)]
-        lines.append(f"P ({len(self.pairs)} pairs):")
-        lines += [f"  [{a}] ({i}, {j})  lcm {ring.monomial_str(g)}"
-                  for a, ((i, j), g) in enumerate(zip(self.pairs, self.pair_lcms))]
-        return "\n".join(lines)

@@ -1,9 +1,13 @@
-"""S-pair selection strategies (spec §4): named objects a user can extend.
+"""S-pair selection strategies: named objects a user can extend.
 
 A strategy is anything with ``select(state) -> int`` (an index into
 ``state.pairs``). Most classical ones minimise a per-pair *key*; ties go to the
-earliest pair in queue order. To add your own, subclass :class:`KeyStrategy`
-(or :class:`Strategy`) and :func:`register_strategy` it::
+earliest pair in queue order. The built-ins are those Peifer, Stillman and
+Halpern-Leistner (2020) compare against: first (FIFO), degree, normal (the
+smallest lcm in the monomial order), sugar (Giovini et al. 1991) and random,
+plus truedegree and the deliberately bad last and codegree. To add your own,
+subclass :class:`KeyStrategy` (or :class:`Strategy`) and
+:func:`register_strategy` it::
 
     class FewestTerms(KeyStrategy):
         name = "fewest-terms"
@@ -12,11 +16,21 @@ earliest pair in queue order. To add your own, subclass :class:`KeyStrategy`
             return len(state.basis[i]) + len(state.basis[j])
 
     register_strategy(FewestTerms)
+
+A name ``PREFIX:ARG`` is built by the loader registered for ``PREFIX`` under
+the plugin kind :data:`PLUGIN_KIND` (:mod:`mathrl.plugins`). That is how a
+trained agent becomes a strategy (``agent:PATH``) without this domain ever
+importing the agents: they register the loader, and the registry imports them
+on first use.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from mathrl.plugins import get_loader
+
+PLUGIN_KIND = "buchberger-strategy"  # the mathrl.plugins kind whose loaders build PREFIX:ARG strategies
 
 
 class Strategy:
@@ -184,43 +198,6 @@ class Lexicographic(KeyStrategy):
         return f"Lexicographic({[p.name for p in self.parts]})"
 
 
-class AgentStrategy(SeededStrategy):
-    """A trained pair-scoring agent (``mathrl train ppo``) as a strategy: ``agent:PATH`` picks its most
-    probable pair, ``agent:PATH:sample`` samples from its policy with the strategy's own generator.
-    PATH is an ``agent.pt`` file, a run folder, or ``pretrained`` (the agent shipped with mathrl).
-
-    The agent sees exactly what the env shows it: ``pair_features(k)`` with the env's k.
-    """
-
-    def __init__(self, spec: str, seed=None):
-        body = spec.strip()[len("agent:"):]
-        mode = "greedy"
-        for suffix in ("sample", "greedy"):
-            if body.endswith(":" + suffix):
-                body, mode = body[:-len(suffix) - 1], suffix
-        from mathrl.agents.ppo.agent import load_agent
-
-        self.agent = load_agent(body)
-        if self.agent.adapter.kind != "pairs":
-            raise ValueError(f"{body} is not a pair-scoring agent (it was trained on {self.agent.env_id})")
-        self.k = int(self.agent.env_kwargs.get("k", 2))
-        self.greedy = mode == "greedy"
-        self.name = spec.strip()
-        super().__init__(seed)
-
-    def select(self, state) -> int:
-        if not state.num_pairs:
-            raise ValueError("no pairs to select from: the state is terminal")
-        rows = state.pair_features(self.k)
-        if rows.shape[1] != self.agent.adapter.row_dim:
-            raise ValueError(f"{self.name} reads rows of {self.agent.adapter.row_dim} features but this ring gives "
-                             f"{rows.shape[1]} (2 * variables * k): it was trained on another number of variables")
-        return self.agent.act({"pairs": rows}, greedy=self.greedy, rng=self.rng)
-
-    def __repr__(self) -> str:
-        return f"AgentStrategy({self.name!r})"
-
-
 STRATEGIES: dict[str, type] = {}
 
 
@@ -234,27 +211,34 @@ for _cls in (First, Degree, Normal, Sugar, TrueDegree, Random, Last, Codegree):
     register_strategy(_cls)
 
 
-def make_strategy(spec, seed=None) -> Strategy:
-    """A Strategy from a name, a list of names (lexicographic keys), or a Strategy object."""
-    if isinstance(spec, Strategy):
-        return spec
-    if isinstance(spec, (list, tuple)):
-        return Lexicographic(spec) if len(spec) > 1 else make_strategy(spec[0], seed)
-    if isinstance(spec, str):
-        if spec.strip().startswith("agent:"):
-            return AgentStrategy(spec, seed)
-        name = spec.strip().lower()
+def make_strategy(strategy, seed=None) -> Strategy:
+    """A Strategy from a name, a ``PREFIX:ARG`` plugin name (e.g. ``agent:PATH``), a list of names
+    (lexicographic keys), or a Strategy object."""
+    if isinstance(strategy, Strategy):
+        return strategy
+    if isinstance(strategy, (list, tuple)):
+        return Lexicographic(strategy) if len(strategy) > 1 else make_strategy(strategy[0], seed)
+    if isinstance(strategy, str):
+        text = strategy.strip()
+        prefix, colon, _ = text.partition(":")
+        if colon:
+            try:
+                loader = get_loader(PLUGIN_KIND, prefix)
+            except LookupError as exc:
+                raise ValueError(f"unknown strategy {strategy!r}: {exc}") from None
+            return loader(text, seed)
+        name = text.lower()
         if name not in STRATEGIES:
-            raise ValueError(f"unknown strategy {spec!r}; known: {', '.join(sorted(STRATEGIES))}")
+            raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(sorted(STRATEGIES))}")
         cls = STRATEGIES[name]
         return cls(seed) if cls is Random else cls()
-    if hasattr(spec, "select"):
-        return spec
-    raise ValueError(f"not a strategy: {spec!r}")
+    if hasattr(strategy, "select"):
+        return strategy
+    raise ValueError(f"not a strategy: {strategy!r}")
 
 
 class HeuristicAgent:
-    """A strategy as an agent on the pure core: ``act(state) -> action`` (spec §4.3)."""
+    """A strategy as an agent on a pure state: ``act(state) -> action``, for code written against agents."""
 
     def __init__(self, strategy="degree", seed=None):
         self.strategy = make_strategy(strategy, seed)
@@ -266,7 +250,10 @@ class HeuristicAgent:
 
 
 def select_from_rows(rows: np.ndarray, n: int, k: int, strategy: str, order_key=None) -> int:
-    """Degree or Normal from the observation alone (first monomial of each half-row), §4.3.
+    """Degree or Normal from the observation alone (the first monomial of each half-row is the lead).
+
+    The pair features carry enough to reproduce the two best classical
+    strategies, so a network that reads them has what it needs to match them.
 
     ``rows`` is the unpadded (|P|, 2nk) feature array. ``order_key`` maps an
     exponent tuple to a comparable key in the ring's order (needed for Normal).
