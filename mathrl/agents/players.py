@@ -4,6 +4,8 @@ The game envs take an opponent as such a callable; ``opponent="agent:PATH"`` and
 ``opponent="pretrained"`` come here. An AlphaZero agent file plays by search, a
 PPO agent file by its greedy policy on the mover's observation, exactly as it
 saw the board while it learned (same frame, same mask, same observation form).
+Agent files are read with ``weights_only=True`` (:mod:`mathrl.agents.files`): an ``agent:PATH``
+someone sent you cannot run code when it is loaded.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from mathrl.agents.files import FileFormatError, load_file
 from mathrl.plugins import register_loader
 
 GAME_ENVS = {"mathrl/TicTacToe-v0": "tictactoe", "mathrl/ConnectFour-v0": "connect4",
@@ -61,10 +63,11 @@ def load_player(spec: str, game):
     if not path.is_file():
         raise ValueError(f"opponent {spec!r}: no agent file at {path}")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # a truncated or foreign file: say which
-        raise ValueError(f"opponent {spec!r}: {path} is not a readable agent file ({exc})") from exc
+        data = load_file(path, "agent file")  # weights_only=True: a crafted file cannot run code
+    except FileFormatError as exc:  # a truncated, foreign or unsafe file: one line naming it
+        raise FileFormatError(f"opponent {spec!r}: {exc}") from exc
     fmt = data.get("format", "") if isinstance(data, dict) else ""
+    fmt = fmt if isinstance(fmt, str) else ""
     if fmt.startswith("mathrl-alphazero"):
         player = load_alphazero(path)
         if player.game != game:
@@ -82,7 +85,7 @@ def load_player(spec: str, game):
         except (RuntimeError, ValueError) as exc:  # another board size: the shapes do not fit
             raise ValueError(f"opponent {spec!r}: the PPO agent does not fit {game!r} ({exc})") from exc
         return player
-    raise ValueError(f"opponent {spec!r}: {path} is neither an AlphaZero nor a PPO agent file")
+    raise FileFormatError(f"opponent {spec!r}: {path} is neither an AlphaZero nor a PPO agent file")
 
 
 register_loader("opponent", "pretrained", load_player)

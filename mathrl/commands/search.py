@@ -113,7 +113,7 @@ def _check_search_numbers(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from mathrl.agents.cem.search import Search
+    from mathrl.agents.cem.search import ResumeError, Search
     from mathrl.agents.searchers import AgentSpecError, parse_agent
 
     _check_search_numbers(args)
@@ -160,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
                     "score_kwargs": score_kwargs, "batched": bool(args.batched)}
         out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
                                 f"-seed{args.seed}")
-    search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
-                    run_info=run_info, target=args.target)
-    result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
+    try:
+        search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
+                        run_info=run_info, target=args.target)
+        result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
+    except ResumeError as exc:
+        raise UsageError(str(exc)) from exc
     if result.status == "found" and search.target is not None:
         print(f"target reached: score {result.best_score:+.10f} >= {search.target:g} (verified "
               f"{result.verification.value[:20]}) at iteration {result.iterations}, {result.seconds:.1f} s "

@@ -18,9 +18,12 @@ from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.evaluator import NetEvaluator
 from mathrl.agents.alphazero.mcts import best_action, search
 from mathrl.agents.alphazero.selfplay import build_net
+from mathrl.agents.files import load_file, not_readable, save_file
 from mathrl.envs.games.registry import make_game
 
 PRETRAINED = {"tictactoe": "tictactoe.pt", "connect4": "connect4.pt"}
+FORMAT = "mathrl-alphazero-1"  # unchanged: these files always held tensors and plain data only
+WHAT = "AlphaZero agent file"
 
 
 class AlphaZeroAgent:
@@ -61,10 +64,14 @@ class AlphaZeroAgent:
 
 
 def save_agent(path: str | Path, net: torch.nn.Module, config: AlphaZeroConfig, extra: dict | None = None) -> None:
-    """Weights (float32) and config only: a few MB, loadable without the training state."""
-    torch.save({"format": "mathrl-alphazero-1", "config": config.to_dict(),
-                "weights": {k: v.detach().cpu() for k, v in net.state_dict().items()},
-                "extra": extra or {}}, Path(path))
+    """Weights (float32) and config only: a few MB, loadable without the training state.
+
+    Written with :func:`mathrl.agents.files.save_file` (atomic, tensors and plain data only), so
+    :func:`load_agent` reads it with ``weights_only=True`` and a shared file cannot run code.
+    """
+    save_file({"format": FORMAT, "config": config.to_dict(),
+               "weights": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+               "extra": dict(extra or {})}, Path(path))
 
 
 def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int | None = None,
@@ -91,12 +98,16 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
             raise ValueError(f"{path}: no agent.pt in this directory")
     if not p.exists():
         raise ValueError(f"{path}: no such agent file")
-    data = torch.load(p, map_location="cpu", weights_only=False)
-    if not isinstance(data, dict) or "config" not in data:
-        raise ValueError(f"{path}: not a mathrl AlphaZero agent or checkpoint")
-    config = AlphaZeroConfig.from_dict(data["config"])
-    net = build_net(config)
-    net.load_state_dict(data["weights"])
-    if symmetrize is None:
-        symmetrize = bool(data.get("extra", {}).get("symmetrize", False))
-    return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize, precision)
+    data = load_file(p, WHAT)  # weights_only=True: a crafted file cannot run code; any failure is one line
+    if not isinstance(data, dict) or "config" not in data or "weights" not in data:
+        raise not_readable(p, WHAT, "not a mathrl AlphaZero agent or checkpoint")
+    try:
+        config = AlphaZeroConfig.from_dict(data["config"])
+        net = build_net(config)
+        net.load_state_dict(data["weights"])
+        extra = data.get("extra") or {}
+        if symmetrize is None:
+            symmetrize = bool(extra.get("symmetrize", False))
+        return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize, precision)
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong config or shapes
+        raise not_readable(p, WHAT, exc) from exc

@@ -11,7 +11,9 @@ One iteration:
 4. every ``eval_every`` iterations the searching agent plays random and
    pure-MCTS opponents (win rates go to the log: the learning curve);
 5. a checkpoint (weights, optimiser, buffer, RNG states, iteration) is written,
-   so ``--resume`` continues exactly where the run stopped.
+   so ``--resume`` continues exactly where the run stopped. ``checkpoint.pt`` holds
+   tensors and plain data only (:mod:`mathrl.agents.files`) and is read with
+   ``weights_only=True``; ``buffer.npz`` is read without pickle (``allow_pickle=False``).
 
 The loss is ``(z - v)^2 - pi . log softmax(masked logits)`` plus ``c ||theta||^2``
 (Adam's L2 ``weight_decay = 2c`` is the same gradient).
@@ -34,6 +36,7 @@ from mathrl.agents.alphazero.arena import as_player, bradley_terry, play_match
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
+from mathrl.agents.files import FileFormatError, load_file, not_readable, save_file
 from mathrl.agents.runlog import RunLog
 from mathrl.envs.games.registry import make_game
 
@@ -65,10 +68,13 @@ class ReplayBuffer:
         np.savez(path, obs=self.obs[:n], mask=self.mask[:n], pi=self.pi[:n], z=self.z[:n], pos=self.pos)
 
     def load(self, path: Path) -> None:
-        data = np.load(path)
-        n = len(data["z"])
-        self.obs[:n], self.mask[:n], self.pi[:n], self.z[:n] = data["obs"], data["mask"], data["pi"], data["z"]
-        self.size, self.pos = n, int(data["pos"])
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                n = len(data["z"])
+                self.obs[:n], self.mask[:n], self.pi[:n], self.z[:n] = data["obs"], data["mask"], data["pi"], data["z"]
+                self.size, self.pos = n, int(data["pos"])
+        except Exception as exc:  # truncated, foreign or for another buffer size
+            raise not_readable(path, "replay buffer", exc) from exc
 
 
 def augment(game, rng: np.random.Generator, obs: np.ndarray, mask: np.ndarray, pi: np.ndarray):
@@ -107,15 +113,33 @@ def loss_terms(net, obs, mask, pi, z):
 
 
 FIXED_ON_RESUME = ("game", "game_kwargs", "blocks", "channels", "buffer_size", "seed")
+CHECKPOINT_FORMAT = "mathrl-alphazero-checkpoint/2"  # /2: written by save_file, read with weights_only=True
+CHECKPOINT_KEYS = ("config", "weights", "optimizer", "rng", "torch_rng", "iteration", "elapsed", "games_played")
+WHAT = "AlphaZero checkpoint"
+
+
+def read_checkpoint(out: str | Path) -> dict:
+    """A run folder's ``checkpoint.pt``, read safely; a missing, unreadable or foreign one is a ValueError
+    (:class:`~mathrl.agents.files.FileFormatError` for the file itself), one line."""
+    ckpt_path = Path(out) / "checkpoint.pt"
+    if not ckpt_path.exists():
+        raise ValueError(f"--resume: no checkpoint.pt in {out}")
+    ckpt = load_file(ckpt_path, WHAT)
+    if not isinstance(ckpt, dict) or any(key not in ckpt for key in CHECKPOINT_KEYS):
+        raise not_readable(ckpt_path, WHAT, "not a mathrl AlphaZero checkpoint")
+    return ckpt
+
+
+def _config_of(ckpt: dict, out) -> AlphaZeroConfig:
+    try:
+        return AlphaZeroConfig.from_dict(ckpt["config"])
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise not_readable(Path(out) / "checkpoint.pt", WHAT, exc) from exc
 
 
 def load_run_config(out: str | Path) -> AlphaZeroConfig:
     """The config saved in a run folder's checkpoint (what ``--resume`` starts from)."""
-    ckpt_path = Path(out) / "checkpoint.pt"
-    if not ckpt_path.exists():
-        raise ValueError(f"--resume: no checkpoint.pt in {out}")
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    return AlphaZeroConfig.from_dict(ckpt["config"])
+    return _config_of(read_checkpoint(out), out)
 
 
 class Trainer:
@@ -128,11 +152,8 @@ class Trainer:
         self.out = Path(out)
         self.config_changes: dict = {}
         if resume:
-            ckpt_path = self.out / "checkpoint.pt"
-            if not ckpt_path.exists():
-                raise ValueError(f"--resume: no checkpoint.pt in {self.out}")
-            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-            saved = AlphaZeroConfig.from_dict(ckpt["config"])
+            ckpt = read_checkpoint(self.out)
+            saved = _config_of(ckpt, self.out)
             config = saved if config is None else config
             fixed = [name for name in FIXED_ON_RESUME if getattr(config, name) != getattr(saved, name)]
             if fixed:
@@ -153,20 +174,31 @@ class Trainer:
         self.matches: list = []     # [name, name, wins, losses] of every evaluation match (draws split)
         self.previous = None        # (iteration, weights) of the last evaluated network
         if resume:
-            self.net.load_state_dict(ckpt["weights"])
-            self.optimizer.load_state_dict(ckpt["optimizer"])
-            for group in self.optimizer.param_groups:  # a changed lr / weight decay takes effect now
-                group["lr"], group["weight_decay"] = config.lr, 2 * config.weight_decay
-            self.rng.bit_generator.state = ckpt["rng"]
-            torch.set_rng_state(ckpt["torch_rng"])
-            self.iteration, self.elapsed, self.games_played = ckpt["iteration"], ckpt["elapsed"], ckpt["games_played"]
-            self.matches = ckpt.get("matches", [])
-            self.previous = ckpt.get("previous")
-            if (self.out / "buffer.npz").exists():
-                self.buffer.load(self.out / "buffer.npz")
+            try:
+                self._restore(ckpt, config)
+            except FileFormatError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+                raise not_readable(self.out / "checkpoint.pt", WHAT, exc) from exc
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         self.runlog = RunLog(self.out, "iteration")
+
+    def _restore(self, ckpt: dict, config: AlphaZeroConfig) -> None:
+        """Weights, optimiser, RNG states, counters and buffer from a checkpoint read by :func:`read_checkpoint`."""
+        self.net.load_state_dict(ckpt["weights"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        for group in self.optimizer.param_groups:  # a changed lr / weight decay takes effect now
+            group["lr"], group["weight_decay"] = config.lr, 2 * config.weight_decay
+        self.rng.bit_generator.state = ckpt["rng"]
+        torch.set_rng_state(ckpt["torch_rng"])
+        self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
+        self.games_played = int(ckpt["games_played"])
+        self.matches = [list(m) for m in ckpt.get("matches", [])]
+        previous = ckpt.get("previous")
+        self.previous = None if previous is None else (int(previous[0]), dict(previous[1]))
+        if (self.out / "buffer.npz").exists():
+            self.buffer.load(self.out / "buffer.npz")
 
     # ---- one iteration ---------------------------------------------------
     def self_play(self, pool) -> dict:
@@ -235,15 +267,13 @@ class Trainer:
         return out
 
     def checkpoint(self) -> None:
-        tmp = self.out / "checkpoint.pt.tmp"
-        torch.save({"config": self.config.to_dict(), "weights": self.net.state_dict(),
-                    "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
-                    "elapsed": self.elapsed, "games_played": self.games_played,
-                    "matches": self.matches, "previous": self.previous}, tmp)
         self.buffer.save(self.out / "buffer.tmp.npz")
         (self.out / "buffer.tmp.npz").replace(self.out / "buffer.npz")
-        tmp.replace(self.out / "checkpoint.pt")
+        save_file({"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(), "weights": self.net.state_dict(),
+                   "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
+                   "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
+                   "elapsed": self.elapsed, "games_played": self.games_played,
+                   "matches": self.matches, "previous": self.previous}, self.out / "checkpoint.pt")
         save_agent(self.out / "agent.pt", self.net, self.config,
                    {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed})
 

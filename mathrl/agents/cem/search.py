@@ -8,6 +8,11 @@ candidate independently, and writes results a person can open:
 ``counterexample.json`` + ``counterexample.png`` on success (``target.json`` +
 ``target.png`` when a target was asked for), ``best.json`` +
 ``best.png`` otherwise, ``log.jsonl`` with per-iteration statistics.
+
+``checkpoint.pt`` holds tensors and plain data only (numpy arrays tagged, see
+:mod:`mathrl.agents.files`) and ``--resume`` reads it with ``weights_only=True``:
+a crafted checkpoint cannot run code, and an unreadable one is a
+:class:`ResumeError`, one line and exit code 2 from ``mathrl search``.
 """
 
 from __future__ import annotations
@@ -25,13 +30,23 @@ from tqdm import tqdm
 
 from mathrl.envs.graphs.scores import Score, verify_word
 
+from ..files import FileFormatError, load_file, save_file
 from ..goal import Goal
 from .config import preset
 from .islands import IslandPool, migrate
 
 CHECKPOINT = "checkpoint.pt"
+CHECKPOINT_FORMAT = "mathrl-search-checkpoint/2"  # /2: safe (weights_only) file, numpy arrays tagged
+CHECKPOINT_KEYS = ("config", "seed", "states", "elapsed", "word_length")
 FOUND, LIMIT, FAILED_VERIFICATION = "found", "limit", "verification-failed"
 EXIT_CODES = {FOUND: 0, LIMIT: 1, FAILED_VERIFICATION: 3}
+
+
+class ResumeError(ValueError):
+    """A run folder that cannot be resumed (no, a truncated, a foreign or an unsafe checkpoint): one line.
+
+    ``mathrl search --resume`` reports it as a usage error (exit code 2).
+    """
 
 
 @dataclass
@@ -132,27 +147,38 @@ class Search:
     def _load_checkpoint(self) -> None:
         path = self.out / CHECKPOINT
         if not path.exists():
-            raise FileNotFoundError(f"no checkpoint to resume in {self.out}")
+            raise ResumeError(f"no checkpoint to resume in {self.out}")
         from ..searchers import config_from_dict
 
-        data = torch.load(path, weights_only=False)
-        self.config = config_from_dict(data.get("agent", "cem"), data["config"])
-        self.seed, self.states, self.elapsed = data["seed"], data["states"], data["elapsed"]
+        try:
+            data = load_file(path, "search checkpoint")  # weights_only=True: a crafted file cannot run code
+        except FileFormatError as exc:
+            raise ResumeError(str(exc)) from exc
+        if not isinstance(data, dict) or any(key not in data for key in CHECKPOINT_KEYS):
+            raise ResumeError(f"{path} is not a readable mathrl search checkpoint (not a search checkpoint)")
+        try:
+            self.config = config_from_dict(data.get("agent", "cem"), data["config"])
+            self.seed, self.elapsed = int(data["seed"]), float(data["elapsed"])
+            self.states = list(data["states"])
+            if len(self.states) != self.config.islands or not all(s is None or isinstance(s, dict)
+                                                                  for s in self.states):
+                raise ValueError(f"{len(self.states)} island states for {self.config.islands} islands")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ResumeError(f"{path} is not a readable mathrl search checkpoint ({type(exc).__name__}: "
+                              f"{exc})") from exc
         self.preset_name = data.get("preset", self.preset_name)
         self.target = data.get("target")
         if data["word_length"] != self.score.word_length:
-            raise ValueError(f"checkpoint in {self.out} is for words of length {data['word_length']}, "
-                             f"but the score has {self.score.word_length}")
+            raise ResumeError(f"checkpoint in {self.out} is for words of length {data['word_length']}, "
+                              f"but the score has {self.score.word_length}")
 
     def save_checkpoint(self) -> None:
         from ..searchers import kind_of
 
-        data = {"agent": kind_of(self.config), "config": self.config.to_dict(), "seed": self.seed,
-                "states": self.states, "elapsed": self.elapsed, "preset": self.preset_name,
+        data = {"format": CHECKPOINT_FORMAT, "agent": kind_of(self.config), "config": self.config.to_dict(),
+                "seed": self.seed, "states": self.states, "elapsed": self.elapsed, "preset": self.preset_name,
                 "word_length": self.score.word_length, "target": self.target, "run": self.run_info}
-        tmp = self.out / (CHECKPOINT + ".tmp")
-        torch.save(data, tmp)
-        os.replace(tmp, self.out / CHECKPOINT)
+        save_file(data, self.out / CHECKPOINT)  # atomic; numpy arrays and scalars stored as safe types
         _write_json(self.out / "run.json", {**self.run_info, "agent": kind_of(self.config),
                                             "config": self.config.to_dict(), "preset": self.preset_name,
                                             "seed": self.seed, "target": self.target})

@@ -4,6 +4,9 @@
 Buchberger agent) gives a :class:`PPOAgent` with ``act(obs, mask, greedy)``. The file carries the
 network's shape, the observation adapter and the env it was trained on, so ``evaluate`` can rebuild
 that env by itself.
+
+The file holds tensors and plain data only (:mod:`mathrl.agents.files`) and is read with
+``weights_only=True``: loading a shared ``agent.pt`` never unpickles objects, so it cannot run code.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathrl.agents.files import FileFormatError, load_file, not_readable, save_file
 from mathrl.agents.ppo.obs import ObsAdapter
 from mathrl.agents.ppo.policies import MaskedCategorical, build_policy
 
-FORMAT = "mathrl-ppo-agent/1"
+FORMAT = "mathrl-ppo-agent/1"  # unchanged: these files always held tensors and plain data only
+WHAT = "PPO agent file"
 PRETRAINED = {"buchberger": "buchberger.pt"}
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
@@ -51,12 +56,9 @@ class PPOAgent:
 
 def save_agent(path, policy: torch.nn.Module, adapter: ObsAdapter, env_id: str, env_kwargs: dict,
                extra: dict | None = None) -> None:
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"format": FORMAT, "policy_spec": policy.spec, "adapter": adapter.spec(),
-                "weights": policy.state_dict(), "env_id": env_id, "env_kwargs": env_kwargs,
-                "extra": dict(extra or {})}, tmp)
-    tmp.replace(path)
+    save_file({"format": FORMAT, "policy_spec": policy.spec, "adapter": adapter.spec(),
+               "weights": policy.state_dict(), "env_id": env_id, "env_kwargs": env_kwargs,
+               "extra": dict(extra or {})}, Path(path))
 
 
 def resolve_path(spec: str) -> Path:
@@ -75,17 +77,19 @@ def resolve_path(spec: str) -> Path:
 
 
 def load_agent(spec) -> PPOAgent:
+    """A :class:`PPOAgent` from a file, a run folder or ``pretrained[:NAME]``; a missing, truncated,
+    foreign or unsafe file is a ValueError (:class:`~mathrl.agents.files.FileFormatError`), one line."""
     path = resolve_path(str(spec))
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # a truncated or foreign file: say which
-        raise ValueError(f"{path} is not a readable PPO agent file ({type(exc).__name__}: {exc})") from exc
+    data = load_file(path, WHAT)  # weights_only=True: a crafted file cannot run code
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a mathrl PPO agent file (format {FORMAT})")
-    policy = build_policy(data["policy_spec"])
-    policy.load_state_dict(data["weights"])
-    return PPOAgent(policy, ObsAdapter.from_spec(data["adapter"]), data.get("env_id"), data.get("env_kwargs"),
-                    data.get("extra"))
+        raise FileFormatError(f"{path} is not a mathrl PPO agent file (format {FORMAT})")
+    try:
+        policy = build_policy(data["policy_spec"])
+        policy.load_state_dict(data["weights"])
+        return PPOAgent(policy, ObsAdapter.from_spec(data["adapter"]), data.get("env_id"), data.get("env_kwargs"),
+                        data.get("extra"))
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong spec or shapes
+        raise not_readable(path, WHAT, exc) from exc
 
 
 def evaluate(agent: PPOAgent, env_id: str | None = None, env_kwargs: dict | None = None, episodes: int = 20,

@@ -28,11 +28,14 @@ class BenchError(ValueError):
 
 
 def _summary(run: Path) -> dict:
+    from mathrl.agents.ppo.agent import load_agent
+
     cfg = json.loads((run / "config.json").read_text())
     summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
-    import torch
-
-    spec = torch.load(run / "agent.pt", map_location="cpu", weights_only=False)["policy_spec"]
+    try:
+        spec = load_agent(run).policy.spec  # the safe loader: a crafted agent.pt cannot run code
+    except ValueError as exc:  # missing, truncated, foreign or unsafe: one line, exit code 2
+        raise BenchError(str(exc)) from exc
     return {"run": str(run), "env_id": cfg["env_id"], "env_kwargs": cfg["env_kwargs"], "baseline": cfg["baseline"],
             "policy": spec["kind"] + (f"/{spec['encoder']}" if spec["kind"] == "pairs" else ""), "train_seconds": summary.get("train_seconds"),
             "global_step": summary.get("global_step"), "episodes": summary.get("episodes"),

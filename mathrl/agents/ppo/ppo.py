@@ -17,10 +17,19 @@ Two additions for mathematical search:
 Truncated episodes are bootstrapped with V(final observation); terminated ones are not.
 A run folder holds ``config.json``, ``checkpoint.pt`` (+ ``envs.pkl``: the vector env mid-rollout, so
 ``--resume`` continues bit for bit), ``agent.pt``, ``metrics.jsonl``, ``curve.png`` and TensorBoard logs.
+
+Files and trust. ``agent.pt`` and ``checkpoint.pt`` hold tensors and plain data only and are read with
+``weights_only=True`` (:mod:`mathrl.agents.files`): they cannot run code. ``envs.pkl`` cannot be made
+so: it is a pickle of the environments themselves (arbitrary Python objects), and unpickling runs code.
+``--resume`` unpickles it, after checking its SHA-256 against the one recorded in ``checkpoint.pt``
+(a torn or mismatching ``envs.pkl`` is refused before any unpickling). The hash guards against
+accidents, not against an author who writes both files: **resume only run folders you created.**
+Agent files, the ones people share, never unpickle arbitrary objects.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import time
@@ -32,11 +41,18 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
 from mathrl.agents.ppo.agent import PPOAgent, evaluate, save_agent
 from mathrl.agents.ppo.config import PPOConfig
 from mathrl.agents.ppo.obs import ObsAdapter, pad_rows
 from mathrl.agents.ppo.policies import MaskedCategorical, build_policy
 from mathrl.agents.runlog import RunLog
+
+
+CHECKPOINT_FORMAT = "mathrl-ppo-checkpoint/2"  # /2: safe (weights_only) file, records envs.pkl's SHA-256
+CHECKPOINT_KEYS = ("config", "policy", "optimizer", "update", "global_step", "episodes", "elapsed", "recent", "rng",
+                   "torch_rng")
+WHAT = "PPO checkpoint"
 
 
 def gae(rewards: np.ndarray, values: np.ndarray, dones: np.ndarray, next_value: np.ndarray, gamma: float,
@@ -94,7 +110,11 @@ class PPOTrainer:
         self.recent = deque(maxlen=cfg.curve_episodes)  # (return, length) of the latest training episodes
         self.runlog = RunLog(self.out, "global_step")
         if resume:
-            self._load()
+            try:
+                self._load()
+            except BaseException:
+                self.envs.close()
+                raise
         else:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
@@ -341,33 +361,50 @@ class PPOTrainer:
                                           "ep_return": self.ep_return, "ep_length": self.ep_length})
             except Exception as exc:  # an env that cannot be pickled: resume restarts the episodes in flight
                 warnings.warn(f"the envs could not be saved ({exc}); --resume will restart episodes in flight")
+        # envs.pkl first, then the checkpoint vouching for it (its SHA-256): a crash in between leaves a
+        # mismatch that --resume refuses, never a checkpoint paired with the wrong environments
         if env_state is not None:
-            (self.out / "envs.pkl.tmp").write_bytes(env_state)
-            (self.out / "envs.pkl.tmp").replace(self.out / "envs.pkl")
+            save_bytes(env_state, self.out / "envs.pkl")
         elif (self.out / "envs.pkl").exists():
             (self.out / "envs.pkl").unlink()
-        tmp = self.out / "checkpoint.pt.tmp"
-        torch.save({"config": self.cfg.to_dict(), "policy": self.policy.state_dict(),
-                    "optimizer": self.optimizer.state_dict(), "update": self.update, "global_step": self.global_step,
-                    "episodes": self.episodes, "elapsed": self.elapsed, "recent": list(self.recent),
-                    "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
-        tmp.replace(self.out / "checkpoint.pt")
+        save_file({"format": CHECKPOINT_FORMAT, "config": self.cfg.to_dict(), "policy": self.policy.state_dict(),
+                   "optimizer": self.optimizer.state_dict(), "update": self.update, "global_step": self.global_step,
+                   "episodes": self.episodes, "elapsed": self.elapsed, "recent": list(self.recent),
+                   "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                   "envs_sha256": None if env_state is None else hashlib.sha256(env_state).hexdigest()},
+                  self.out / "checkpoint.pt")
         save_agent(self.out / "agent.pt", self.policy, self.adapter, self.cfg.env_id, self.cfg.env_kwargs,
                    {"update": self.update, "global_step": self.global_step, "train_seconds": self.elapsed})
 
     def _load(self) -> None:
-        ck = torch.load(self.out / "checkpoint.pt", map_location="cpu", weights_only=False)
-        self.policy.load_state_dict(ck["policy"])
-        self.optimizer.load_state_dict(ck["optimizer"])
-        self.update, self.global_step, self.episodes = ck["update"], ck["global_step"], ck["episodes"]
-        self.elapsed = ck["elapsed"]
-        self.recent.extend(tuple(r) for r in ck["recent"])
-        self.rng = np.random.default_rng()
-        self.rng.bit_generator.state = ck["rng"]
-        torch.set_rng_state(ck["torch_rng"])
+        path = self.out / "checkpoint.pt"
+        ck = load_file(path, WHAT)  # weights_only=True: the checkpoint itself cannot run code
+        if not isinstance(ck, dict) or any(key not in ck for key in CHECKPOINT_KEYS):
+            raise FileFormatError(f"{path} is not a mathrl PPO checkpoint")
+        try:
+            self.policy.load_state_dict(ck["policy"])
+            self.optimizer.load_state_dict(ck["optimizer"])
+            self.update, self.global_step = int(ck["update"]), int(ck["global_step"])
+            self.episodes, self.elapsed = int(ck["episodes"]), float(ck["elapsed"])
+            self.recent.extend((float(r), int(n)) for r, n in ck["recent"])
+            self.rng = np.random.default_rng()
+            self.rng.bit_generator.state = ck["rng"]
+            torch.set_rng_state(ck["torch_rng"])
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong shapes or states
+            raise not_readable(path, WHAT, exc) from exc
         saved = self.out / "envs.pkl"
-        if saved.exists():
-            state = pickle.loads(saved.read_bytes())
+        expected = ck.get("envs_sha256")
+        if "envs_sha256" not in ck and saved.exists():
+            warnings.warn(f"{path} predates envs.pkl hashes: {saved} is not unpickled and the episodes in "
+                          "flight restart")
+        if expected is not None:
+            if not saved.is_file():
+                raise FileFormatError(f"{saved} is missing: the checkpoint in {self.out} was saved with it")
+            env_bytes = saved.read_bytes()  # hashed and unpickled from the same bytes
+            if hashlib.sha256(env_bytes).hexdigest() != expected:
+                raise FileFormatError(f"{saved} does not match {path} (SHA-256 differs: torn or replaced); "
+                                      "refusing to unpickle it")
+            state = pickle.loads(env_bytes)  # the user's own run folder (see the module docstring), hash checked
             self.envs.close()
             self.envs = state["envs"]
             self.next_obs, self.next_mask = state["next_obs"], state["next_mask"]
