@@ -48,7 +48,8 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .base import Score, Verification, to_numpy
+from .base import Verification
+from .connected import ConnectedGraphScore, proximity, proximity_batch
 from .exact import (
     integer_charpoly,
     interval_context,
@@ -57,7 +58,7 @@ from .exact import (
     mp_rational,
     root_vs_threshold,
 )
-from .wagner23 import bfs_distances, distance_batch
+from .wagner23 import bfs_distances
 
 
 def path_bound(n: int) -> float:
@@ -71,48 +72,29 @@ def path_bound_interval(n: int, dps: int):
     return 4 * iv.sin(iv.pi / (2 * n)) ** 2 * (n * n // 4) / (n - 1)
 
 
-class AGXConnectivityProximity(Score):
+class AGXConnectivityProximity(ConnectedGraphScore):
     name = "agx-algebraic-connectivity-proximity"
     summary = "AutoGraphiX: a(G) * proximity(G) >= a(P_n) * proximity(P_n), G connected (false; n = 13)"
-    object_kind = "graph"
     default_n = 13
+    uses_distances = True
 
     @property
     def bound(self) -> float:
         return path_bound(self.n)
 
-    def is_valid(self, graph: nx.Graph) -> bool:
-        return graph.number_of_nodes() == self.n and nx.is_connected(graph)
-
-    def is_valid_batch(self, objs) -> np.ndarray:
-        return (distance_batch(to_numpy(objs)) >= 0).all(axis=(1, 2))
-
-    def score(self, graph: nx.Graph) -> float:
-        if not self.is_valid(graph):
-            return self.invalid_score
-        n = self.n
-        adjacency = nx.to_numpy_array(graph, nodelist=range(n))
+    def connected_score(self, graph: nx.Graph) -> float:
+        adjacency = nx.to_numpy_array(graph, nodelist=range(self.n))
         laplacian = np.diag(adjacency.sum(axis=1)) - adjacency
         connectivity = np.linalg.eigvalsh(laplacian)[1]
-        lengths = dict(nx.all_pairs_shortest_path_length(graph))
-        proximity = min(sum(lengths[v].values()) for v in range(n)) / (n - 1)
-        return float(self.bound - connectivity * proximity)
+        return self.bound - connectivity * proximity(graph, self.n)
 
-    def score_batch(self, objs) -> np.ndarray:
-        adjacency = to_numpy(objs).astype(np.uint8)
-        n = self.n
-        out = np.full(adjacency.shape[0], self.invalid_score, dtype=np.float64)
-        dist = distance_batch(adjacency)
-        connected = (dist >= 0).all(axis=(1, 2))
-        if connected.any():
-            good = adjacency[connected].astype(np.float64)
-            laplacian = -good
-            idx = np.arange(n)
-            laplacian[:, idx, idx] = good.sum(axis=2)
-            connectivity = np.linalg.eigvalsh(laplacian)[:, 1]
-            proximity = dist[connected].sum(axis=2).min(axis=1) / (n - 1)
-            out[connected] = self.bound - connectivity * proximity
-        return out
+    def connected_score_batch(self, adjacency: np.ndarray, distances: np.ndarray) -> np.ndarray:
+        good = adjacency.astype(np.float64)
+        laplacian = -good
+        idx = np.arange(self.n)
+        laplacian[:, idx, idx] = good.sum(axis=2)
+        connectivity = np.linalg.eigvalsh(laplacian)[:, 1]
+        return self.bound - connectivity * proximity_batch(distances)
 
     def verify(self, graph: nx.Graph, digits: int = 40) -> Verification:
         """Exact pi, exact Laplacian charpoly, Sturm comparison of a(G) with a rational enclosure of

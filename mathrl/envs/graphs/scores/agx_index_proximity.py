@@ -42,43 +42,24 @@ import networkx as nx
 import numpy as np
 import sympy
 
-from .base import Score, Verification, to_numpy
+from .base import Verification
+from .connected import ConnectedGraphScore, proximity, proximity_batch
 from .exact import integer_charpoly, isolate_root, mp_rational, plain_adjacency, root_vs_threshold
-from .wagner23 import bfs_distances, distance_batch
+from .wagner23 import bfs_distances
 
-class AGXIndexProximity(Score):
+class AGXIndexProximity(ConnectedGraphScore):
     name = "agx-index-proximity"
     summary = "AutoGraphiX: lambda1(G) * proximity(G) <= n - 1 for connected graphs (false; n = 11)"
-    object_kind = "graph"
     default_n = 11
+    uses_distances = True
 
-    def is_valid(self, graph: nx.Graph) -> bool:
-        return graph.number_of_nodes() == self.n and nx.is_connected(graph)
+    def connected_score(self, graph: nx.Graph) -> float:
+        lambda1 = np.linalg.eigvalsh(nx.to_numpy_array(graph, nodelist=range(self.n)))[-1]
+        return lambda1 * proximity(graph, self.n) - (self.n - 1)
 
-    def is_valid_batch(self, objs) -> np.ndarray:
-        return (distance_batch(to_numpy(objs)) >= 0).all(axis=(1, 2))
-
-    def score(self, graph: nx.Graph) -> float:
-        if not self.is_valid(graph):
-            return self.invalid_score
-        n = self.n
-        adjacency = nx.to_numpy_array(graph, nodelist=range(n))
-        lambda1 = np.linalg.eigvalsh(adjacency)[-1]
-        lengths = dict(nx.all_pairs_shortest_path_length(graph))
-        proximity = min(sum(lengths[v].values()) for v in range(n)) / (n - 1)
-        return float(lambda1 * proximity - (n - 1))
-
-    def score_batch(self, objs) -> np.ndarray:
-        adjacency = to_numpy(objs).astype(np.uint8)
-        n = self.n
-        out = np.full(adjacency.shape[0], self.invalid_score, dtype=np.float64)
-        dist = distance_batch(adjacency)
-        connected = (dist >= 0).all(axis=(1, 2))
-        if connected.any():
-            lambda1 = np.linalg.eigvalsh(adjacency[connected].astype(np.float64))[:, -1]
-            proximity = dist[connected].sum(axis=2).min(axis=1) / (n - 1)
-            out[connected] = lambda1 * proximity - (n - 1)
-        return out
+    def connected_score_batch(self, adjacency: np.ndarray, distances: np.ndarray) -> np.ndarray:
+        lambda1 = np.linalg.eigvalsh(adjacency.astype(np.float64))[:, -1]
+        return lambda1 * proximity_batch(distances) - (self.n - 1)
 
     def verify(self, graph: nx.Graph, digits: int = 40) -> Verification:
         """Exact: integer BFS transmissions, exact characteristic polynomial, Sturm comparison of

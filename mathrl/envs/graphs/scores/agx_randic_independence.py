@@ -43,8 +43,9 @@ import networkx as nx
 import numpy as np
 
 from .exact import interval_context, interval_fractions, mp_rational
-from .base import Score, Verification, to_numpy
-from .wagner21 import bfs_connected, connected_batch
+from .base import Verification
+from .connected import ConnectedGraphScore
+from .wagner21 import bfs_connected
 
 
 def _alpha(neighbours: list[int], candidates: int) -> int:
@@ -96,38 +97,23 @@ def randic_batch(adjacency: np.ndarray) -> np.ndarray:
     return 0.5 * np.einsum("bi,bij,bj->b", inv_sqrt, a, inv_sqrt)
 
 
-class AGXRandicIndependence(Score):
+class AGXRandicIndependence(ConnectedGraphScore):
     name = "agx-randic-independence"
     summary = "AutoGraphiX: Randic(G) + alpha(G) <= n - 1 + sqrt(n - 1) for connected graphs (false; n = 11)"
-    object_kind = "graph"
     default_n = 11
 
     @property
     def bound(self) -> float:
         return self.n - 1 + float(np.sqrt(self.n - 1))
 
-    def is_valid(self, graph: nx.Graph) -> bool:
-        return graph.number_of_nodes() == self.n and nx.is_connected(graph)
-
-    def is_valid_batch(self, objs) -> np.ndarray:
-        return connected_batch(to_numpy(objs))
-
-    def score(self, graph: nx.Graph) -> float:
-        if not self.is_valid(graph):
-            return self.invalid_score
+    def connected_score(self, graph: nx.Graph) -> float:
         degree = dict(graph.degree)
         randic = sum(1.0 / np.sqrt(degree[u] * degree[v]) for u, v in graph.edges)
         _, alpha = nx.max_weight_clique(nx.complement(graph), weight=None)
-        return float(randic + alpha - self.bound)
+        return randic + alpha - self.bound
 
-    def score_batch(self, objs) -> np.ndarray:
-        adjacency = to_numpy(objs).astype(np.uint8)
-        out = np.full(adjacency.shape[0], self.invalid_score, dtype=np.float64)
-        connected = connected_batch(adjacency)
-        if connected.any():
-            good = adjacency[connected]
-            out[connected] = randic_batch(good) + independence_numbers(good) - self.bound
-        return out
+    def connected_score_batch(self, adjacency: np.ndarray, distances=None) -> np.ndarray:
+        return randic_batch(adjacency) + independence_numbers(adjacency) - self.bound
 
     def verify(self, graph: nx.Graph, digits: int = 40) -> Verification:
         """alpha by networkx's exact clique search on the complement (witness rechecked), then the

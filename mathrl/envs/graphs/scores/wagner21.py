@@ -17,17 +17,8 @@ import numpy as np
 import sympy
 
 from ..matching import matching_numbers, tutte_berge_witness
-from .base import Score, Verification, to_numpy
-
-
-def connected_batch(adjacency: np.ndarray) -> np.ndarray:
-    """(B, n, n) 0-1 -> (B,) bool, by squaring the reachability matrix I + A."""
-    b, n, _ = adjacency.shape
-    reach = (adjacency != 0) | np.eye(n, dtype=bool)
-    for _ in range(max(1, math.ceil(math.log2(max(n - 1, 1))))):
-        r = reach.astype(np.float32)
-        reach = (r @ r) > 0
-    return reach.all(axis=(1, 2))
+from .base import Verification
+from .connected import ConnectedGraphScore
 
 
 def bfs_connected(graph: nx.Graph) -> bool:
@@ -46,37 +37,24 @@ def bfs_connected(graph: nx.Graph) -> bool:
     return len(seen) == len(nodes)
 
 
-class Wagner21(Score):
+class Wagner21(ConnectedGraphScore):
     name = "wagner-2.1"
     summary = "conjecture 2.1: lambda1 + mu >= sqrt(n-1) + 1 for connected graphs"
-    object_kind = "graph"
     default_n = 19
 
     @property
     def bound(self) -> float:
         return math.sqrt(self.n - 1) + 1
 
-    def is_valid(self, graph: nx.Graph) -> bool:
-        return graph.number_of_nodes() == self.n and nx.is_connected(graph)
-
-    def score(self, graph: nx.Graph) -> float:
-        if not self.is_valid(graph):
-            return self.invalid_score
+    def connected_score(self, graph: nx.Graph) -> float:
         adjacency = nx.to_numpy_array(graph, nodelist=range(self.n))
         lambda1 = np.linalg.eigvalsh(adjacency)[-1]
         mu = len(nx.max_weight_matching(graph, maxcardinality=True))
-        return float(self.bound - lambda1 - mu)
+        return self.bound - lambda1 - mu
 
-    def score_batch(self, objs) -> np.ndarray:
-        adjacency = to_numpy(objs).astype(np.uint8)
-        out = np.full(adjacency.shape[0], self.invalid_score, dtype=np.float64)
-        connected = connected_batch(adjacency)
-        if connected.any():
-            good = adjacency[connected]
-            lambda1 = np.linalg.eigvalsh(good.astype(np.float64))[:, -1]
-            mu = matching_numbers(good)
-            out[connected] = self.bound - lambda1 - mu
-        return out
+    def connected_score_batch(self, adjacency: np.ndarray, distances=None) -> np.ndarray:
+        lambda1 = np.linalg.eigvalsh(adjacency.astype(np.float64))[:, -1]
+        return self.bound - lambda1 - matching_numbers(adjacency)
 
     def verify(self, graph: nx.Graph, digits: int = 40) -> Verification:
         """Exact certificate: BFS connectivity, mu certified from both sides,
