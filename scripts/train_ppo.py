@@ -6,7 +6,7 @@ make_config("your/Env-v0", ...); ``--resume``-style continuation is PPOTrainer(c
 """
 
 from mathrl.agents.ppo import PPOTrainer, load_agent, make_config
-from mathrl.envs.buchberger.bench import format_table, run
+from mathrl.benchmarks.buchberger import format_table, run
 
 OUT = "runs/train_ppo_example"
 

@@ -10,7 +10,7 @@ import sympy
 
 import mathrl  # noqa: F401  (registers the envs)
 from mathrl.envs.buchberger import buchberger, make_strategy
-from mathrl.envs.buchberger.bench import sample_ideals
+from mathrl.benchmarks.buchberger import sample_ideals
 from mathrl.envs.buchberger.ideals import make_source
 from mathrl.envs.buchberger.strategies import select_from_rows
 

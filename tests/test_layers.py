@@ -67,9 +67,10 @@ def _imported_modules(path: Path, root: Path = ROOT) -> set[str]:
 
 # layer -> the layers above it, which it must never import
 FORBIDDEN_ABOVE = {
-    "mathrl.core": ("mathrl.envs", "mathrl.agents", "mathrl.commands", "mathrl.cli"),
-    "mathrl.envs": ("mathrl.agents", "mathrl.commands", "mathrl.cli"),
-    "mathrl.agents": ("mathrl.commands", "mathrl.cli"),
+    "mathrl.core": ("mathrl.envs", "mathrl.agents", "mathrl.benchmarks", "mathrl.commands", "mathrl.cli"),
+    "mathrl.envs": ("mathrl.agents", "mathrl.benchmarks", "mathrl.commands", "mathrl.cli"),
+    "mathrl.agents": ("mathrl.benchmarks", "mathrl.commands", "mathrl.cli"),
+    "mathrl.benchmarks": ("mathrl.commands", "mathrl.cli"),
 }
 
 

@@ -233,14 +233,14 @@ def test_trained_agent_as_bench_strategy(tmp_path, capsys):
     cfg = make_config("mathrl/Buchberger-v0", num_envs=2, num_steps=32, total_steps=64, eval_episodes=2,
                       update_epochs=1)
     PPOTrainer(cfg, tmp_path / "run").run(progress=False)
-    from mathrl.envs.buchberger.bench import run
+    from mathrl.benchmarks.buchberger import run
 
     strategies = ["degree", f"agent:{tmp_path / 'run'}", f"agent:{tmp_path / 'run'}:sample"]
     r1, c1 = run("3-20-10-weighted", 12, 0, strategies, workers=1, progress=False)
     r2, c2 = run("3-20-10-weighted", 12, 0, strategies, workers=1, progress=False)
     assert np.array_equal(c1, c2), "greedy and seeded sampled agents must be reproducible"
     # the greedy agent really follows its argmax: replay one ideal by hand
-    from mathrl.envs.buchberger.bench import sample_ideals
+    from mathrl.benchmarks.buchberger import sample_ideals
     from mathrl.envs.buchberger.env import make_state
 
     agent = load_agent(tmp_path / "run")
@@ -320,7 +320,7 @@ def test_running_norm_matches_the_batch_statistics_and_travels_with_the_agent(tm
 
 def test_the_shipped_buchberger_agent_beats_degree_on_fresh_ideals():
     """The packaged agent (mathrl bench buchberger --strategies degree,agent:pretrained) on ideals it never saw."""
-    from mathrl.envs.buchberger.bench import run
+    from mathrl.benchmarks.buchberger import run
 
     result, costs = run("3-20-10-weighted", 150, 777, ["degree", "agent:pretrained"], workers=1, progress=False)
     degree, agent = costs.mean(axis=1)

@@ -139,7 +139,7 @@ def test_ppo_trainer_resume_refuses_a_crafted_checkpoint(tmp_path, marker):
 
 
 def test_ppo_bench_refuses_a_crafted_agent(tmp_path, marker):
-    from mathrl.agents.ppo.bench import BenchError, run_bench
+    from mathrl.benchmarks.ppo import BenchError, run_bench
 
     path = craft(tmp_path / "agent.pt", marker, format="mathrl-ppo-agent/1")
     (tmp_path / "config.json").write_text(json.dumps(tiny_ppo().to_dict()))

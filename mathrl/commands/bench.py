@@ -12,10 +12,10 @@ from .common import dispatch
 # benchmark -> (module with main(argv), the module's input-error class reported as a usage error)
 BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
            "search": ("mathrl.agents.suite", "BenchError"),
-           "buchberger": ("mathrl.envs.buchberger.bench", "BenchError"),
-           "semigroups": ("mathrl.envs.semigroups.bench", "BenchError"),
+           "buchberger": ("mathrl.benchmarks.buchberger", "BenchError"),
+           "semigroups": ("mathrl.benchmarks.semigroups", "BenchError"),
            "games": ("mathrl.agents.alphazero.bench", "BenchError"),
-           "ppo": ("mathrl.agents.ppo.bench", "BenchError")}
+           "ppo": ("mathrl.benchmarks.ppo", "BenchError")}
 
 
 def main(argv: list[str] | None = None) -> int:

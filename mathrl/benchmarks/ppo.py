@@ -43,7 +43,7 @@ def _summary(run: Path) -> dict:
 
 
 def bench_buchberger(run: Path, samples: int, seed: int, workers: int | None, progress: bool) -> dict:
-    from mathrl.envs.buchberger.bench import run as bench_run
+    from mathrl.benchmarks.buchberger import run as bench_run
 
     cfg = json.loads((run / "config.json").read_text())
     dist = cfg["env_kwargs"].get("ideal_dist", "3-20-10-weighted")

@@ -1,0 +1,563 @@
+"""``mathrl bench buchberger``: S-pair selection strategies against the paper's numbers, and the env's speed.
+
+Three modes:
+
+* ``mathrl bench buchberger [--ideals DIST] [--strategies …]`` -- every strategy
+  (classical ones, ``agent:PATH`` trained agents) on the same sampled ideals:
+  mean, std, s.e. and median polynomial additions, and the paper's reference
+  with a z-score and pass/fail. The ideals are exactly the ones
+  ``mathrl/Buchberger-v0`` serves after ``reset(seed=S)`` and N-1 further
+  resets (same generator, same redraw rule), so a benchmark row and an env run
+  with the same seed see the same ideals. The work is split into chunks
+  evaluated by a plain function of (ideals, strategies, seed) -> costs, in a
+  process pool.
+* ``mathrl bench buchberger baselines [--samples 10000] [--out DIR]`` -- the
+  classical strategies on the paper's five distributions: JSON + PNG per
+  distribution and ``summary.json``; exit code 1 if a mean misses its reference.
+* ``mathrl bench buchberger speed [--ideals DIST] [--repeats 5]`` -- random-policy
+  episodes/s on one core (numba, OpenMP and BLAS limited to one thread, the
+  process pinned to one CPU unless ``--no-pin``). The headline figure is
+  ``env_auto``: ``gymnasium.make("mathrl/Buchberger-v0")`` played by a random
+  agent exactly as a user would (reset, padded observation, info, every step)
+  on the compiled backend; ``env_python`` is the same with the pure-Python
+  fallback. Also the pure core ``BuchbergerState`` and the numba binomial core
+  ``BinomialState`` playing full episodes (draw an ideal, build the state, each
+  step write the (max_pairs, 2nk) pair features, apply a uniformly random pair),
+  the fast core on pre-drawn ideals (the core without the sampler), microseconds
+  per step, the sampler's cost, clone time, compile/cache-load time, and
+  ``sympy.groebner`` on the same ideals as the in-run reference. Medians over repeats.
+
+Only the standard library is imported at module level: ``speed`` and
+``baselines`` set the thread limits before numpy and numba load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from mathrl.benchmarks.common import (add_output_options, check_out_dir, check_out_file, emit, one_cpu, one_thread,
+                                      progress, write_json)
+from mathrl.sysinfo import cpu_model
+
+# Mean (sample sd) of polynomial additions over 10,000 ideals with the authors' implementation: Peifer,
+# Stillman and Halpern-Leistner (2020), "Learning selection strategies in Buchberger's algorithm", ICML.
+REFERENCE = {
+    "3-20-10-uniform": {"first": (353.3, 116), "degree": (196.9, 57), "normal": (197.5, 58),
+                        "sugar": (266.7, 88), "random": (318.3, 104)},
+    "3-20-10-weighted": {"first": (189.3, 75), "degree": (136.2, 51), "normal": (136.4, 52),
+                         "sugar": (160.4, 65), "random": (178.8, 69)},
+    "3-20-10-maximum": {"first": (402.9, 107), "degree": (301.7, 75), "normal": (295.2, 74),
+                        "sugar": (295.2, 74), "random": (567.7, 168)},
+    "2-20-10-weighted": {"first": (85.0, 31), "degree": (54.7, 17), "normal": (54.2, 16),
+                         "sugar": (68.4, 30), "random": (77.5, 28)},
+    "3-10-10-weighted": {"first": (97.9, 38), "degree": (74.4, 27), "normal": (74.7, 28),
+                         "sugar": (82.0, 34), "random": (94.1, 36)},
+}
+REFERENCE_SAMPLES = 10_000
+DEFAULT_STRATEGIES = "first,degree,normal,sugar,random"
+MODES = ("compare", "baselines", "speed")
+
+
+class BenchError(ValueError):
+    """Bad benchmark input (reported as a usage error)."""
+
+
+# ---- compare: strategies on the same ideals ------------------------------------------------
+def sample_ideals(ideal_dist: str, samples: int, seed: int, field=32003, order="grevlex",
+                  elimination="gebauermoeller"):
+    """The N ideals an env with this distribution serves after ``reset(seed=seed)`` (redraws included)."""
+    from gymnasium.utils import seeding
+
+    from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source
+    from mathrl.envs.buchberger.state import BuchbergerState
+
+    source = make_source(ideal_dist, field=field, order=order)
+    rng, _ = seeding.np_random(seed)
+    out, redraws = [], 0
+    while len(out) < samples:
+        polys = source.sample(rng)
+        if BuchbergerState.from_generators(polys, source.ring, elimination=elimination).is_terminal():
+            redraws += 1
+            if isinstance(source, FixedIdealSource):
+                raise BenchError(f"{ideal_dist} has no S-pairs to process")
+            continue
+        out.append(polys)
+    return source.ring, out, redraws
+
+
+def evaluate_chunk(ring, ideals, strategies, seed, start, elimination="gebauermoeller", backend="auto"):
+    """Polynomial additions of every strategy on every ideal: array (len(strategies), len(ideals)).
+
+    Random strategies are reseeded per ideal from (seed, ideal index), so the
+    result does not depend on how the work was chunked.
+    """
+    import numpy as np
+
+    from mathrl.envs.buchberger.groebner import make_state
+    from mathrl.envs.buchberger.strategies import make_strategy
+
+    strats = [make_strategy(s) for s in strategies]
+    if any(":" in s for s in strategies) and "torch" in sys.modules:
+        # a plugin strategy (a trained agent, which imported torch): one small forward pass per step,
+        # where threads only add overhead per worker
+        sys.modules["torch"].set_num_threads(1)
+    costs = np.zeros((len(strats), len(ideals)), dtype=np.int64)
+    pairs = np.zeros_like(costs)
+    for t, polys in enumerate(ideals):
+        for s, strat in enumerate(strats):
+            strat.reseed(np.random.SeedSequence([seed, start + t, s]))
+            state = make_state(polys, ring, elimination=elimination, backend=backend)
+            while not state.is_terminal():
+                state.apply(strat.select(state))
+            st = state.stats()
+            costs[s, t] = st["polynomial_additions"]
+            pairs[s, t] = st["pairs_processed"]
+    return costs, pairs
+
+
+def summarise(ideal_dist: str, strategies, costs, reference=REFERENCE) -> dict:
+    import numpy as np
+
+    n = costs.shape[1]
+    out = {}
+    ref_row = reference.get(ideal_dist, {})
+    for name, row in zip(strategies, costs):
+        mean, std = float(row.mean()), float(row.std(ddof=1)) if n > 1 else 0.0
+        cell = {"mean": mean, "std": std, "stderr": std / math.sqrt(n), "median": float(np.median(row)),
+                "min": int(row.min()), "max": int(row.max())}
+        if name in ref_row:
+            ref_mean, ref_sd = ref_row[name]
+            tol = ref_sd * math.sqrt(1 / n + 1 / REFERENCE_SAMPLES)
+            z = (mean - ref_mean) / tol
+            cell.update({"reference": ref_mean, "reference_std": ref_sd, "z": z, "pass": bool(abs(z) <= 3)})
+        out[name] = cell
+    return out
+
+
+def plot(result: dict, costs, path: str) -> None:
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["strategies"])
+    cells = [result["strategies"][k] for k in names]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    x = np.arange(len(names))
+    ax1.bar(x, [c["mean"] for c in cells], yerr=[3 * c["stderr"] for c in cells], capsize=4,
+            color="#4c72b0", label="mathrl mean (±3 s.e.)")
+    refs = [(i, c["reference"]) for i, c in enumerate(cells) if "reference" in c]
+    if refs:
+        ax1.scatter([i for i, _ in refs], [r for _, r in refs], marker="_", s=600, color="#c44e52", zorder=3,
+                    linewidths=2.5, label="reference [P]")
+    ax1.set_xticks(x, names)
+    ax1.set_ylabel("polynomial additions per ideal")
+    ax1.set_title(f"{result['ideals']}: means over {result['samples']} ideals")
+    ax1.legend(loc="lower right", fontsize=8, framealpha=0.95)
+    ax2.violinplot([row for row in costs], showmedians=True)
+    ax2.set_xticks(np.arange(1, len(names) + 1), names)
+    ax2.set_yscale("log")
+    ax2.set_title("distribution per ideal")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | None = None, progress=True,
+        elimination="gebauermoeller", field=32003, order="grevlex", backend="auto") -> tuple[dict, object]:
+    """Evaluate ``strategies`` on ``samples`` ideals: (the result dict, the cost array (strategies, samples))."""
+    import numpy as np
+
+    from mathrl.benchmarks.common import progress as progress_bar
+    from mathrl.envs.buchberger.strategies import make_strategy
+
+    for s in strategies:
+        try:
+            make_strategy(s)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from exc
+    try:
+        ring, ideals, redraws = sample_ideals(ideal_dist, samples, seed, field=field, order=order,
+                                              elimination=elimination)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from exc
+    workers = workers or os.cpu_count() or 1
+    chunk = max(1, min(250, math.ceil(samples / (4 * workers))))
+    starts = list(range(0, samples, chunk))
+    costs = np.zeros((len(strategies), samples), dtype=np.int64)
+    pairs = np.zeros_like(costs)
+    t0 = time.perf_counter()
+    bar = progress_bar(samples, ideal_dist, quiet=not progress, unit="ideal")
+    if workers == 1:
+        for s0 in starts:
+            c, p = evaluate_chunk(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend)
+            costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
+            bar.update(c.shape[1])
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(evaluate_chunk, ring, ideals[s0:s0 + chunk], strategies, seed, s0,
+                                   elimination, backend): s0 for s0 in starts}
+            for fut in as_completed(futures):
+                s0 = futures[fut]
+                c, p = fut.result()
+                costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
+                bar.update(c.shape[1])
+    bar.close()
+    seconds = time.perf_counter() - t0
+    result = {"ideals": ideal_dist, "samples": samples, "seed": seed, "field": field, "order": order,
+              "elimination": elimination, "backend": backend, "redraws": redraws, "seconds": seconds, "workers": workers,
+              "cpu_count": os.cpu_count(), "strategies": summarise(ideal_dist, strategies, costs)}
+    for name, row in zip(strategies, pairs):
+        result["strategies"][name]["mean_pairs"] = float(row.mean())
+    return result, costs
+
+
+def format_table(result: dict) -> str:
+    w = max(12, 2 + max(len(name) for name in result["strategies"]))
+    lines = [f"{result['ideals']}: {result['samples']} ideals (seed {result['seed']}), "
+             f"{result['seconds']:.1f} s on {result['workers']} worker(s) of {result['cpu_count']} cores",
+             f"{'strategy':<{w}}{'mean':>9}{'std':>8}{'s.e.':>7}{'median':>8}{'pairs':>8}{'ref':>8}{'z':>7}  ok"]
+    for name, c in result["strategies"].items():
+        ref = f"{c['reference']:>8.1f}{c['z']:>7.2f}  {'yes' if c['pass'] else 'NO'}" if "reference" in c else ""
+        lines.append(f"{name:<{w}}{c['mean']:>9.1f}{c['std']:>8.1f}{c['stderr']:>7.2f}{c['median']:>8.0f}"
+                     f"{c['mean_pairs']:>8.1f}{ref}")
+    return "\n".join(lines)
+
+
+def compare(args) -> int:
+    if args.samples < 1:
+        raise BenchError("--samples must be >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise BenchError("--workers must be >= 1")
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if not strategies:
+        raise BenchError("--strategies is empty")
+    out = check_out_file(args.out, BenchError)
+    result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
+                        progress=not args.quiet, elimination=args.elimination, order=args.order,
+                        backend=args.backend)
+    if args.plot:
+        plot(result, costs, args.plot)
+    emit(result, format_table(result), args.json, out)
+    return 0
+
+
+# ---- baselines: the paper's five distributions ---------------------------------------------
+def baselines(args) -> int:
+    """``compare`` on every reference row; JSON + PNG per distribution and a summary."""
+    if args.samples < 1:
+        raise BenchError("--samples must be >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise BenchError("--workers must be >= 1")
+    out = check_out_dir(args.out, BenchError)
+    summary = {"samples": args.samples, "seed": args.seed, "cpu_count": os.cpu_count(), "cpu": cpu_model(),
+               "distributions": {}}
+    all_pass = True
+    with one_thread(force=True):  # the spawned workers inherit it: one thread per worker process
+        for dist in REFERENCE:
+            result, costs = run(dist, args.samples, args.seed, DEFAULT_STRATEGIES.split(","), workers=args.workers,
+                                progress=not args.quiet)
+            write_json(out / f"{dist}.json", result)
+            plot(result, costs, str(out / f"{dist}.png"))
+            if not args.json:
+                print(format_table(result), flush=True)
+            summary["distributions"][dist] = result
+            all_pass &= all(c.get("pass", True) for c in result["strategies"].values())
+    summary["all_pass"] = bool(all_pass)
+    emit(summary, f"all within 3 standard errors of the reference: {all_pass}; files in {out}", args.json,
+         out / "summary.json")
+    return 0 if all_pass else 1
+
+
+# ---- speed: random-policy episodes per second on one core ----------------------------------
+def make_source(name: str):
+    from mathrl.envs.buchberger.ideals import make_source as project_source
+
+    try:
+        return project_source(name), "mathrl.envs.buchberger.ideals"
+    except ValueError as exc:
+        raise BenchError(str(exc)) from exc
+
+
+def run_pure(src, ideals, episodes, seed, k, max_pairs):
+    """Pure core: sample (unless ideals given), build, and per step pair_features into a padded buffer."""
+    import numpy as np
+
+    from mathrl.envs.buchberger.state import BuchbergerState
+
+    ring = src.ring
+    rng = np.random.default_rng(seed)
+    rnd = random.Random(seed).random
+    buf = np.zeros((max_pairs, 2 * ring.n * k), np.int32)
+    steps = 0
+    total = 0.0
+    for e in range(episodes):
+        F = ideals[e] if ideals is not None else src.sample(rng)
+        s = BuchbergerState.from_generators(F, ring)
+        while True:
+            feats = s.pair_features(k)
+            n = len(feats)
+            m = min(n, max_pairs)
+            buf[:m] = feats[:m]
+            buf[m:] = 0
+            if not n:
+                break
+            total += s.apply(int(rnd() * n))
+            steps += 1
+    return steps, total
+
+
+def run_fast(src, ideals, episodes, seed, k, max_pairs, combined=False):
+    """Numba core: the same loop, features written in place by ``write_features`` (or, with
+    ``combined``, step and features in one compiled call, ``apply_and_write``)."""
+    import numpy as np
+
+    from mathrl.envs.buchberger.fast import BinomialState
+
+    ring = src.ring
+    rng = np.random.default_rng(seed)
+    rnd = random.Random(seed).random
+    buf = np.zeros((max_pairs, 2 * ring.n * k), np.int32)
+    steps = 0
+    total = 0.0
+    from_generators = BinomialState.from_generators
+    for e in range(episodes):
+        F = ideals[e] if ideals is not None else src.sample(rng)
+        s = from_generators(F, ring)
+        n = s.write_features(buf, k)
+        while n:
+            if combined:
+                total += s.apply_and_write(int(rnd() * n), buf, k)
+                n = s.num_pairs
+            else:
+                total += s.apply(int(rnd() * n))
+                n = s.write_features(buf, k)
+            steps += 1
+    return steps, total
+
+
+def run_env(backend, episodes, seed, dist, k, max_pairs):
+    """The Gymnasium env as a user makes it (wrappers included), random valid actions."""
+    import gymnasium as gym  # mathrl (imported with this package) registers its ids when gymnasium loads
+
+    env = gym.make("mathrl/Buchberger-v0", ideal_dist=dist, k=k, max_pairs=max_pairs, backend=backend)
+    rnd = random.Random(seed).random
+    steps = 0
+    total = 0.0
+    _, info = env.reset(seed=seed)
+    for e in range(episodes):
+        if e:
+            _, info = env.reset()
+        done = False
+        while not done:
+            _, r, term, trunc, info = env.step(int(rnd() * info["num_pairs"]))
+            total += r
+            steps += 1
+            done = term or trunc
+    return steps, total
+
+
+def timed(fn, *args):
+    t = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t, out
+
+
+def speed(args) -> int:
+    for name in ("episodes", "pure_episodes", "repeats", "k", "max_pairs"):
+        if getattr(args, name) < 1:
+            raise BenchError(f"--{name.replace('_', '-')} must be >= 1")
+    if args.sympy_ideals < 0:
+        raise BenchError("--sympy-ideals must be >= 0")
+    path = check_out_file(args.out, BenchError)
+    # the limits must precede the first import of numpy and numba (hence nothing heavy at module level)
+    with one_thread(force=True) as threads_in_time, one_cpu(not args.no_pin) as pinned:
+        out = measure_speed(args, pinned)
+    if out is None:
+        return 1
+    out["threads_limited_before_import"] = threads_in_time
+    emit(out, format_speed(out), args.json, path)
+    return 0
+
+
+def measure_speed(args, pinned) -> dict | None:
+    import numpy as np
+
+    from mathrl.envs.buchberger.fast import BinomialState, numba_available
+
+    src, sampler = make_source(args.ideals)
+    ring = src.ring
+    out = {"dist": args.ideals, "sampler": sampler, "cpu_count": os.cpu_count(), "cpu": cpu_model(),
+           "pinned_cpu": pinned, "python": platform.python_version(), "numpy": np.__version__,
+           "k": args.k, "max_pairs": args.max_pairs, "policy": "uniform random pair (random.Random)",
+           "repeats": args.repeats}
+    if not numba_available():
+        print("numba is not installed: only the pure core can be measured", file=sys.stderr)
+        return None
+    import numba
+
+    out["numba"] = numba.__version__
+
+    # compile (or load from the on-disk cache) before timing
+    warm = src.sample(np.random.default_rng(12345))
+    t0 = time.perf_counter()
+    st = BinomialState.from_generators(warm, ring)
+    buf = np.zeros((args.max_pairs, 2 * ring.n * args.k), np.int32)
+    while st.write_features(buf, args.k):
+        st.apply(0)
+    out["first_episode_s"] = time.perf_counter() - t0  # compile time on a cold cache, load time on a warm one
+
+    # the sampler alone, and a fixed list of ideals for the core-only figure
+    rng = np.random.default_rng(args.seed + 1)
+    dt, ideals = timed(lambda: [src.sample(rng) for _ in range(args.episodes)])
+    out["sampler_us_per_ideal"] = 1e6 * dt / args.episodes
+
+    res = {"env_auto": [], "env_python": [], "pure": [], "fast": [], "fast_combined": [], "fast_core_only": []}
+    steps = {}
+    agree = True
+    bar = progress(args.repeats, f"{args.ideals} speed", args.quiet, unit="repeat")
+    for r in range(args.repeats):
+        seed = args.seed + 1000 * r
+        dt, (n_steps, _) = timed(run_env, "auto", args.episodes, seed, args.ideals, args.k, args.max_pairs)
+        res["env_auto"].append(args.episodes / dt)
+        steps["env"] = n_steps / args.episodes
+        dt, _ = timed(run_env, "python", args.pure_episodes, seed, args.ideals, args.k, args.max_pairs)
+        res["env_python"].append(args.pure_episodes / dt)
+        dt, (n_steps, tot) = timed(run_pure, src, None, args.pure_episodes, seed, args.k, args.max_pairs)
+        res["pure"].append(args.pure_episodes / dt)
+        steps["pure"] = n_steps / args.pure_episodes
+        dt2, (n_steps2, tot2) = timed(run_fast, src, None, args.pure_episodes, seed, args.k, args.max_pairs)
+        agree &= (n_steps2, tot2) == (n_steps, tot)  # same ideals and actions: same costs
+        dt, (n_steps, _) = timed(run_fast, src, None, args.episodes, seed, args.k, args.max_pairs)
+        res["fast"].append(args.episodes / dt)
+        steps["fast"] = n_steps / args.episodes
+        dt, _ = timed(run_fast, src, None, args.episodes, seed, args.k, args.max_pairs, True)
+        res["fast_combined"].append(args.episodes / dt)
+        dt, (n_steps, _) = timed(run_fast, src, ideals, args.episodes, seed, args.k, args.max_pairs)
+        res["fast_core_only"].append(args.episodes / dt)
+        out["us_per_step_fast_core_only"] = 1e6 * dt / n_steps
+        bar.update()
+    bar.close()
+    for name, vals in res.items():
+        out[f"{name}_episodes_per_s"] = statistics.median(vals)
+        out[f"{name}_all"] = [round(v, 1) for v in vals]
+    out["steps_per_episode"] = steps["fast"]
+    out["pure_fast_same_costs"] = bool(agree)
+    out["speedup"] = out["fast_episodes_per_s"] / out["pure_episodes_per_s"]
+
+    # clone cost mid-episode
+    st = BinomialState.from_generators(ideals[0], ring)
+    for _ in range(min(5, len(st.pairs))):
+        st.apply(0)
+    reps = 20000
+    clone = st.clone
+    t = time.perf_counter()
+    for _ in range(reps):
+        clone()
+    out["clone_us"] = 1e6 * (time.perf_counter() - t) / reps
+
+    if args.sympy_ideals > 0:
+        import sympy
+
+        gens = sympy.symbols(ring.names)
+        exprs = [[f.to_sympy() for f in F] for F in ideals[:args.sympy_ideals]]
+        t = time.perf_counter()
+        for E in exprs:
+            sympy.groebner(E, *gens, order=ring.order, modulus=ring.p)
+        out["sympy_groebner_ideals_per_s"] = len(exprs) / (time.perf_counter() - t)
+    return out
+
+
+def format_speed(out: dict) -> str:
+    lines = [
+        f"{out['dist']}: random policy, k={out['k']}, max_pairs={out['max_pairs']}, sampler={out['sampler']}",
+        f"CPU: {out['cpu']} (os.cpu_count() = {out['cpu_count']}, pinned to cpu {out['pinned_cpu']})",
+        f"steps/episode: {out['steps_per_episode']:.1f}; sampler {out['sampler_us_per_ideal']:.1f} us/ideal",
+        f"ENV (gym.make, numba): {out['env_auto_episodes_per_s']:8.0f} episodes/s  {out['env_auto_all']}",
+        f"env, pure Python:      {out['env_python_episodes_per_s']:8.0f} episodes/s  {out['env_python_all']}",
+        f"pure core:             {out['pure_episodes_per_s']:8.0f} episodes/s  {out['pure_all']}",
+        f"fast core:             {out['fast_episodes_per_s']:8.0f} episodes/s  {out['fast_all']}",
+        f"fast, apply_and_write: {out['fast_combined_episodes_per_s']:8.0f} episodes/s  {out['fast_combined_all']}",
+        f"fast core, no sampler: {out['fast_core_only_episodes_per_s']:8.0f} episodes/s  "
+        f"({out['us_per_step_fast_core_only']:.2f} us/step)",
+        f"speedup {out['speedup']:.1f}x; same costs on the same ideals and actions: {out['pure_fast_same_costs']}",
+        f"clone {out['clone_us']:.2f} us; first episode (compile or cache load) {out['first_episode_s']:.2f} s"]
+    if "sympy_groebner_ideals_per_s" in out:
+        lines.append(f"sympy.groebner reference: {out['sympy_groebner_ideals_per_s']:.1f} ideals/s")
+    if not out["threads_limited_before_import"]:
+        lines.append("note: numpy was imported before the thread limits were set (the process is still pinned)")
+    return "\n".join(lines)
+
+
+# ---- command line --------------------------------------------------------------------------
+def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
+    if mode == "compare":
+        p = argparse.ArgumentParser(
+            prog="mathrl bench buchberger",
+            description="evaluate S-pair selection strategies on the same sampled ideals",
+            epilog="other modes: mathrl bench buchberger baselines --help (the paper's five distributions), "
+                   "mathrl bench buchberger speed --help (random-policy episodes/s on one core)")
+        p.add_argument("--ideals", default="3-20-10-weighted",
+                       help="ideal distribution: n-d-s-<degs> (e.g. 3-20-10-weighted), cyclic-N or katsura-N")
+        p.add_argument("--samples", type=int, default=10_000)
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--strategies", default=DEFAULT_STRATEGIES,
+                       help=f"comma-separated strategy names (default {DEFAULT_STRATEGIES}); agent:PATH is a "
+                            "trained PPO agent (greedy; agent:PATH:sample samples its policy), agent:pretrained "
+                            "the shipped one")
+        p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
+        p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
+        p.add_argument("--backend", default="auto", choices=["auto", "python", "numba"],
+                       help="core backend (auto: compiled binomial path when it applies; counts are identical)")
+        p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        p.add_argument("--plot", default=None, metavar="FILE.png", help="save a chart of the distributions")
+        add_output_options(p)
+    elif mode == "baselines":
+        p = argparse.ArgumentParser(
+            prog="mathrl bench buchberger baselines",
+            description="first, degree, normal, sugar and random on the paper's five distributions "
+                        "(all cores; exit code 1 if a mean is more than 3 standard errors off)")
+        p.add_argument("--samples", type=int, default=10_000, help="ideals per distribution")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        add_output_options(p, "runs/bench_buchberger",
+                           "folder for DIST.json, DIST.png and summary.json (default runs/bench_buchberger)")
+    else:
+        p = argparse.ArgumentParser(
+            prog="mathrl bench buchberger speed",
+            description="random-policy episodes/s on one core: the env as gym.make gives it, the pure and the "
+                        "numba cores, and sympy.groebner on the same ideals")
+        p.add_argument("--ideals", "--dist", dest="ideals", default="3-20-10-weighted", help="ideal distribution")
+        p.add_argument("--episodes", type=int, default=2000, help="episodes per repeat for the fast core")
+        p.add_argument("--pure-episodes", type=int, default=300, help="episodes per repeat for the pure core")
+        p.add_argument("--repeats", type=int, default=5)
+        p.add_argument("--k", type=int, default=2)
+        p.add_argument("--max-pairs", type=int, default=256)
+        p.add_argument("--sympy-ideals", type=int, default=20,
+                       help="ideals for the sympy.groebner reference (0: skip)")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
+        add_output_options(p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mode = argv.pop(0) if argv and argv[0] in MODES else "compare"
+    args = build_parser(mode).parse_args(argv)
+    return {"compare": compare, "baselines": baselines, "speed": speed}[mode](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

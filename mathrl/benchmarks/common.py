@@ -1,0 +1,118 @@
+"""What the benchmarks share: output options, progress bars, one thread on one CPU.
+
+The convention, the same for every mode: a table on stdout, or the result as
+indented JSON on stdout and nothing else with ``--json``; ``--out`` also
+writes the JSON (a file, or a folder where a mode writes several); progress
+bars on stderr, none with ``--quiet``. Standard library only at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def add_output_options(parser: argparse.ArgumentParser, out_default: str | None = None,
+                       out_help: str = "also write the JSON result to this file") -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON (nothing else on stdout)")
+    parser.add_argument("--out", default=out_default, help=out_help)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
+
+
+def check_out_file(path: str | None, error: type[Exception]) -> Path | None:
+    """The ``--out`` file, its folder created; a bad path is ``error`` before anything runs."""
+    if path is None:
+        return None
+    out = Path(path)
+    if out.is_dir():
+        raise error(f"--out {path} is a folder; give a file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise error(f"cannot write to {path}: {exc}") from exc
+    return out
+
+
+def check_out_dir(path: str, error: type[Exception]) -> Path:
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise error(f"cannot write to {path}: {exc}") from exc
+    return out
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def emit(result: dict, text: str, as_json: bool, out: Path | None = None) -> None:
+    """Write ``result`` to ``out`` (if given), then print it as JSON or print ``text``."""
+    if out is not None:
+        write_json(out, result)
+    print(json.dumps(result, indent=2) if as_json else text, flush=True)
+
+
+def progress(total: int, desc: str, quiet: bool, unit: str = "it"):
+    """A tqdm bar on stderr (disabled by ``--quiet``)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr)
+
+
+@contextmanager
+def one_thread(force: bool = True):
+    """Limit numba, OpenMP and BLAS to one thread (``NUMBA_NUM_THREADS``, ``OMP_NUM_THREADS``, …) and torch
+    if it is loaded; the variables and torch's thread count are restored on exit.
+
+    The variables act when numpy or numba is first imported, so a benchmark
+    enters this before importing them (``mathrl bench …`` and the scripts do:
+    the command line loads neither before a benchmark's ``main``). Yields
+    whether that held; when it did not (a caller had imported numpy), the
+    pools keep their size, and the speed benchmarks still run on one CPU.
+    Processes started inside (a spawn pool) inherit the variables. ``force``
+    False keeps values the user set.
+    """
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    for var in THREAD_VARS:
+        if force:
+            os.environ[var] = "1"
+        else:
+            os.environ.setdefault(var, "1")
+    in_time = not any(name in sys.modules for name in ("numpy", "numba"))
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        yield in_time
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
+
+
+@contextmanager
+def one_cpu(enabled: bool = True):
+    """Pin this process to its lowest allowed CPU (where the OS can); yields that CPU or None.
+    The previous affinity is restored on exit, so an in-process caller is not left pinned."""
+    if not enabled or not hasattr(os, "sched_setaffinity"):
+        yield None
+        return
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield cpu
+    finally:
+        os.sched_setaffinity(0, before)

@@ -1,0 +1,258 @@
+"""``mathrl bench semigroups``: proof sizes of the cut policies, and the proof's wall time against Simpson's.
+
+Two modes:
+
+* ``mathrl bench semigroups [--family simpson --a 3 --b 2 --sigma all] [--strategies …]``
+  -- proof size (cut nodes), done and impossible leaves and seconds per cut
+  policy on one problem. The proof size is the cost Simpson 2021 compares cut
+  orders by; on graded(3, 2), all 13 instances, the benchmark order gives 242
+  cut nodes and 120 done leaves, and the exact minimum is 151, the sum of the
+  per-instance minima Simpson proved (both tested).
+* ``mathrl bench semigroups speed [--repeats 5] [--backend auto|numpy|numba] [--no-big] [--no-53] [--policies]``
+  -- wall time of the ``benchmark``-order proof
+  (:func:`mathrl.envs.semigroups.proof.prove`) of (3,2) all σ (median of
+  ``--repeats`` runs), (5,3) σ = 7 and (4,5) σ = 22 (one run each). Reported
+  per case: cut nodes, done and impossible leaves, seconds (building and
+  propagating the roots included), cut nodes per second, and against
+  Simpson's PyTorch code (3.8 s and 198 s) the speed-up ratio; the goal is a
+  speed-up of >= 3x. Compile or cache-load time of the numba kernels is
+  measured once, up front, and reported separately (``warmup_s``). With
+  ``--policies``, also every cut policy on (3,2) all σ (random over 10 seeds)
+  against the proven minimum. numba, OpenMP and BLAS are limited to one
+  thread unless the environment says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from mathrl.benchmarks.common import add_output_options, check_out_file, emit, one_thread, progress
+from mathrl.sysinfo import cpu_model
+
+REFERENCE_S = {"(3,2) all": 3.8, "(4,5) sigma=22": 198.0}
+TARGET_RATIO = 3.0
+DEFAULT_STRATEGIES = "benchmark,paper,lex,mindomain,maxdomain,random,lookahead1"
+MODES = ("compare", "speed")
+
+
+class BenchError(ValueError):
+    """Bad benchmark input (reported as a usage error, exit code 2)."""
+
+
+def parse_sigma(text):
+    """'all', '5', '0-12', '0,3,7-9' -> 'all' or a sorted list of ints."""
+    text = str(text).strip()
+    if text == "all":
+        return "all"
+    out = set()
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                lo, hi = part.split("-")
+                lo, hi = int(lo), int(hi)
+                if lo > hi:
+                    raise ValueError
+                out.update(range(lo, hi + 1))
+            else:
+                out.add(int(part))
+        except ValueError:
+            raise BenchError(f"bad --sigma {text!r}: use all, K, K-L or a comma list") from None
+    return sorted(out)
+
+
+# ---- compare: proof sizes of the cut policies on one problem --------------------------------
+def compare(args) -> int:
+    from mathrl.envs.semigroups.env import make_problem
+    from mathrl.envs.semigroups.policies import POLICIES
+    from mathrl.envs.semigroups.proof import prove
+
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if not strategies:
+        raise BenchError("--strategies is empty")
+    for s in strategies:
+        if s not in POLICIES:
+            raise BenchError(f"unknown strategy {s!r}; choose from {', '.join(POLICIES)}")
+    for name in ("a", "b", "n", "degree"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise BenchError(f"--{name} must be >= 1, got {v}")
+    try:
+        problem = make_problem(args.family, a=args.a, b=args.b, sigma=parse_sigma(args.sigma), n=args.n,
+                               degree=args.degree, profile_filter=not args.no_profile_filter,
+                               halfones_filter=not args.no_halfones_filter)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from exc
+    out = check_out_file(args.out, BenchError)
+    family = {"family": args.family, "name": getattr(problem, "name", args.family)}
+    if args.family in ("simpson", "graded"):
+        family.update(a=args.a, b=args.b, sigma=args.sigma)
+    else:
+        family.update(n=args.n, degree=args.degree)
+    result = {"family": family, "strategies": {}}
+    with progress(len(strategies), "proofs", args.quiet, unit="policy") as bar:
+        for s in strategies:
+            bar.set_postfix(policy=s, refresh=True)
+            r = prove(problem, s, seed=args.seed)
+            result["strategies"][s] = {"nodes": r.nodes, "done": r.done, "impossible": r.impossible,
+                                       "seconds": round(r.seconds, 4),
+                                       "per_root": {str(k): v for k, v in sorted(r.per_root.items())}}
+            bar.update()
+    text = "\n".join(f"{s:<11} nodes {c['nodes']:>7}  done {c['done']:>6}  impossible {c['impossible']:>6}  "
+                     f"{c['seconds']:8.2f} s" for s, c in result["strategies"].items())
+    emit(result, text, args.json, out)
+    return 0
+
+
+# ---- speed: the benchmark-order proof against Simpson's times -------------------------------
+def run_case(label, a, b, sigma, repeats, backend):
+    from mathrl.envs.semigroups.graded import GradedProblem
+    from mathrl.envs.semigroups.proof import prove
+
+    times, res = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        problem = GradedProblem(a, b, sigma, backend=backend)
+        res = prove(problem, "benchmark")
+        times.append(time.perf_counter() - t0)  # includes building and propagating the roots
+    sec = statistics.median(times)
+    row = {"case": label, "a": a, "b": b, "sigma": sigma, "backend": problem.backend,
+           "nodes": int(res.nodes), "done": int(res.done), "impossible": int(res.impossible),
+           "seconds": round(sec, 4), "seconds_all": [round(t, 4) for t in times],
+           "nodes_per_s": round(res.nodes / sec, 1) if sec > 0 else None}
+    ref = REFERENCE_S.get(label)
+    if ref is not None:
+        row.update(reference_s=ref, ratio=round(ref / sec, 2), target_ratio=TARGET_RATIO,
+                   target_s=round(ref / TARGET_RATIO, 3), meets_target=bool(ref / sec >= TARGET_RATIO))
+    return row
+
+
+def policy_table(seeds: int = 10) -> dict:
+    """Every cut policy on (3,2) all sigma: proof size against benchmark and the exact minimum;
+    random as mean and standard deviation over ``seeds`` seeds."""
+    import numpy as np
+
+    from mathrl.envs.semigroups.graded import GradedProblem
+    from mathrl.envs.semigroups.proof import prove
+
+    problem = GradedProblem(3, 2, "all")
+    table = {}
+    for name in ("benchmark", "paper", "lex", "mindomain", "maxdomain", "lookahead1", "minimum"):
+        r = prove(problem, name)
+        table[name] = {"nodes": r.nodes, "done": r.done, "impossible": r.impossible, "seconds": round(r.seconds, 3)}
+    sizes = [prove(problem, "random", seed=s).nodes for s in range(seeds)]
+    table["random"] = {"nodes_mean": float(np.mean(sizes)), "nodes_std": float(np.std(sizes, ddof=1)),
+                       "seeds": seeds, "nodes_min": int(min(sizes)), "nodes_max": int(max(sizes))}
+    return table
+
+
+def speed(args) -> int:
+    if args.repeats < 1:
+        raise BenchError(f"--repeats must be >= 1, got {args.repeats}")
+    path = check_out_file(args.out, BenchError)
+    with one_thread(force=False):  # before numpy and numba load; values the user set are kept
+        out = measure_speed(args)
+    emit(out, format_speed(out), args.json, path)
+    return 0
+
+
+def measure_speed(args) -> dict:
+    import numpy as np
+
+    from mathrl.envs.semigroups.graded import GradedProblem
+    from mathrl.envs.semigroups.proof import prove
+
+    try:
+        t0 = time.perf_counter()
+        warm = GradedProblem(2, 2, "all", backend=args.backend)  # compiles / loads the numba cache
+        prove(warm, "benchmark")
+        warmup = time.perf_counter() - t0
+    except (ValueError, ImportError) as exc:  # e.g. --backend numba without numba
+        raise BenchError(f"--backend {args.backend}: {exc}") from exc
+    cases = [("(3,2) all", 3, 2, "all", args.repeats)]
+    if not args.no_53:
+        cases.append(("(5,3) sigma=7", 5, 3, 7, 1))
+    if not args.no_big:
+        cases.append(("(4,5) sigma=22", 4, 5, 22, 1))
+    rows = []
+    with progress(len(cases), "proofs", args.quiet, unit="case") as bar:
+        for label, a, b, sigma, repeats in cases:
+            bar.set_postfix(case=label, refresh=True)
+            rows.append(run_case(label, a, b, sigma, repeats, args.backend))
+            bar.update()
+    out = {"cpu_count": os.cpu_count(), "cpu": cpu_model(), "python": sys.version.split()[0],
+           "numpy": np.__version__, "backend": warm.backend, "runner": "mathrl.envs.semigroups.proof.prove",
+           "warmup_s": round(warmup, 3), "cases": rows}
+    if args.policies:
+        out["policies_3_2_all"] = policy_table()
+    return out
+
+
+def format_speed(out: dict) -> str:
+    lines = [f"cpu_count={out['cpu_count']}  cpu={out['cpu']}  backend={out['backend']}  runner={out['runner']}  "
+             f"warmup(compile/cache load)={out['warmup_s']} s",
+             f"{'case':<16}{'nodes':>9}{'done':>8}{'imposs':>9}{'seconds':>10}{'nodes/s':>10}"
+             f"{'ref s':>8}{'ratio':>8}  target"]
+    for r in out["cases"]:
+        ref = r.get("reference_s")
+        lines.append(f"{r['case']:<16}{r['nodes']:>9}{r['done']:>8}{r['impossible']:>9}{r['seconds']:>10.3f}"
+                     f"{r['nodes_per_s']:>10.0f}{(ref if ref else float('nan')):>8.1f}"
+                     f"{r.get('ratio', float('nan')):>8.1f}  "
+                     + ("" if ref is None else ("ok" if r["meets_target"] else "MISSED") + f" (< {r['target_s']} s)"))
+    if "policies_3_2_all" in out:
+        lines.append("cut policies on (3,2) all sigma (proof size; the proven minimum is 151):")
+        for name, row in out["policies_3_2_all"].items():
+            if name == "random":
+                lines.append(f"  {name:<11} {row['nodes_mean']:.1f} +- {row['nodes_std']:.1f} over {row['seeds']} "
+                             f"seeds (min {row['nodes_min']}, max {row['nodes_max']})")
+            else:
+                lines.append(f"  {name:<11} {row['nodes']:>5}  done {row['done']}  impossible {row['impossible']}  "
+                             f"{row['seconds']:.2f} s")
+    return "\n".join(lines)
+
+
+# ---- command line --------------------------------------------------------------------------
+def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
+    if mode == "compare":
+        p = argparse.ArgumentParser(prog="mathrl bench semigroups",
+                                    description="proof sizes of cut policies on a semigroup classification problem",
+                                    epilog="other mode: mathrl bench semigroups speed --help (proof wall time "
+                                           "against Simpson's published times)")
+        p.add_argument("--family", default="simpson", choices=["simpson", "graded", "all", "nilpotent"])
+        p.add_argument("--a", type=int, default=3)
+        p.add_argument("--b", type=int, default=2)
+        p.add_argument("--sigma", default="all", help="instances: all, K, K-L or a comma list (graded family)")
+        p.add_argument("--n", type=int, default=None, help="order (all / nilpotent families)")
+        p.add_argument("--degree", type=int, default=None, help="nilpotency degree (nilpotent family)")
+        p.add_argument("--strategies", default=DEFAULT_STRATEGIES,
+                       help="comma-separated cut policies (add minimum for the exact solver on small cases)")
+        p.add_argument("--seed", type=int, default=0, help="seed of the random policy")
+        p.add_argument("--no-profile-filter", action="store_true")
+        p.add_argument("--no-halfones-filter", action="store_true")
+    else:
+        p = argparse.ArgumentParser(prog="mathrl bench semigroups speed",
+                                    description="wall time of the benchmark-order proofs of graded cases against "
+                                                "Simpson's PyTorch code")
+        p.add_argument("--repeats", type=int, default=5, help="repeats of the small case (median reported)")
+        p.add_argument("--backend", default="auto", choices=["auto", "numpy", "numba"])
+        p.add_argument("--no-big", action="store_true", help="skip (4,5) sigma=22")
+        p.add_argument("--no-53", action="store_true", help="skip (5,3) sigma=7")
+        p.add_argument("--policies", action="store_true",
+                       help="also every cut policy on (3,2) all sigma (random over 10 seeds) against the minimum")
+    add_output_options(p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mode = argv.pop(0) if argv and argv[0] in MODES else "compare"
+    args = build_parser(mode).parse_args(argv)
+    return {"compare": compare, "speed": speed}[mode](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
