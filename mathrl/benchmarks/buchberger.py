@@ -44,7 +44,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from mathrl.benchmarks.common import (add_output_options, check_out_dir, check_out_file, emit, one_cpu, one_thread,
-                                      progress, write_json)
+                                      progress, write_json, run_mode)
 from mathrl.sysinfo import cpu_model
 
 # Mean (sample sd) of polynomial additions over 10,000 ideals with the authors' implementation: Peifer,
@@ -63,7 +63,6 @@ REFERENCE = {
 }
 REFERENCE_SAMPLES = 10_000
 DEFAULT_STRATEGIES = "first,degree,normal,sugar,random"
-MODES = ("compare", "baselines", "speed")
 
 
 class BenchError(ValueError):
@@ -553,11 +552,4 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    mode = argv.pop(0) if argv and argv[0] in MODES else "compare"
-    args = build_parser(mode).parse_args(argv)
-    return {"compare": compare, "baselines": baselines, "speed": speed}[mode](args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run_mode(argv, {"compare": compare, "baselines": baselines, "speed": speed}, build_parser)

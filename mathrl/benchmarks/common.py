@@ -116,3 +116,10 @@ def one_cpu(enabled: bool = True):
         yield cpu
     finally:
         os.sched_setaffinity(0, before)
+
+
+def run_mode(argv: list[str] | None, modes: dict, build_parser) -> int:
+    """``[MODE] ARGS…`` -> ``modes[MODE](build_parser(MODE).parse_args(ARGS))``; the first mode is the default."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mode = argv.pop(0) if argv and argv[0] in modes else next(iter(modes))
+    return modes[mode](build_parser(mode).parse_args(argv))

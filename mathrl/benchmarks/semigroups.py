@@ -30,13 +30,12 @@ import statistics
 import sys
 import time
 
-from mathrl.benchmarks.common import add_output_options, check_out_file, emit, one_thread, progress
+from mathrl.benchmarks.common import add_output_options, check_out_file, emit, one_thread, progress, run_mode
 from mathrl.sysinfo import cpu_model
 
 REFERENCE_S = {"(3,2) all": 3.8, "(4,5) sigma=22": 198.0}
 TARGET_RATIO = 3.0
 DEFAULT_STRATEGIES = "benchmark,paper,lex,mindomain,maxdomain,random,lookahead1"
-MODES = ("compare", "speed")
 
 
 class BenchError(ValueError):
@@ -248,11 +247,4 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    mode = argv.pop(0) if argv and argv[0] in MODES else "compare"
-    args = build_parser(mode).parse_args(argv)
-    return {"compare": compare, "speed": speed}[mode](args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run_mode(argv, {"compare": compare, "speed": speed}, build_parser)
