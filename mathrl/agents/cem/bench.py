@@ -5,6 +5,12 @@ Part 1 (rate): iterations per second of a search run as a user runs it
 the same run. Part 2 (hits): ``mathrl search`` as a subprocess, one per seed,
 each capped, reporting success, wall time and iteration of the verified hit.
 Results go to ``OUT/bench_cem.json`` and ``OUT/bench_cem.png``.
+
+``mathrl bench cem hit-rate``: counterexamples per core-minute of one CEM
+island on conjecture 2.1, restarting from a fresh network after every hit as
+well as when stuck, so one long run counts independent attempts (the
+measurement behind the default preset's session count). One process, one
+torch thread; prints one JSON line.
 """
 
 from __future__ import annotations
@@ -93,7 +99,51 @@ def plot(rates: list[dict], hits: list[dict], cap: float, path: Path) -> None:
     plt.close(fig)
 
 
+def hit_rate(preset_name: str, sessions: int | None, seed: int, seconds: float, n: int = 19) -> dict:
+    """Hits per minute of one island that restarts after every hit (see the module docstring)."""
+    import torch
+
+    from mathrl.agents.cem.cem import CrossEntropyMethod
+    from mathrl.agents.cem.config import preset
+    from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
+    from mathrl.scores import make
+
+    torch.set_num_threads(1)
+    config = preset(preset_name).but(islands=1)
+    if sessions:
+        config = config.but(n_sessions=sessions)
+    score = make("wagner-2.1", n=n)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=config.n_sessions), config, seed)
+    start, hits, iterations = time.perf_counter(), [], 0
+    while time.perf_counter() - start < seconds:
+        agent.step()
+        iterations += 1
+        if agent.population_best > score.tol:
+            hits.append(round(time.perf_counter() - start, 1))
+            agent.restarts += 1
+            agent._fresh_population()
+    return {"preset": preset_name, "sessions": config.n_sessions, "seed": seed, "seconds": seconds,
+            "iterations": iterations, "attempts": agent.restarts + 1, "hits": hits,
+            "hits_per_minute": len(hits) / seconds * 60}
+
+
+def hit_rate_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mathrl bench cem hit-rate",
+                                     description="counterexamples per core-minute of one restarting CEM island")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--sessions", type=int, default=None, help="override the preset's sessions")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seconds", type=float, default=240.0)
+    parser.add_argument("--n", type=int, default=19)
+    args = parser.parse_args(argv)
+    print(json.dumps(hit_rate(args.preset, args.sessions, args.seed, args.seconds, args.n)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hit-rate"]:
+        return hit_rate_main(argv[1:])
     parser = argparse.ArgumentParser(prog="mathrl bench cem", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=19)
     parser.add_argument("--rate-seconds", type=float, default=60.0)

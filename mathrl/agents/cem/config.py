@@ -69,7 +69,7 @@ PRESETS: dict[str, CEMConfig] = {
 # local optimum and restarts from a fresh network; one island per core.
 # 400 sessions instead of 1000: an attempt (converge, stall 20 iterations, restart) costs
 # ~2.2x less time and succeeds about as often, so counterexamples to conjecture 2.1 at n = 19
-# come ~2x as often per core-minute (scripts/cem_hit_rate.py: 5 hits in 720 core-seconds at
+# come ~2x as often per core-minute (mathrl bench cem hit-rate: 5 hits in 720 core-seconds at
 # 400 sessions over seeds 2, 5, 7; 1 in 240 at 1000, seed 1; 2 in 240 at 200, seed 3).
 PRESETS["default"] = CEMConfig(n_sessions=400, optimizer="adam", lr=1e-4, unique=True, restart_after=20, islands=2)
 # PatternBoost's loop (Charton, Ellenberg, Wagner & Williamson 2024) with the CEM network as the
