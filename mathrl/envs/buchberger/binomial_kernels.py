@@ -258,6 +258,17 @@ def init(B, R, P, M, E, C):
     return M[M_NP]
 
 
+
+@njit
+def _drop_term(H, hc, hd, t, hn, n):
+    """Remove term ``t`` from the (at most two-term) working polynomial H; returns the new term count."""
+    if t == 0 and hn == 2:
+        for v in range(n):
+            H[0, v] = H[1, v]
+        hc[0] = hc[1]
+        hd[0] = hd[1]
+    return hn - 1
+
 @njit
 def step(B, R, P, M, a):
     """Process pair a: its S-polynomial, fully reduced, joins G if non-zero; returns (polynomial
@@ -344,12 +355,7 @@ def step(B, R, P, M, a):
             xc[xn] = c
             xd[xn] = md
             xn += 1
-            if t == 0 and hn == 2:
-                for v in range(n):
-                    H[0, v] = H[1, v]
-                hc[0] = hc[1]
-                hd[0] = hd[1]
-            hn -= 1
+            hn = _drop_term(H, hc, hd, t, hn, n)
             continue
         steps += 1
         gnt = B[g, B_NT]
@@ -385,12 +391,7 @@ def step(B, R, P, M, a):
                 hc[t] = (p - prod) % p
                 hd[t] = newd
         else:
-            if t == 0 and hn == 2:
-                for v in range(n):
-                    H[0, v] = H[1, v]
-                hc[0] = hc[1]
-                hd[0] = hd[1]
-            hn -= 1
+            hn = _drop_term(H, hc, hd, t, hn, n)
     nti = B[i, B_NT]
     ntj = B[j, B_NT]
     madds += nti if nti <= ntj else ntj

@@ -49,7 +49,7 @@ import numpy as np
 import sympy
 
 from .base import Verification
-from .connected import ConnectedGraphScore, proximity, proximity_batch
+from .connected import ConnectedGraphScore, least_transmission, proximity, proximity_batch
 from .exact import (
     integer_charpoly,
     interval_context,
@@ -58,7 +58,6 @@ from .exact import (
     mp_rational,
     root_vs_threshold,
 )
-from .wagner23 import bfs_distances
 
 
 def path_bound(n: int) -> float:
@@ -100,10 +99,9 @@ class AGXConnectivityProximity(ConnectedGraphScore):
         """Exact pi, exact Laplacian charpoly, Sturm comparison of a(G) with a rational enclosure of
         the threshold a(P_n) pi(P_n) / pi(G); S > 0 is certified only when a(G) < its lower end."""
         n = self.n
-        dist = bfs_distances(graph, n) if set(graph.nodes) == set(range(n)) else None
-        if dist is None:
+        transmission = least_transmission(graph, n)
+        if transmission is None:
             return Verification(False, False, "invalid", "bfs-distances", {"connected": False})
-        transmission = min(sum(row) for row in dist)
         proximity = Fraction(transmission, n - 1)
         degrees = [sum(1 for v in range(n) if graph.has_edge(u, v)) for u in range(n)]
         laplacian = [[degrees[u] if u == v else -int(graph.has_edge(u, v)) for v in range(n)]

@@ -43,9 +43,8 @@ import numpy as np
 import sympy
 
 from .base import Verification
-from .connected import ConnectedGraphScore, proximity, proximity_batch
+from .connected import ConnectedGraphScore, least_transmission, proximity, proximity_batch
 from .exact import integer_charpoly, isolate_root, mp_rational, plain_adjacency, root_vs_threshold
-from .wagner23 import bfs_distances
 
 class AGXIndexProximity(ConnectedGraphScore):
     name = "agx-index-proximity"
@@ -65,10 +64,9 @@ class AGXIndexProximity(ConnectedGraphScore):
         """Exact: integer BFS transmissions, exact characteristic polynomial, Sturm comparison of
         lambda1 with the rational threshold (n-1)^2 / T; a high-precision value for the report."""
         n = self.n
-        dist = bfs_distances(graph, n) if set(graph.nodes) == set(range(n)) else None
-        if dist is None:
+        transmission = least_transmission(graph, n)
+        if transmission is None:
             return Verification(False, False, "invalid", "bfs-distances", {"connected": False})
-        transmission = min(sum(row) for row in dist)
         proximity = Fraction(transmission, n - 1)
         threshold = Fraction((n - 1) ** 2, transmission)  # S > 0  <=>  lambda1 > threshold
         poly = integer_charpoly(plain_adjacency(graph, n))

@@ -20,9 +20,9 @@ import numpy as np
 
 from ..encoding import adjacency_to_graph
 from .base import Score, to_numpy
-from .wagner23 import distance_batch
+from .wagner23 import bfs_distances, distance_batch
 
-__all__ = ["ConnectedGraphScore", "connected_batch", "proximity", "proximity_batch"]
+__all__ = ["ConnectedGraphScore", "connected_batch", "least_transmission", "proximity", "proximity_batch"]
 
 
 def connected_batch(adjacency: np.ndarray) -> np.ndarray:
@@ -39,6 +39,13 @@ def proximity(graph: nx.Graph, n: int) -> float:
     """Proximity (Aouchiche–Hansen): the least average distance from one vertex to all the others."""
     lengths = dict(nx.all_pairs_shortest_path_length(graph))
     return min(sum(lengths[v].values()) for v in range(n)) / (n - 1)
+
+
+def least_transmission(graph: nx.Graph, n: int) -> int | None:
+    """The least transmission (sum of distances from one vertex to all others) by integer BFS, for exact
+    verification; None unless the graph is connected on the vertices 0..n-1."""
+    distances = bfs_distances(graph, n) if set(graph.nodes) == set(range(n)) else None
+    return None if distances is None else min(sum(row) for row in distances)
 
 
 def proximity_batch(distances: np.ndarray) -> np.ndarray:
