@@ -23,12 +23,17 @@ def _usage() -> str:
              "Gymnasium environments for mathematical search, and agents that learn to search them.", "",
              "commands:"]
     lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
-    lines += ["", "mathrl COMMAND --help shows a command's options."]
+    lines += ["", "mathrl COMMAND --help shows a command's options; mathrl --version the version."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("-V", "--version"):
+        from mathrl import __version__
+
+        print(f"mathrl {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage(), file=sys.stdout if argv else sys.stderr)
         return 0 if argv else EXIT_USAGE

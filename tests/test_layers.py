@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,16 @@ def test_an_unknown_loader_is_a_lookup_error_naming_the_known_ones():
     assert {"agent", "pretrained"} <= set(loader_names("opponent"))
     with pytest.raises(LookupError, match="registered: agent, pretrained"):
         get_loader("opponent", "telepathy")
+
+
+def test_version_and_a_complete_list():
+    from mathrl import __version__
+
+    assert _python("import sys; from mathrl.cli import main; sys.exit(main(['--version']))") == f"mathrl {__version__}"
+    listing = json.loads(_python("from mathrl.cli import main; main(['list', '--json'])"))
+    assert {"search", "cem", "ppo", "alphazero"} <= set(listing["agents"])
+    assert "pretrained:connect4" in listing["pretrained"]["alphazero"]
+    assert "pretrained:buchberger" in listing["pretrained"]["ppo"]
+    assert {"degree", "normal", "sugar"} <= set(listing["heuristics"]["buchberger strategies"])
+    assert "minimum" in listing["heuristics"]["semigroup cut policies"]
+    assert len(listing["envs"]) == 8

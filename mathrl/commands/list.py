@@ -25,10 +25,22 @@ def main(argv: list[str] | None = None) -> int:
     envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
     scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
-    agents = {"cem": sorted(PRESETS), "search": ["cem", "hybrid", "local", "nmcs"],
-              "alphazero": ["tictactoe", "connect4", "othello", "hex"]}
+    from mathrl.agents.alphazero.agent import PRETRAINED as ALPHAZERO_PRETRAINED
+    from mathrl.agents.ppo.agent import PRETRAINED as PPO_PRETRAINED
+    from mathrl.agents.ppo.config import PRESETS as PPO_PRESETS
+    from mathrl.envs.buchberger.strategies import STRATEGIES
+    from mathrl.envs.games.registry import GAME_NAMES
+    from mathrl.envs.semigroups.policies import POLICIES
+
+    agents = {"search": ["hybrid", "cem", "local", "nmcs"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
+              "alphazero": list(GAME_NAMES)}
+    pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED],
+                  "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}
+    heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:pretrained"],
+                  "semigroup cut policies": list(POLICIES)}
     if args.json:
-        print_json({"envs": envs, "scores": scores, "agents": agents})
+        print_json({"envs": envs, "scores": scores, "agents": agents, "pretrained": pretrained,
+                    "heuristics": heuristics})
         return 0
     print("Environments:")
     for env_id in envs:
@@ -37,7 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, info in scores.items():
         print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
     print("Agents:")
-    for name, presets in agents.items():
-        kind = {"alphazero": "games", "search": "mathrl search --agent"}.get(name, "presets")
-        print(f"  {name:<15} {kind}: {', '.join(presets)}")
+    kinds = {"search": "mathrl search --agent", "cem": "presets", "ppo": "mathrl train ppo --preset",
+             "alphazero": "mathrl train alphazero --game"}
+    for name, values in agents.items():
+        print(f"  {name:<15} {kinds[name]}: {', '.join(values)}")
+    print("Pretrained agents:")
+    for name, values in pretrained.items():
+        print(f"  {name:<15} {', '.join(values)}")
+    print("Heuristics:")
+    for name, values in heuristics.items():
+        print(f"  {name:<23} {', '.join(values)}")
     return 0
