@@ -7,7 +7,10 @@ Two modes:
   policy on one problem. The proof size is the cost Simpson 2021 compares cut
   orders by; on graded(3, 2), all 13 instances, the benchmark order gives 242
   cut nodes and 120 done leaves, and the exact minimum is 151, the sum of the
-  per-instance minima Simpson proved (both tested).
+  per-instance minima Simpson proved (both tested). The generic families
+  (``--family all|nilpotent --n N``) are refused above the orders known to be
+  in reach (:data:`mathrl.envs.semigroups.families.IN_REACH`) unless
+  ``--force``; their progress bar counts cuts.
 * ``mathrl bench semigroups speed [--repeats 5] [--backend auto|numpy|numba] [--no-big] [--no-53] [--policies]``
   -- wall time of the ``benchmark``-order proof
   (:func:`mathrl.envs.semigroups.proof.prove`) of (3,2) all σ (median of
@@ -80,6 +83,14 @@ def compare(args) -> int:
         v = getattr(args, name)
         if v is not None and v < 1:
             raise BenchError(f"--{name} must be >= 1, got {v}")
+    generic = args.family in ("all", "nilpotent")
+    if generic and args.n is not None:
+        from mathrl.envs.semigroups.families import check_in_reach
+
+        try:
+            check_in_reach(args.family, args.n, args.force, how="--force")
+        except ValueError as exc:
+            raise BenchError(str(exc)) from exc
     try:
         problem = make_problem(args.family, a=args.a, b=args.b, sigma=parse_sigma(args.sigma), n=args.n,
                                degree=args.degree, profile_filter=not args.no_profile_filter,
@@ -96,7 +107,15 @@ def compare(args) -> int:
     with progress(len(strategies), "proofs", args.quiet, unit="policy") as bar:
         for s in strategies:
             bar.set_postfix(policy=s, refresh=True)
-            r = prove(problem, s, seed=args.seed)
+            if generic:  # long proofs: a second bar counts the cuts
+                with progress(None, f"{problem.name} {s}", args.quiet, unit="cut") as cuts:
+                    problem.on_cut = cuts.update
+                    try:
+                        r = prove(problem, s, seed=args.seed)
+                    finally:
+                        problem.on_cut = None
+            else:
+                r = prove(problem, s, seed=args.seed)
             result["strategies"][s] = {"nodes": r.nodes, "done": r.done, "impossible": r.impossible,
                                        "seconds": round(r.seconds, 4),
                                        "per_root": {str(k): v for k, v in sorted(r.per_root.items())}}
@@ -232,6 +251,8 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="seed of the random policy")
         p.add_argument("--no-profile-filter", action="store_true")
         p.add_argument("--no-halfones-filter", action="store_true")
+        p.add_argument("--force", action="store_true",
+                       help="run all / nilpotent orders known to be out of reach (all above 5, nilpotent above 6)")
     else:
         p = argparse.ArgumentParser(prog="mathrl bench semigroups speed",
                                     description="wall time of the benchmark-order proofs of graded cases against "

@@ -1,14 +1,47 @@
-"""``mathrl groebner``: the reduced Gröbner basis of an ideal, and what computing it cost."""
+"""``mathrl groebner``: the reduced Gröbner basis of an ideal, and what computing it cost.
+
+Exit codes: 0 the basis; 1 ``--timeout`` reached (one line on stderr, nothing on
+stdout); 2 bad input (a polynomial that does not parse, a degree above
+:data:`~mathrl.envs.buchberger.parsing.MAX_DEGREE`, an unknown field, order or
+strategy), refused before anything runs; 130 Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import signal
+import sys
+import threading
+import time
 
-from .common import UsageError, print_json
+from .common import EXIT_INTERRUPTED, UsageError, print_json
+
+EXIT_LIMIT = 1
+
+
+class _TimeLimit(Exception):
+    """Raised in the main thread by the SIGALRM handler of ``--timeout``."""
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mathrl groebner", description="reduced Groebner basis of an ideal and the cost of computing it")
+    from mathrl.envs.buchberger.parsing import MAX_DEGREE, MAX_TERMS
+
+    p = argparse.ArgumentParser(
+        prog="mathrl groebner", description="reduced Groebner basis of an ideal and the cost of computing it",
+        epilog=f"Exit codes: 0 done; 1 --timeout reached (a one-line message on stderr); 2 bad input, refused "
+               f"before computing (a generator of total degree above {MAX_DEGREE} or expanding to more than "
+               f"{MAX_TERMS} terms is refused while parsing).")
     p.add_argument("polynomials", help='comma-separated polynomials, e.g. "x*y - 1, x^2 - y"')
     p.add_argument("--vars", default=None, help="variable order, e.g. x,y,z (default: sorted free symbols)")
     p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
@@ -18,8 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
                         "lex, where degree can take a very long time)")
     p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
     p.add_argument("--seed", type=int, default=None, help="seed for the random strategy")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="stop after this many seconds of wall time, parsing included, with exit code 1 "
+                        "(default: no limit; Ctrl-C also stops)")
     p.add_argument("--json", action="store_true")
     return p
+
+
+def _start_timer(seconds: float | None):
+    """Arm SIGALRM for ``seconds``; returns the previous handler (None when no timer was set)."""
+    if seconds is None:
+        return None
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        raise UsageError("--timeout needs SIGALRM (POSIX) and the main thread")
+
+    def expire(signum, frame):
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    return previous
+
+
+def _stop_timer(previous) -> None:
+    if previous is not None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,13 +87,28 @@ def main(argv: list[str] | None = None) -> int:
     gens = [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None
     if args.strategy is None:  # degree is the best classical choice for graded orders; under lex it can
         args.strategy = "normal" if args.order == "lex" else "degree"  # take very long (as sympy, use normal)
+    t0 = time.perf_counter()
+    previous = _start_timer(args.timeout)
     try:
-        field = check_field(args.modulus)
-        basis, stats = buchberger(args.polynomials, strategy=args.strategy, elimination=args.elimination,
-                                  gens=gens, field="QQ" if field is None else field, order=args.order,
-                                  seed=args.seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+        try:
+            field = check_field(args.modulus)
+            basis, stats = buchberger(args.polynomials, strategy=args.strategy, elimination=args.elimination,
+                                      gens=gens, field="QQ" if field is None else field, order=args.order,
+                                      seed=args.seed)
+        finally:
+            _stop_timer(previous)
+    except KeyboardInterrupt:
+        print("\nmathrl groebner: interrupted (no basis)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _TimeLimit:
+        print(f"mathrl groebner: time limit reached: no basis within --timeout {args.timeout:g} s "
+              f"(stopped after {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        return EXIT_LIMIT
+    except (ValueError, ZeroDivisionError) as exc:
+        raise UsageError(str(exc) or f"cannot compute with this input ({type(exc).__name__})") from exc
+    except (MemoryError, RecursionError) as exc:
+        raise UsageError(f"the input is too large to compute with ({type(exc).__name__}); "
+                         "try fewer or smaller generators") from exc
     ring = basis[0].ring if basis else None
     strings = [g.to_str() for g in basis]
     result = {"basis": strings, "additions": stats["polynomial_additions"], "pairs": stats["pairs_processed"],

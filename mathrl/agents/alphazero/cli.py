@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +37,46 @@ def _make_game(name: str, kw: dict):
         raise CLIError(str(exc)) from exc
 
 
+def check_writable_dir(path: Path, flag: str) -> None:
+    """``path`` is a writable folder, or one that can be created; a probe folder made and removed in it (or in
+    its nearest existing parent) tests that, so nothing is left behind on a refusal."""
+    target = path
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir():
+        raise CLIError(f"{flag} {path}: " + ("not a folder" if target == path else f"{target} is not a folder"))
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".mathrl-write-test-", dir=target))
+    except OSError as exc:
+        raise CLIError(f"{flag} {path}: cannot write in {target} ({exc.strerror or exc})") from None
+
+
+def _check_count(flag: str, value, low: int = 1) -> None:
+    if value is not None and value < low:
+        raise CLIError(f"{flag} must be >= {low}, got {value}")
+
+
+def _check_seconds(flag: str, value) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise CLIError(f"{flag} must be a finite number of seconds > 0, got {value}")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_buffer_memory(config, game) -> None:
+    """The replay buffer is allocated up front: refuse a ``buffer_size`` that cannot fit in this machine's memory."""
+    per_position = math.prod(game.observation_shape) + 5 * game.num_actions + 4  # uint8 obs, bool mask, f32 pi, z
+    need, have = config.buffer_size * per_position, _physical_memory()
+    if have is not None and need > have:
+        raise CLIError(f"buffer_size={config.buffer_size} needs about {need / 2**30:.1f} GiB for the replay buffer, "
+                       f"more than this machine's {have / 2**30:.1f} GiB; lower it with --set buffer_size=N")
+
+
 # ---- train ----------------------------------------------------------------
 def train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mathrl train alphazero",
@@ -46,9 +89,10 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run checkpointed in DIR (training flags and --set may change its config; "
                         "game, network size, buffer size and seed may not)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes")
-    p.add_argument("--iterations", type=int, default=None, help="iterations to run now")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes (> 0)")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="iterations to run now (>= 1; default: until --time-limit or Ctrl-C)")
+    p.add_argument("--seed", type=int, default=0, help="0 <= seed < 2**63")
     p.add_argument("--workers", type=int, default=None, help="self-play processes (default 2)")
     p.add_argument("--games-per-iter", type=int, default=None)
     p.add_argument("--sims", type=int, default=None, help="simulations per move in self-play")
@@ -56,8 +100,11 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels", type=int, default=None)
     p.add_argument("--eval-every", type=int, default=None, help="iterations between baseline matches (0: never)")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
-                   help="any other config field, e.g. --set lr=2e-3 --set buffer_size=200000")
+                   help="any other config field, e.g. --set lr=2e-3 --set buffer_size=200000 "
+                        "(each field's type and range: AlphaZeroConfig.validate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.epilog = "Bad input (flags, --set values, an unwritable --out, a foreign --resume folder) exits 2 before " \
+               "anything is written."
     return p
 
 
@@ -70,11 +117,16 @@ def _config_changes(args) -> dict:
     if args.sims is not None:
         changes["search"]["n_sims"] = args.sims
     for item in args.set:
-        key, _, value = item.partition("=")
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CLIError(f"--set expects FIELD=JSON, got {item!r}")
+        key = key.strip()
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError:
             raise CLIError(f"--set {item}: the value must be JSON (e.g. 2e-3, 64, true)") from None
+        if key == "search" and not isinstance(parsed, dict):
+            raise CLIError(f"--set {item}: search is a group of fields; set them one by one, e.g. --set search.c_puct=2")
         if key.startswith("search."):
             changes["search"][key[7:]] = parsed
         else:
@@ -88,19 +140,10 @@ def _apply_changes(config, changes: dict):
     data = config.to_dict()
     data["search"].update(changes.get("search", {}))
     data.update({k: v for k, v in changes.items() if k != "search"})
-    try:
+    try:  # every field's type and range: AlphaZeroConfig.validate / SearchConfig.validate
         config = AlphaZeroConfig.from_dict(data)
     except (TypeError, ValueError) as exc:
-        raise CLIError(f"--set: {exc}") from exc
-    for name in ("workers", "games_per_iter", "concurrent_games", "batch_size", "buffer_size", "blocks", "channels"):
-        if getattr(config, name) < 1:
-            raise CLIError(f"{name} must be >= 1")
-    if config.search.n_sims < 1:
-        raise CLIError("--sims must be >= 1")
-    from mathrl.agents.alphazero.evaluator import PRECISIONS
-
-    if config.selfplay_precision not in PRECISIONS:
-        raise CLIError(f"selfplay_precision must be one of {', '.join(PRECISIONS)}")
+        raise CLIError(f"bad config (a flag or --set): {exc}") from exc
     return config
 
 
@@ -109,25 +152,46 @@ def train_main(argv: list[str]) -> int:
     from mathrl.agents.alphazero.train import Trainer, load_run_config
 
     args = train_parser().parse_args(argv)
+    # every input is checked before anything is written (the Trainer creates the run folder)
+    _check_count("--iterations", args.iterations)
+    _check_seconds("--time-limit", args.time_limit)
+    for flag, value in (("--workers", args.workers), ("--games-per-iter", args.games_per_iter),
+                        ("--sims", args.sims), ("--blocks", args.blocks), ("--channels", args.channels)):
+        _check_count(flag, value)
+    _check_count("--eval-every", args.eval_every, 0)
     changes = _config_changes(args)
     if args.resume:
         out = Path(args.resume)  # training knobs may change on resume; the network, game and buffer may not
         try:
-            trainer = Trainer(_apply_changes(load_run_config(out), changes), out, resume=True)
+            config = _apply_changes(load_run_config(out), changes)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from exc
+        check_writable_dir(out, "--resume")
+        _check_buffer_memory(config, _make_game(config.game, dict(config.game_kwargs)))
+        try:
+            trainer = Trainer(config, out, resume=True)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
     else:
         kw = _game_kwargs(args)
         _make_game(args.game, kw)
+        if not 0 <= args.seed <= 2**63 - 1:
+            raise CLIError(f"--seed must be in [0, 2**63 - 1], got {args.seed}")
         try:
             config = default_config(args.game, **kw).but(seed=args.seed)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
         config = _apply_changes(config, changes)
+        game = _make_game(config.game, dict(config.game_kwargs))  # --set game=... / game_kwargs=... too
+        _check_buffer_memory(config, game)
         out = Path(args.out or f"runs/alphazero-{args.game}-seed{args.seed}")
+        check_writable_dir(out, "--out")
         if (out / "checkpoint.pt").exists():
             raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
-        trainer = Trainer(config, out)
+        try:
+            trainer = Trainer(config, out)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from exc
     summary = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet)
     print(f"{summary['iterations']} iterations, {summary['games']} games, "
           f"{summary['train_seconds']:.0f} s of training -> {trainer.out / 'agent.pt'}")
@@ -155,8 +219,8 @@ def make_player(spec: str, game, game_name: str, sims: int | None, seed: int, sy
     path = f"pretrained:{game_name}" if spec == "pretrained" else spec
     try:
         agent = load_agent(path, n_sims=sims, symmetrize=symmetrize, precision=precision)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from exc
+    except (ValueError, OSError) as exc:
+        raise CLIError(str(exc) if isinstance(exc, ValueError) else f"cannot read {spec}: {exc}") from exc
     if agent.game != game:
         raise CLIError(f"{spec}: the agent plays {agent.game!r}, not {game!r}")
     return agent
@@ -187,7 +251,8 @@ def play_parser() -> argparse.ArgumentParser:
     p.add_argument("--sims", type=int, default=None, help="simulations per move (agent: its config; mcts: 1000)")
     p.add_argument("--batch", action="store_true",
                    help="read one position (move string) per line on stdin, print the agent's move for each")
-    p.add_argument("--first", choices=["human", "agent"], default="human", help="who moves first (interactive)")
+    p.add_argument("--first", choices=["human", "agent"], default="human",
+                   help="who moves first (interactive; q or end of input quits)")
     p.add_argument("--rows", type=int, default=None)
     p.add_argument("--cols", type=int, default=None)
     p.add_argument("--n", type=int, default=None)
@@ -200,6 +265,8 @@ def play_main(argv: list[str]) -> int:
     game = _make_game(args.game, _game_kwargs(args))
     if args.sims is not None and args.sims < 0:
         raise CLIError("--sims must be >= 0")
+    if not 0 <= args.seed <= 2**63 - 1:
+        raise CLIError(f"--seed must be in [0, 2**63 - 1], got {args.seed}")
     player = make_player(args.agent, game, args.game, args.sims, args.seed)
     rng = np.random.default_rng(args.seed)
     if args.batch:
@@ -225,7 +292,11 @@ def _interactive(game, player, rng, human_first: bool) -> int:
     while not state.is_terminal():
         print(state, end="\n\n")
         if state.current_player() == human:
-            text = input("your move: ").strip()
+            try:
+                text = input("your move: ").strip()
+            except EOFError:  # end of input (Ctrl-D, a closed pipe) quits like q
+                print()
+                return 0
             if text.lower() in ("q", "quit", "exit"):
                 return 0
             try:

@@ -10,6 +10,40 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
+PRECISIONS = ("fp32", "bf16")  # self-play network precision (mirrors mathrl.agents.alphazero.evaluator)
+MAX_SEED = 2**63 - 1           # torch.manual_seed and numpy's default_rng both accept 0..2**63-1
+
+
+def _int(obj, name: str, low: int, high: int | None = None) -> None:
+    """``obj.name`` must be an int (not a bool) in [low, high]; ValueError naming the field otherwise."""
+    value = getattr(obj, name)
+    bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+
+def _real(obj, name: str, low: float | None = None, high: float | None = None, low_open: bool = False) -> None:
+    """``obj.name`` must be a finite number (not a bool) in the given range; ValueError naming the field otherwise."""
+    value = getattr(obj, name)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        if low is not None and high is not None:
+            bound = f" in {'(' if low_open else '['}{low:g}, {high:g}]"
+        elif low is not None:
+            bound = f" {'>' if low_open else '>='} {low:g}"
+        else:
+            bound = ""
+        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+
+
+def _flag(obj, name: str) -> None:
+    if not isinstance(getattr(obj, name), bool):
+        raise ValueError(f"{name} must be true or false, got {getattr(obj, name)!r}")
+
 
 @dataclass(frozen=True)
 class SearchConfig:
@@ -22,6 +56,23 @@ class SearchConfig:
     leaves_per_tree: int = 1        # >1: collect several leaves per tree and round, with virtual loss
     virtual_loss: float = 1.0
     normalize_q: bool = False       # min-max normalise Q per tree (single-player problems with unbounded returns)
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Each field's rule (ValueError naming the field): n_sims >= 0 (0 = the network alone, for play),
+        c_puct, c_base, virtual_loss >= 0, fpu any finite number, dirichlet_alpha > 0, dirichlet_eps a
+        probability, leaves_per_tree >= 1, normalize_q a bool."""
+        _int(self, "n_sims", 0)
+        _real(self, "c_puct", 0.0)
+        _real(self, "c_base", 0.0)
+        _real(self, "fpu")
+        _real(self, "dirichlet_alpha", 0.0, low_open=True)
+        _real(self, "dirichlet_eps", 0.0, 1.0)
+        _int(self, "leaves_per_tree", 1)
+        _real(self, "virtual_loss", 0.0)
+        _flag(self, "normalize_q")
 
     def but(self, **changes) -> "SearchConfig":
         return replace(self, **changes)
@@ -55,6 +106,41 @@ class AlphaZeroConfig:
     eval_mcts_sims: int = 1000
     seed: int = 0
 
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Each field's rule (ValueError naming the field), checked whenever a config is made or changed:
+
+        * counts >= 1: blocks, channels, games_per_iter, concurrent_games, workers, buffer_size,
+          batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search);
+        * >= 0: temp_moves, eval_every (0 = never), weight_decay; seed in [0, 2**63 - 1];
+        * lr and reuse finite and > 0; selfplay_precision one of fp32, bf16;
+        * game a non-empty name, game_kwargs (name, integer) pairs; the search fields as in SearchConfig.
+        """
+        if not isinstance(self.game, str) or not self.game:
+            raise ValueError(f"game must be a game name, got {self.game!r}")
+        if not isinstance(self.game_kwargs, tuple) or not all(
+                isinstance(kv, tuple) and len(kv) == 2 and isinstance(kv[0], str) and isinstance(kv[1], int)
+                and not isinstance(kv[1], bool) for kv in self.game_kwargs):
+            raise ValueError(f"game_kwargs must map names to integers, got {self.game_kwargs!r}")
+        if not isinstance(self.search, SearchConfig):
+            raise ValueError(f"search must be a SearchConfig, got {self.search!r}")
+        if self.search.n_sims < 1:
+            raise ValueError(f"search.n_sims must be an integer >= 1 for training, got {self.search.n_sims!r}")
+        for name in ("blocks", "channels", "games_per_iter", "concurrent_games", "workers", "buffer_size",
+                     "batch_size", "eval_games", "eval_sims", "eval_mcts_sims"):
+            _int(self, name, 1)
+        _int(self, "temp_moves", 0)
+        _int(self, "eval_every", 0)
+        _int(self, "seed", 0, MAX_SEED)
+        _real(self, "lr", 0.0, low_open=True)
+        _real(self, "reuse", 0.0, low_open=True)
+        _real(self, "weight_decay", 0.0)
+        if self.selfplay_precision not in PRECISIONS:
+            raise ValueError(f"selfplay_precision must be one of {', '.join(PRECISIONS)}, "
+                             f"got {self.selfplay_precision!r}")
+
     def but(self, **changes) -> "AlphaZeroConfig":
         return replace(self, **changes)
 
@@ -65,9 +151,30 @@ class AlphaZeroConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "AlphaZeroConfig":
+        if not isinstance(data, dict):
+            raise ValueError(f"an AlphaZero config must be a JSON object, got {type(data).__name__}")
         data = dict(data)
-        data["search"] = SearchConfig(**data.get("search", {}))
-        data["game_kwargs"] = tuple(sorted(dict(data.get("game_kwargs", {})).items()))
+        search = data.get("search", {})
+        if isinstance(search, SearchConfig):
+            search = asdict(search)
+        if not isinstance(search, dict):
+            raise ValueError(f"search must be an object of search fields, got {search!r}")
+        unknown = set(search) - {f.name for f in fields(SearchConfig)}
+        if unknown:
+            raise ValueError(f"unknown AlphaZero config fields: {sorted('search.' + k for k in unknown)}")
+        try:
+            data["search"] = SearchConfig(**search)
+        except ValueError as exc:
+            raise ValueError(f"search.{exc}") from None
+        kwargs = data.get("game_kwargs", {})
+        if isinstance(kwargs, (list, tuple)):
+            try:
+                kwargs = dict(kwargs)
+            except (TypeError, ValueError):
+                pass
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"game_kwargs must be an object of integers, got {kwargs!r}")
+        data["game_kwargs"] = tuple(sorted(kwargs.items()))
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

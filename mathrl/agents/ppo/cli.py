@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import re
+import tempfile
 from pathlib import Path
 
 
@@ -22,15 +25,46 @@ def train_parser() -> argparse.ArgumentParser:
                    help="keyword arguments for gymnasium.make, merged over the preset's")
     p.add_argument("--preset", default=None, help=f"settings to start from: {', '.join(sorted(PRESETS))} "
                                                   "(default: the env's own preset when it has one)")
-    p.add_argument("--steps", type=int, default=None, help="total environment steps")
+    p.add_argument("--steps", type=int, default=None, help="total environment steps (>= 1)")
     p.add_argument("--out", default=None, help="run folder (default runs/ppo-ENV-seedS)")
     p.add_argument("--resume", default=None, metavar="DIR", help="continue the run checkpointed in DIR")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes")
+    p.add_argument("--seed", type=int, default=None, help="0 <= seed < 2**32")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes (> 0)")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
-                   help="any other config field, e.g. --set lr=1e-4 --set num_envs=4")
+                   help="any other config field, e.g. --set lr=1e-4 --set num_envs=4 (each field's type and range: "
+                        "PPOConfig.validate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.epilog = "Bad input (flags, --set values, an unwritable --out, a foreign --resume folder) exits 2 before " \
+               "anything is written."
     return p
+
+
+def _check_writable_dir(path: Path, flag: str) -> None:
+    """``path`` is a writable folder, or one that can be created; a probe folder made and removed in it (or in
+    its nearest existing parent) tests that, so nothing is left behind on a refusal."""
+    target = path
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir():
+        raise CLIError(f"{flag} {path}: " + ("not a folder" if target == path else f"{target} is not a folder"))
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".mathrl-write-test-", dir=target))
+    except OSError as exc:
+        raise CLIError(f"{flag} {path}: cannot write in {target} ({exc.strerror or exc})") from None
+
+
+def _read_saved_config(folder: str) -> dict:
+    """A run folder's ``config.json``; a missing, unreadable or foreign one is one line naming the file."""
+    saved = Path(folder) / "config.json"
+    if not (Path(folder) / "checkpoint.pt").exists() or not saved.exists():
+        raise ValueError(f"{folder} holds no PPO checkpoint (config.json + checkpoint.pt)")
+    try:
+        data = json.loads(saved.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{saved} is not a readable PPO config ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{saved} is not a PPO config (a JSON object)")
+    return data
 
 
 def _config(args):
@@ -38,6 +72,8 @@ def _config(args):
 
     try:
         overrides = parse_set(args.set)
+        if "env_kwargs" in overrides and not isinstance(overrides["env_kwargs"], dict):
+            raise ValueError(f"env_kwargs must be a JSON object, got {overrides['env_kwargs']!r}")
         if args.env_kwargs is not None:
             kwargs = json.loads(args.env_kwargs)
             if not isinstance(kwargs, dict):
@@ -48,13 +84,16 @@ def _config(args):
         if args.seed is not None:
             overrides["seed"] = args.seed
         if args.resume:
-            saved = Path(args.resume) / "config.json"
-            if not (Path(args.resume) / "checkpoint.pt").exists() or not saved.exists():
-                raise ValueError(f"{args.resume} holds no PPO checkpoint (config.json + checkpoint.pt)")
+            saved = _read_saved_config(args.resume)
             if args.env or args.preset or "env_kwargs" in overrides or "seed" in overrides:
                 raise ValueError("--resume continues the saved run: --env, --env-kwargs, --preset and --seed "
                                  "cannot change")
-            return PPOConfig.from_dict({**json.loads(saved.read_text()), **overrides})
+            try:
+                return PPOConfig.from_dict({**saved, **overrides})
+            except (ValueError, TypeError) as exc:
+                if set(overrides) & set(PPOConfig.__dataclass_fields__):
+                    raise
+                raise ValueError(f"{Path(args.resume) / 'config.json'} is not a valid PPO config ({exc})") from None
         env_id = args.env
         if env_id is None and args.preset is None:
             env_id = "CartPole-v1"
@@ -65,6 +104,8 @@ def _config(args):
 
 def train_main(argv=None) -> int:
     args = train_parser().parse_args(argv)
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise CLIError(f"--time-limit must be a finite number of seconds > 0, got {args.time_limit}")
     cfg = _config(args)
     import gymnasium as gym
 
@@ -75,6 +116,7 @@ def train_main(argv=None) -> int:
     out = args.resume or args.out or f"runs/ppo-{re.sub(r'[^A-Za-z0-9]+', '-', cfg.env_id).strip('-')}-seed{cfg.seed}"
     if not args.resume and (Path(out) / "checkpoint.pt").exists():
         raise CLIError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
+    _check_writable_dir(Path(out), "--resume" if args.resume else "--out")
     from mathrl.agents.ppo.ppo import PPOTrainer
 
     try:

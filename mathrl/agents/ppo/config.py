@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 
 BASELINES = ("critic", "info")
 POLICIES = ("auto", "mlp", "pairs")
 ENCODERS = ("mlp", "attention")
+MAX_SEED = 2**32 - 1  # gymnasium's env seeding (numpy SeedSequence) and torch.manual_seed both accept it
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -54,10 +64,27 @@ class PPOConfig:
     checkpoint_every: int = 10  # updates between checkpoints (also at the end and on interrupt)
 
     def __post_init__(self):
+        if not isinstance(self.hidden, (list, tuple)) or not all(_is_int(h) and h >= 1 for h in self.hidden):
+            raise ValueError(f"hidden must be a non-empty list of layer sizes >= 1, got {self.hidden!r}")
         self.hidden = tuple(int(h) for h in self.hidden)
         self.validate()
 
     def validate(self) -> None:
+        """Each field's rule (ValueError naming the field), checked whenever a config is made or replaced:
+
+        * counts >= 1: num_envs, num_steps, total_steps, update_epochs, num_minibatches, torch_threads,
+          eval_episodes, curve_episodes, checkpoint_every, the hidden sizes; eval_every >= 0;
+          seed in [0, 2**32 - 1];
+        * probabilities in [0, 1]: gamma, gae_lambda;
+        * finite and > 0: lr, clip_coef, max_grad_norm, reward_scale, target_kl (or null);
+          finite and >= 0: ent_coef, vf_coef;
+        * true/false: anneal_lr, norm_adv, skip_forced, clip_vloss, obs_norm;
+        * names: env_id, baseline_key strings, baseline / policy / encoder / vector from their lists,
+          env_kwargs an object.
+        """
+        for name in ("env_id", "baseline_key"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty string, got {getattr(self, name)!r}")
         if self.baseline not in BASELINES:
             raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, got {self.baseline!r}")
         if self.policy not in POLICIES:
@@ -67,20 +94,37 @@ class PPOConfig:
         if self.vector not in ("sync", "async"):
             raise ValueError(f"vector must be 'sync' or 'async', got {self.vector!r}")
         for name in ("num_envs", "num_steps", "total_steps", "update_epochs", "num_minibatches", "torch_threads",
-                     "eval_episodes", "checkpoint_every"):
+                     "eval_episodes", "curve_episodes", "checkpoint_every"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not _is_int(value) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not _is_int(self.eval_every) or self.eval_every < 0:
+            raise ValueError(f"eval_every must be an integer >= 0 (0: only at the end), got {self.eval_every!r}")
+        if not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {self.seed!r}")
         if (self.num_envs * self.num_steps) < self.num_minibatches:
             raise ValueError("num_minibatches exceeds the rollout size num_envs * num_steps")
-        if not 0.0 <= self.gamma <= 1.0 or not 0.0 <= self.gae_lambda <= 1.0:
-            raise ValueError("gamma and gae_lambda must lie in [0, 1]")
-        if self.lr <= 0 or self.clip_coef <= 0:
-            raise ValueError("lr and clip_coef must be positive")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError(f"hidden must be a non-empty tuple of positive sizes, got {self.hidden!r}")
+        for name in ("gamma", "gae_lambda"):
+            value = getattr(self, name)
+            if not _is_real(value) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+        for name in ("lr", "clip_coef", "max_grad_norm", "reward_scale"):
+            value = getattr(self, name)
+            if not _is_real(value) or value <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        for name in ("ent_coef", "vf_coef"):
+            value = getattr(self, name)
+            if not _is_real(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.target_kl is not None and (not _is_real(self.target_kl) or self.target_kl <= 0):
+            raise ValueError(f"target_kl must be a finite number > 0 or null, got {self.target_kl!r}")
+        for name in ("anneal_lr", "norm_adv", "skip_forced", "clip_vloss", "obs_norm"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if not self.hidden:
+            raise ValueError(f"hidden must be a non-empty list of layer sizes >= 1, got {self.hidden!r}")
         if not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a dict, got {self.env_kwargs!r}")
+            raise ValueError(f"env_kwargs must be a JSON object, got {self.env_kwargs!r}")
 
     @property
     def batch_size(self) -> int:
@@ -97,6 +141,8 @@ class PPOConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "PPOConfig":
+        if not isinstance(d, dict):
+            raise ValueError(f"a PPO config must be a JSON object, got {type(d).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:

@@ -13,6 +13,13 @@ padded to ``max_pairs`` rows with an action mask, or unpadded (``sequence``).
 The adapter owns everything that is about learning: the reward mode, the feature
 buffer, step limits, invalid-action handling and the optional heuristic value
 baseline in ``info``. The state only computes and counts.
+
+Sizes are checked before anything is allocated: the padded observation holds
+``max_pairs x 2·n·k`` int32 values, four times over (the reused buffer, the copy
+returned, the observation space's bounds), so a constructor whose estimate
+exceeds ``max_obs_bytes`` (1 GiB by default; ``None`` for no cap) is a
+``ValueError`` giving the estimate; and a distribution's maximum degree ``d``
+is bounded like a typed ideal's (:data:`~mathrl.envs.buchberger.parsing.MAX_DEGREE`).
 """
 
 from __future__ import annotations
@@ -25,14 +32,40 @@ from mathrl.core import IllegalActionError, as_action
 from mathrl.envs.buchberger import features, returns
 from mathrl.envs.buchberger.base import check_elimination
 from mathrl.envs.buchberger.groebner import BACKENDS, make_state
+from mathrl.envs.buchberger.distributions import DistributionSpec, parse_distribution
 from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source, parse_ideal
+from mathrl.envs.buchberger.parsing import MAX_DEGREE
 from mathrl.envs.buchberger.strategies import make_strategy
 
-__all__ = ["BuchbergerEnv", "make_state"]
+__all__ = ["BuchbergerEnv", "make_state", "observation_bytes", "check_observation_size", "MAX_OBS_BYTES"]
 
 OBS_MODES = ("padded", "sequence")
 MAX_REDRAWS = 1000
 FEATURE_HIGH = 2**31 - 1
+MAX_OBS_BYTES = 1 << 30  # default cap on the observation memory estimate (max_obs_bytes=)
+
+
+def _format_bytes(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def observation_bytes(n: int, k: int, max_pairs: int, obs_mode: str = "padded") -> int:
+    """Estimated bytes the observations take: ``max_pairs`` rows of ``2·n·k`` int32 features, held four times
+    in padded mode (buffer, returned copy, the space's low and high bounds), twice in sequence mode."""
+    return (4 if obs_mode == "padded" else 2) * max_pairs * 2 * n * k * 4
+
+
+def check_observation_size(n: int, k: int, max_pairs: int, obs_mode: str = "padded",
+                           max_obs_bytes: int | None = MAX_OBS_BYTES) -> None:
+    """ValueError, with the estimate and how to raise the cap, when :func:`observation_bytes` exceeds it."""
+    if max_obs_bytes is None:
+        return
+    need = observation_bytes(n, k, max_pairs, obs_mode)
+    if need > max_obs_bytes:
+        raise ValueError(f"observations would take about {_format_bytes(need)} (max_pairs={max_pairs} rows of "
+                         f"2*n*k = {2 * n * k} int32 features, n={n} variables, k={k}), above the cap of "
+                         f"{_format_bytes(max_obs_bytes)}: lower k or max_pairs, or raise the cap with the env "
+                         f"kwarg max_obs_bytes={need} (None: no cap)")
 
 
 class BuchbergerEnv(gym.Env):
@@ -48,7 +81,8 @@ class BuchbergerEnv(gym.Env):
     def __init__(self, ideal_dist="3-20-10-weighted", ideal=None, gens=None, field=32003, order="grevlex",
                  elimination="gebauermoeller", rewards="additions", k=2, obs_mode="padded", max_pairs=256,
                  max_steps=1000, sort_input=False, invalid_action="penalize", invalid_action_penalty=-10.0,
-                 backend="auto", rollout_value=None, rollout_gamma=0.99, render_mode=None):
+                 backend="auto", rollout_value=None, rollout_gamma=0.99, render_mode=None,
+                 max_obs_bytes=MAX_OBS_BYTES):
         check_elimination(elimination)
         returns.check_rewards(rewards)
         if obs_mode not in OBS_MODES:
@@ -69,16 +103,26 @@ class BuchbergerEnv(gym.Env):
             raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unsupported render_mode {render_mode!r}; only 'ansi'")
+        if max_obs_bytes is not None and (isinstance(max_obs_bytes, bool) or
+                                          not isinstance(max_obs_bytes, (int, np.integer)) or max_obs_bytes < 1):
+            raise ValueError(f"max_obs_bytes must be an integer >= 1 or None, got {max_obs_bytes!r}")
         if ideal is not None:
             if ideal_dist != "3-20-10-weighted":
                 raise ValueError("give either ideal=... or a non-default ideal_dist, not both")
-            ring, polys = parse_ideal(ideal, gens=gens, field=field, order=order)
-
+            ring, polys = parse_ideal(ideal, gens=gens, field=field, order=order)  # sizes bounded while parsing
+            check_observation_size(ring.n, int(k), int(max_pairs), obs_mode, max_obs_bytes)
             self.source = FixedIdealSource(polys, ring)
         else:
             if gens is not None:
                 raise ValueError("gens= only applies to a user-supplied ideal=...")
+            if isinstance(ideal_dist, (str, DistributionSpec)):  # sizes first: a source allocates tables of degree d
+                spec = parse_distribution(ideal_dist)
+                if spec.d is not None and spec.d > MAX_DEGREE:
+                    raise ValueError(f"distribution {spec.name!r}: maximum degree d={spec.d} is above the limit of "
+                                     f"{MAX_DEGREE} (mathrl.envs.buchberger.parsing.MAX_DEGREE)")
+                check_observation_size(spec.n, int(k), int(max_pairs), obs_mode, max_obs_bytes)
             self.source = make_source(ideal_dist, field=field, order=order)
+            check_observation_size(self.source.ring.n, int(k), int(max_pairs), obs_mode, max_obs_bytes)
         self.ring = self.source.ring
         self.ideal_dist = ideal_dist if ideal is None else "user"
         self.elimination, self.rewards, self.sort_input, self.backend = elimination, rewards, sort_input, backend

@@ -10,19 +10,38 @@ is a variable (so ``E``, ``I`` or ``lambda`` are never sympy constants or
 keywords), and by default the variables are ordered as ``sympy.groebner``
 orders them, so results compare one to one with sympy's.
 
+Sizes are bounded before sympy builds anything, because sympy's ``Poly`` is
+dense in each variable and evaluates constant powers exactly:
+``x^3000000000 - y`` would take gigabytes and ``2^(10^9)`` minutes. A
+generator whose total degree may exceed :data:`MAX_DEGREE`, whose expansion
+may have more than :data:`MAX_TERMS` terms, or that computes a constant of
+more than :data:`MAX_CONSTANT_BITS` bits is refused at parse time with a
+``ValueError`` naming the term (the bounds are upper estimates from the
+expression's shape, e.g. ``(x+y)^3`` counts as degree 3 with 4 terms).
+
 sympy is imported lazily, inside the functions: sampling random ideals never
 needs it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
 from mathrl.envs.buchberger.polynomial import Polynomial
 from mathrl.envs.buchberger.ring import Ring
 
-__all__ = ["parse_ideal", "ideal_to_strings"]
+__all__ = ["parse_ideal", "ideal_to_strings", "MAX_DEGREE", "MAX_TERMS", "MAX_CONSTANT_BITS"]
+
+# Parse-time size limits (see the module docstring). Degree 10**5 parses in about 0.1 s (sympy holds
+# a dense list per variable) and leaves a factor of 2**31 / 10**5 (~21000) of headroom below the
+# 31-bit exponent fields of the packed monomials (ring.MAX_EXPONENT) for the degrees reached while
+# reducing. Realistic inputs (the benchmark families, textbook ideals) stay below degree 100.
+MAX_DEGREE = 100_000
+MAX_TERMS = 100_000          # terms of a generator once expanded, e.g. (x+y+z)^n has (n+1)(n+2)/2
+MAX_CONSTANT_BITS = 100_000  # a number computed by a power, e.g. 2^(10^9), is refused above this size
+MAX_NESTING = 100            # parentheses / power chains deeper than this are refused (Python's own limit is 200)
 
 # Tokens a polynomial string may contain. Anything else (".", "=", "[", "!", "'", ...) is rejected
 # before sympy sees the text, so parse_expr never evaluates attribute access or calls.
@@ -54,6 +73,206 @@ def _split_top_level(text: str) -> list[str]:
     return parts
 
 
+class _Size:
+    """An upper estimate of an expression's size: total degree, number of terms once expanded, variables,
+    and the exact value when the expression is a constant (None otherwise)."""
+
+    __slots__ = ("deg", "terms", "names", "const")
+
+    def __init__(self, deg=0, terms=1, names=frozenset(), const=None):
+        self.deg, self.terms, self.names, self.const = deg, terms, names, const
+
+
+def _short(obj, quote: bool = True, width: int = 80) -> str:
+    """An input or a term for an error message, cut to ``width`` characters."""
+    text = repr(obj) if quote and isinstance(obj, str) else format(obj, "")
+    return text if len(text) <= width else text[:width - 5] + "..." + text[-2:] if quote else text[:width - 3] + "..."
+
+
+def _bits(c: Fraction) -> int:
+    return max(abs(c.numerator).bit_length(), c.denominator.bit_length())
+
+
+def _limit_terms(size: _Size, item, term: str) -> _Size:
+    bound = size.terms
+    if size.names and bound > MAX_TERMS:  # at most as many as the monomials of degree <= deg
+        bound = min(bound, math.comb(size.deg + len(size.names), len(size.names)))
+    if bound > MAX_TERMS:
+        raise ValueError(f"{_short(item)}: the term {_short(term, quote=False)} expands to up to {bound} terms, above the limit of "
+                         f"{MAX_TERMS} (mathrl.envs.buchberger.parsing.MAX_TERMS)")
+    size.terms = bound
+    return size
+
+
+def _add(a: _Size, b: _Size, sub: bool = False) -> _Size:
+    const = None if a.const is None or b.const is None else (a.const - b.const if sub else a.const + b.const)
+    return _Size(max(a.deg, b.deg), a.terms + b.terms, a.names | b.names, const)
+
+
+def _mul(a: _Size, b: _Size, item, term: str, div: bool = False) -> _Size:
+    if div:
+        if b.const is None or b.const == 0:  # not a polynomial (or 1/0): sympy says so, cheaply
+            return _Size(a.deg, a.terms, a.names | b.names, None)
+        return _Size(a.deg, a.terms, a.names, None if a.const is None else a.const / b.const)
+    const = None
+    if a.const is not None and b.const is not None:
+        if _bits(a.const) + _bits(b.const) > MAX_CONSTANT_BITS:
+            raise ValueError(f"{_short(item)}: the term {_short(term, quote=False)} is a number of about {_bits(a.const) + _bits(b.const)} bits, "
+                             f"above the limit of {MAX_CONSTANT_BITS} (mathrl.envs.buchberger.parsing.MAX_CONSTANT_BITS)")
+        const = a.const * b.const
+    return _limit_terms(_Size(a.deg + b.deg, a.terms * b.terms, a.names | b.names, const), item, term)
+
+
+def _pow(base: _Size, exp: _Size, item, term: str) -> _Size:
+    e = exp.const
+    if e is None or e.denominator != 1:  # x^y, x^(1/2): not a polynomial, sympy rejects it cheaply
+        return _Size(base.deg, base.terms, base.names | exp.names, None)
+    e = int(e)
+    if base.const is not None:
+        if base.const == 0 or abs(base.const) == 1:
+            return _Size(const=None if base.const == 0 and e < 0 else base.const ** e)
+        bits = abs(e) * _bits(base.const)
+        if bits > MAX_CONSTANT_BITS:
+            raise ValueError(f"{_short(item)}: the term {_short(term, quote=False)} is a number of about {bits} bits, above the limit of "
+                             f"{MAX_CONSTANT_BITS} (mathrl.envs.buchberger.parsing.MAX_CONSTANT_BITS)")
+        return _Size(const=base.const ** e)
+    if e < 0:  # a denominator: not a polynomial unless it cancels, which sympy decides
+        return _Size(0, 1, base.names, None)
+    deg = e * base.deg
+    if deg > MAX_DEGREE:
+        raise ValueError(f"{_short(item)}: the term {_short(term, quote=False)} has degree {deg}, above the limit of {MAX_DEGREE} "
+                         f"(mathrl.envs.buchberger.parsing.MAX_DEGREE)")
+    terms = 1 if base.terms == 1 else math.comb(e + base.terms - 1, base.terms - 1)
+    return _limit_terms(_Size(deg, terms, base.names, None), item, term)
+
+
+def _number(text: str) -> Fraction | None:
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _check_tokens(toks: list, item: str) -> None:
+    """Estimate a polynomial string's size from its tokens, before sympy evaluates anything; ValueError if
+    a term is too large. Python's grammar: + - (left), * / (left), unary + -, ** (right, binding tighter than
+    a unary minus on its left, looser on its right). Malformed input is left to sympy's error messages."""
+    pos = 0
+
+    class _Malformed(Exception):
+        pass
+
+    def text(start, end):
+        return item[toks[start][2]:toks[end - 1][3]].strip().replace("**", "^")
+
+    def peek():
+        return toks[pos][1] if pos < len(toks) and toks[pos][0] == "op" else None
+
+    def sum_(depth):
+        nonlocal pos
+        start = pos
+        size = product(depth)
+        while peek() in ("+", "-"):
+            op = toks[pos][1]
+            pos += 1
+            size = _add(size, product(depth), sub=op == "-")
+            _limit_terms(size, item, text(start, pos))
+        return size
+
+    def product(depth):
+        nonlocal pos
+        start = pos
+        size = unary(depth)
+        while peek() in ("*", "/"):
+            op = toks[pos][1]
+            pos += 1
+            size = _mul(size, unary(depth), item, text(start, pos), div=op == "/")
+        return size
+
+    def unary(depth):
+        nonlocal pos
+        if peek() in ("+", "-"):
+            op = toks[pos][1]
+            pos += 1
+            size = unary(depth + 1)
+            return _Size(size.deg, size.terms, size.names, None if size.const is None else
+                         (-size.const if op == "-" else size.const))
+        return power(depth)
+
+    def power(depth):
+        nonlocal pos
+        if depth > MAX_NESTING:
+            raise ValueError(f"{_short(item)}: nested more than {MAX_NESTING} levels deep")
+        start = pos
+        base = atom(depth)
+        if peek() in ("^", "**"):
+            pos += 1
+            exp = unary(depth + 1)
+            return _pow(base, exp, item, text(start, pos))
+        return base
+
+    def atom(depth):
+        nonlocal pos
+        if pos >= len(toks):
+            raise _Malformed
+        kind, val = toks[pos][0], toks[pos][1]
+        pos += 1
+        if kind == "name":
+            return _Size(1, 1, frozenset([val]))
+        if kind == "num":
+            c = _number(val)
+            if c is None or not re.fullmatch(r"[0-9]+", val):  # a float: rejected later, after parsing
+                return _Size(0, 1, frozenset(), None)
+            return _Size(const=c)
+        if val == "(":
+            size = sum_(depth + 1)
+            if peek() != ")":
+                raise _Malformed
+            pos += 1
+            return size
+        raise _Malformed
+
+    try:
+        sum_(0)
+    except _Malformed:
+        return
+
+
+class _Text:
+    """A sympy expression's text, made only when an error message needs it."""
+
+    def __init__(self, expr):
+        self.expr = expr
+
+    def __format__(self, spec):
+        return format(str(self.expr).replace("**", "^"), spec)
+
+
+def _check_expr(expr, item) -> None:
+    """The size estimate of :func:`_check_tokens` for a sympy expression (one built in Python, or a Poly's)."""
+    import sympy
+
+    def walk(e, depth):
+        if depth > 10 * MAX_NESTING:
+            raise ValueError(f"{_short(item)}: nested more than {10 * MAX_NESTING} levels deep")
+        term = _Text(e)
+        if isinstance(e, sympy.Symbol):
+            return _Size(1, 1, frozenset([e.name]))
+        if isinstance(e, sympy.Rational):
+            return _Size(const=Fraction(int(e.p), int(e.q)))
+        if isinstance(e, sympy.Number) or not e.args:
+            return _Size()
+        if isinstance(e, sympy.Pow):
+            return _pow(walk(e.base, depth + 1), walk(e.exp, depth + 1), item, term)
+        parts = [walk(a, depth + 1) for a in e.args]
+        size = parts[0]
+        for part in parts[1:]:
+            size = _add(size, part) if isinstance(e, sympy.Add) else _mul(size, part, item, term)
+        return _limit_terms(size, item, term) if isinstance(e, sympy.Add) else size
+
+    walk(expr, 0)
+
+
 def _parse_string(item: str):
     """One polynomial string -> sympy expression in plain Symbols named as written."""
     import sympy
@@ -67,16 +286,17 @@ def _parse_string(item: str):
         if m is None:
             raise ValueError(f"cannot parse {item!r}: unexpected character {item[pos]!r} at position {pos}")
         if m.lastgroup != "ws":
-            toks.append((m.lastgroup, m.group()))
+            toks.append((m.lastgroup, m.group(), m.start(), m.end()))
         pos = m.end()
+    _check_tokens(toks, item)  # degree, terms and constant sizes, before sympy evaluates anything
     # Every identifier becomes a placeholder bound to Symbol(identifier), so names such as E, I, S,
     # N, Q, beta, gamma or lambda are plain variables, never sympy constants/functions/keywords.
     local: dict = {}
     placeholder: dict = {}
     out = []
-    for k, (kind, val) in enumerate(toks):
+    for k, (kind, val, _, _) in enumerate(toks):
         if kind == "name":
-            if k + 1 < len(toks) and toks[k + 1] == ("op", "("):
+            if k + 1 < len(toks) and toks[k + 1][:2] == ("op", "("):
                 raise ValueError(f"not a polynomial: {item!r} calls a function {val}(...)")
             if val not in placeholder:
                 placeholder[val] = f"_mathrl_v{len(placeholder)}"
@@ -225,6 +445,7 @@ def parse_ideal(items, gens=None, field=32003, order: str = "grevlex") -> tuple[
     for x, e in zip(items, exprs):
         if not isinstance(e, sympy.Expr):
             raise ValueError(f"not a polynomial: {x!r}")
+        _check_expr(e, x)  # what sympy.Poly would expand: bounded before it does
     names = _gens_names(gens) if gens is not None else _default_gens(exprs)
     if not names:
         raise ValueError(f"no variables in the ideal {items!r}; pass gens")

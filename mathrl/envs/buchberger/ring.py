@@ -122,7 +122,8 @@ class Ring:
         if len(exps) != n:
             raise ValueError(f"expected {n} exponents, got {len(exps)}")
         if any(int(a) < 0 or int(a) > MAX_EXPONENT for a in exps):
-            raise ValueError(f"exponents out of range: {tuple(exps)}")
+            raise ValueError(f"exponents out of range: {tuple(exps)} (each must be in [0, {MAX_EXPONENT}], the "
+                             "packed monomial's field; typed ideals stop at parsing.MAX_DEGREE well before)")
         deg = sum(int(a) for a in exps)
         if self.order == "grevlex":
             return (deg << (w * n)) - sum(int(a) << (w * i) for i, a in enumerate(exps))

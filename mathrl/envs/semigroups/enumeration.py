@@ -6,17 +6,24 @@ counts through canonical forms. The counts are checked against OEIS A023814
 (labelled semigroups), A027851 (up to isomorphism), A001423 (up to
 isomorphism or anti-isomorphism) and, for nilpotent semigroups of degree 3,
 A383871, A383885 and A383886.
+
+Orders beyond :data:`~mathrl.envs.semigroups.families.IN_REACH` (all(n) for
+n > 5, nilpotent(n) for n > 6) are refused unless ``force=True``; with
+``progress=True`` a bar on stderr counts the cuts (against the known total
+where :data:`~mathrl.envs.semigroups.families.WALK_NODES` has it).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
 
 from mathrl.envs.semigroups.canonical import canonical_codes
-from mathrl.envs.semigroups.families import AllSemigroups, NilpotentSemigroups, _GenericProblem
+from mathrl.envs.semigroups.families import (WALK_NODES, AllSemigroups, NilpotentSemigroups, _GenericProblem,
+                                             check_in_reach)
 from mathrl.envs.semigroups.problem import ACTIVE, DONE, IMPOSSIBLE, Problem
 from mathrl.envs.semigroups.state import ProofState
 from mathrl.envs.semigroups.tables import table_of
@@ -102,7 +109,7 @@ def _raw_walk(problem: _GenericProblem, order: np.ndarray, st: dict):
 
 
 def enumerate_semigroups(n: int, nilpotent: bool = False, degree: int | None = None, progress: bool = False,
-                         order=None, backend: str = "auto") -> dict:
+                         order=None, backend: str = "auto", force: bool = False) -> dict:
     """Enumerate the done leaves of ``all(n)`` or ``nilpotent(n, degree)`` and count classes.
 
     Returns ``{"labeled", "iso", "iso_anti", "done_leaves", "nodes", "seconds"}``:
@@ -115,20 +122,30 @@ def enumerate_semigroups(n: int, nilpotent: bool = False, degree: int | None = N
     * ``iso`` / ``iso_anti``: number of classes up to isomorphism / isomorphism or anti-isomorphism
       (permutations fixing 0 for the nilpotent family); for ``all(n)`` OEIS A027851 / A001423;
     * ``nodes``: passive nodes of the depth-first proof (first available cell in ``order``).
+
+    Orders out of reach (:func:`~mathrl.envs.semigroups.families.check_in_reach`) are a ValueError
+    unless ``force``; ``progress`` shows a bar of cuts on stderr.
     """
     t0 = time.perf_counter()
     if degree is not None and not nilpotent:
         raise ValueError("degree is only meaningful for the nilpotent family")
     problem = NilpotentSemigroups(n, degree, backend=backend) if nilpotent else AllSemigroups(n, backend=backend)
+    check_in_reach(problem.family, problem.n, force)
+    from tqdm import tqdm
+
     stats: dict = {}
     tables = []
-    last = time.perf_counter()
-    for T in iterate_done_leaves(problem, order=order, stats=stats):
-        tables.append(T)
-        if progress and time.perf_counter() - last > 5.0:
-            last = time.perf_counter()
-            print(f"[{problem.name}] {stats['done']} done, {stats['nodes']} passive, "
-                  f"{last - t0:.1f}s", flush=True)
+    total = WALK_NODES.get((problem.family, problem.n)) if order is None else None
+    with tqdm(total=total, desc=problem.name, unit="cut", disable=not progress, file=sys.stderr) as bar:
+        problem.on_cut = bar.update
+        try:
+            for T in iterate_done_leaves(problem, order=order, stats=stats):
+                tables.append(T)
+                if progress and len(tables) % 4096 == 0:
+                    bar.set_postfix(done=len(tables), refresh=False)
+        finally:
+            problem.on_cut = None
+        bar.set_postfix(done=len(tables), refresh=True)
     n = problem.n
     T = np.stack(tables) if tables else np.zeros((0, n, n), dtype=np.int64)
     fz = bool(nilpotent)

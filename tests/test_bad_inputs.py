@@ -1,0 +1,217 @@
+"""Bad input through every command: exit code 2, one error line, no traceback, nothing written.
+
+Each case runs in-process (``mathrl.cli.main``) in an empty working folder. The
+error is the last line of stderr: ``mathrl: error: …`` from the commands, or
+argparse's ``PROG: error: …`` after its usage lines. Limits hit on good input
+(``groebner --timeout``) exit 1 instead, tested at the end, as is end of input in
+``mathrl play``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+import pytest
+
+from mathrl.cli import main
+
+ERROR_LINE = re.compile(r"^mathrl( [\w-]+)*: error: \S")
+
+# [argv] (or a callable of the outside folder giving argv), and a word the error line must contain.
+CASES = [
+    # list
+    (["list", "--bogus"], "--bogus"),
+    # groebner: polynomials, fields, orders, sizes, timeouts
+    (["groebner", "x.__class__"], "unexpected character"),
+    (["groebner", ""], "empty polynomial"),
+    (["groebner", "x*y - 1, "], "stray comma"),
+    (["groebner", "sin(x) - y"], "function"),
+    (["groebner", "x^(10^9) - y"], "MAX_DEGREE"),
+    (["groebner", "x^3000000000 - y, y^2 - x"], "x^3000000000"),
+    (["groebner", "2^(10^9)*x - y"], "MAX_CONSTANT_BITS"),
+    (["groebner", "(x + y + z)^1000"], "MAX_TERMS"),
+    (["groebner", "(" * 150 + "x" + ")" * 150], "nested"),
+    (["groebner", "x*y - 1", "--modulus", "4"], "not prime"),
+    (["groebner", "x*y - 1", "--modulus", "abc"], "unknown field"),
+    (["groebner", "x*y - 1", "--order", "revlex"], "--order"),
+    (["groebner", "x*y - 1", "--strategy", "best"], "best"),
+    (["groebner", "x*y - 1", "--vars", "x,x"], "repeated"),
+    (["groebner", "x*y - 1", "--timeout", "0"], "--timeout"),
+    (["groebner", "x*y - 1", "--timeout", "nan"], "--timeout"),
+    (["groebner", "x*y - 1", "--timeout", "-3"], "--timeout"),
+    # enumerate
+    (["enumerate", "semigroups", "--n", "0"], "--n"),
+    (["enumerate", "semigroups", "--n", "abc"], "--n"),
+    (["enumerate", "semigroups", "--n", "10"], "--force"),
+    (["enumerate", "semigroups", "--n", "7", "--nilpotent"], "--force"),
+    (["enumerate", "groups", "--n", "3"], "groups"),
+    # train alphazero: --set values, counts, seeds, folders
+    (["train", "alphazero", "--game", "tictactoe", "--set", "lr=-1"], "lr"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "lr=NaN"], "lr"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "lr=abc"], "JSON"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", 'lr="abc"'], "lr"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "blocks=1.5"], "blocks"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "search.dirichlet_eps=2"], "search.dirichlet_eps"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "search.bogus=1"], "search.bogus"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "search=3"], "search"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "game_kwargs=3"], "game_kwargs"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "bogus=3"], "bogus"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "selfplay_precision=\"fp8\""], "selfplay_precision"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "buffer_size=10000000000000"], "buffer_size"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", 'game="chess"'], "chess"),
+    (["train", "alphazero", "--game", "tictactoe", "--set", "novalue"], "FIELD=JSON"),
+    (["train", "alphazero", "--game", "tictactoe", "--iterations", "0"], "--iterations"),
+    (["train", "alphazero", "--game", "tictactoe", "--iterations", "-1"], "--iterations"),
+    (["train", "alphazero", "--game", "tictactoe", "--time-limit", "nan"], "--time-limit"),
+    (["train", "alphazero", "--game", "tictactoe", "--time-limit", "-5"], "--time-limit"),
+    (["train", "alphazero", "--game", "tictactoe", "--seed", "-1"], "--seed"),
+    (["train", "alphazero", "--game", "tictactoe", "--sims", "0"], "--sims"),
+    (["train", "alphazero", "--game", "tictactoe", "--workers", "0"], "--workers"),
+    (["train", "alphazero", "--game", "tictactoe", "--eval-every", "-1"], "--eval-every"),
+    (["train", "alphazero", "--game", "chess"], "chess"),
+    (["train", "alphazero", "--game", "connect4", "--rows", "0"], "rows"),
+    (lambda d: ["train", "alphazero", "--game", "tictactoe", "--out", str(d / "a-file" / "run")], "--out"),
+    (lambda d: ["train", "alphazero", "--game", "tictactoe", "--out", str(d / "a-file")], "--out"),
+    (["train", "alphazero", "--resume", "no-such-run"], "checkpoint"),
+    (lambda d: ["train", "alphazero", "--resume", str(d / "bad-run")], "checkpoint.pt"),
+    (["train", "bogus"], "bogus"),
+    # train ppo
+    (["train", "ppo", "--set", "lr=-1"], "lr"),
+    (["train", "ppo", "--set", "lr=NaN"], "lr"),
+    (["train", "ppo", "--set", "gamma=2"], "gamma"),
+    (["train", "ppo", "--set", "ent_coef=-1"], "ent_coef"),
+    (["train", "ppo", "--set", "target_kl=-1"], "target_kl"),
+    (["train", "ppo", "--set", "reward_scale=0"], "reward_scale"),
+    (["train", "ppo", "--set", "anneal_lr=3"], "anneal_lr"),
+    (["train", "ppo", "--set", "hidden=3"], "hidden"),
+    (["train", "ppo", "--set", "hidden=[1.5]"], "hidden"),
+    (["train", "ppo", "--set", "num_envs=1.5"], "num_envs"),
+    (["train", "ppo", "--set", "env_kwargs=3"], "env_kwargs"),
+    (["train", "ppo", "--set", "bogus=1"], "bogus"),
+    (["train", "ppo", "--preset", "nope"], "nope"),
+    (["train", "ppo", "--steps", "0"], "total_steps"),
+    (["train", "ppo", "--time-limit", "-1"], "--time-limit"),
+    (["train", "ppo", "--seed", "-1"], "seed"),
+    (["train", "ppo", "--env-kwargs", "[1]"], "--env-kwargs"),
+    (["train", "ppo", "--env", "Nope-v0"], "Nope-v0"),
+    (["train", "ppo", "--env", "mathrl/Buchberger-v0", "--env-kwargs", '{"k": 1000000}'], "max_obs_bytes"),
+    (lambda d: ["train", "ppo", "--out", str(d / "a-file" / "run")], "--out"),
+    (["train", "ppo", "--resume", "no-such-run"], "no PPO checkpoint"),
+    (lambda d: ["train", "ppo", "--resume", str(d / "bad-ppo-run")], "config.json"),
+    # play
+    (["play", "chess"], "chess"),
+    (["play", "tictactoe", "--agent", "no-such-agent.pt"], "no-such-agent.pt"),
+    (lambda d: ["play", "tictactoe", "--agent", str(d / "a-file")], "a-file"),
+    (["play", "tictactoe", "--sims", "-3"], "--sims"),
+    (["play", "tictactoe", "--agent", "random", "--seed", "-1"], "--seed"),
+    (["play", "connect4", "--agent", "random", "--rows", "0"], "rows"),
+    # bench
+    (["bench", "bogus"], "bogus"),
+    (["bench", "buchberger", "--samples", "0"], "--samples"),
+    (["bench", "buchberger", "--strategies", "best"], "best"),
+    (["bench", "buchberger", "--ideals", "nope"], "nope"),
+    (["bench", "semigroups", "--family", "all", "--n", "10"], "--force"),
+    (["bench", "semigroups", "--family", "nilpotent", "--n", "7"], "--force"),
+    (["bench", "semigroups", "--family", "all", "--n", "0"], "--n"),
+    (["bench", "semigroups", "--sigma", "x"], "sigma"),
+]
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory):
+    """Files the bad inputs point at, outside the working folder: a plain file, a corrupted AlphaZero run
+    and a PPO run whose config.json is not JSON."""
+    d = tmp_path_factory.mktemp("outside")
+    (d / "a-file").write_bytes(b"not a torch file")
+    (d / "bad-run").mkdir()
+    (d / "bad-run" / "checkpoint.pt").write_bytes(b"\x80\x02garbage")
+    (d / "bad-ppo-run").mkdir()
+    (d / "bad-ppo-run" / "checkpoint.pt").write_bytes(b"garbage")
+    (d / "bad-ppo-run" / "config.json").write_text("{not json")
+    return d
+
+
+def run_cli(capsys, argv) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors (usage + one error line, exit 2)
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def snapshot(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("argv, word", CASES, ids=lambda v: " ".join(v)[:70] if isinstance(v, list) else None)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(capsys, tmp_path, monkeypatch, outside, argv, word):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    argv = argv(outside) if callable(argv) else argv
+    before = snapshot(outside)
+    code, out, err = run_cli(capsys, argv)
+    lines = err.strip().splitlines()
+    assert code == 2, (code, err)
+    assert "Traceback" not in err and lines, err
+    assert ERROR_LINE.match(lines[-1]), lines[-1]
+    assert word in lines[-1], lines[-1]
+    assert not lines[-1].rstrip().endswith(":"), lines[-1]  # a message, not an empty one
+    if not err.startswith("usage:"):  # our own errors are exactly one line
+        assert len(lines) == 1, err
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []
+    assert snapshot(outside) == before
+
+
+def test_groebner_timeout_is_a_limit_exit_1(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cyclic5 = ("a+b+c+d+e, a*b+b*c+c*d+d*e+e*a, a*b*c+b*c*d+c*d*e+d*e*a+e*a*b, "
+               "a*b*c*d+b*c*d*e+c*d*e*a+d*e*a*b+e*a*b*c, a*b*c*d*e-1")
+    code, out, err = run_cli(capsys, ["groebner", cyclic5, "--modulus", "QQ", "--order", "lex", "--timeout", "0.5"])
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "--timeout" in err
+    code, out, _ = run_cli(capsys, ["groebner", "x*y - 1, x^2 - y", "--timeout", "30", "--json"])
+    assert code == 0 and '"basis"' in out  # the timer is disarmed afterwards
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_groebner_accepts_degrees_up_to_the_limit(capsys):
+    from mathrl.envs.buchberger.parsing import MAX_DEGREE
+
+    code, out, _ = run_cli(capsys, ["groebner", f"x^{MAX_DEGREE} - y, y^2 - x", "--json"])
+    assert code == 0 and f"x**{MAX_DEGREE} - y" in out
+
+
+def test_play_end_of_input_quits(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, out, err = run_cli(capsys, ["play", "tictactoe", "--agent", "random"])
+    assert code == 0 and "Traceback" not in err
+
+
+def test_buchberger_env_refuses_observations_over_the_cap():
+    import gymnasium as gym
+
+    from mathrl.envs.registration import register_all
+
+    register_all()
+    with pytest.raises(ValueError, match=r"GiB.*max_obs_bytes="):
+        gym.make("mathrl/Buchberger-v0", k=10**6)
+    with pytest.raises(ValueError, match="max_pairs=100000000"):
+        gym.make("mathrl/Buchberger-v0", max_pairs=10**8)
+    env = gym.make("mathrl/Buchberger-v0", k=10**5, max_pairs=4, max_obs_bytes=None, obs_mode="sequence")
+    env.close()
+
+
+def test_semigroup_families_refuse_orders_out_of_reach():
+    from mathrl.envs.semigroups.families import IN_REACH, check_in_reach
+    from mathrl.envs.semigroups.generic import enumerate_semigroups
+
+    with pytest.raises(ValueError, match="force=True"):
+        enumerate_semigroups(IN_REACH["all"] + 1)
+    with pytest.raises(ValueError, match="OEIS A023814"):
+        check_in_reach("all", 6)
+    check_in_reach("all", 6, force=True)
+    check_in_reach("nilpotent", IN_REACH["nilpotent"])
