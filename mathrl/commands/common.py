@@ -57,5 +57,6 @@ def run(func, argv: list[str]) -> int:
         print(f"mathrl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\ninterrupted; a checkpoint was saved (continue with --resume DIR)", file=sys.stderr)
+        print("\ninterrupted; a checkpoint was saved if the command keeps one (a search or a training: "
+              "continue with --resume DIR)", file=sys.stderr)
         return EXIT_INTERRUPTED
