@@ -261,3 +261,25 @@ def test_cli_counterexample_whose_verification_child_dies_is_not_reported(tmp_pa
     assert not (out / "counterexample.json").exists()
     record = json.loads((out / "failed_verification.json").read_text())
     assert not record["verification"]["valid"] and "exit code 3" in record["verification"]["details"]["error"]
+
+
+def test_a_plugin_failing_mid_search_is_one_line_exit_2_and_the_run_is_kept(tmp_path):
+    """Pre-flight passes (12 calls), then the plug-in starts returning NaN: a usage error, not a traceback."""
+    counter = tmp_path / "calls"
+    plugin = tmp_path / "flaky.py"
+    plugin.write_text(
+        "import math\n"
+        f"COUNTER = {str(counter)!r}\n"
+        "def score(g):\n"
+        "    with open(COUNTER, 'a') as f:\n"
+        "        f.write('.')\n"
+        "    with open(COUNTER) as f:\n"
+        "        calls = len(f.read())\n"
+        "    return -1.0 if calls <= 12 else math.nan\n")
+    out = tmp_path / "run"
+    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "5", "--agent", "local", "--islands", "1",
+                   "--time-limit", "30", "--out", str(out), "--quiet")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[-1].startswith("mathrl: error:") and "non-finite" in lines[-1] and str(out) in lines[-1]
+    assert (out / "run.json").exists()

@@ -2,14 +2,23 @@
 
 Exit codes: 0 a verified counterexample (or target), 1 a limit was hit without
 one, 2 bad input (nothing is written), 3 a claimed counterexample failed
-verification, 130 interrupted (a checkpoint is kept; ``--resume DIR`` continues).
+verification, 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (a checkpoint is kept;
+``--resume DIR`` continues).
+
+Resume rules: ``run.json`` (written before any work) fixes the agent, score (a
+plug-in file stored as an absolute path), n, seed and target. ``--iterations`` is
+a total over resumes; a resume without it keeps the run's own. ``--time-limit`` on a
+resume means that many *more* seconds; a resume without it gets the run's own
+per-run limit again (the one it was started with), or none if it had none.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .common import UsageError
@@ -36,8 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "without it, score > 0 (a counterexample)")
     p.add_argument("--seed", type=int, default=0, help="master seed; the islands' seeds are spawned from it")
     p.add_argument("--time-limit", type=float, default=None,
-                   help="seconds of wall time for this run; with --resume, seconds more")
-    p.add_argument("--iterations", type=int, default=None, help="maximum iterations per island, in total over resumes")
+                   help="seconds of wall time for this run; with --resume, seconds more (default on --resume: "
+                        "the run's own limit again, none if it had none)")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="maximum iterations per island, in total over resumes (default on --resume: the run's own)")
+    p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="SEC",
+                   help="seconds between checkpoints (default 60; also one after the first round, at the end and "
+                        "on Ctrl-C/SIGTERM/SIGHUP)")
     p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
     p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
     p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")
@@ -105,16 +119,89 @@ def _check_search_numbers(args) -> None:
               ("--iterations", args.iterations, args.iterations is None or args.iterations >= 1, ">= 1"),
               ("--time-limit", args.time_limit,
                args.time_limit is None or (math.isfinite(args.time_limit) and args.time_limit > 0), "> 0 seconds"),
+              ("--checkpoint-every", args.checkpoint_every,
+               math.isfinite(args.checkpoint_every) and args.checkpoint_every > 0, "> 0 seconds"),
               ("--target", args.target, args.target is None or math.isfinite(args.target), "a finite number")]
     for flag, value, ok, expected in checks:
         if not ok:
             raise UsageError(f"{flag} must be {expected}, got {value}")
 
 
+RUN_KEYS = ("score_spec", "n", "object_kind", "score_kwargs", "batched", "time_limit", "max_iterations")
+
+
+def absolute_spec(spec: str) -> str:
+    """A plug-in file spec (``path/to/file.py:func``) with an absolute path, so a resume from another
+    working directory finds it; built-in names and ``package.module:func`` are kept as they are."""
+    from mathrl.scores import REGISTRY
+
+    if spec in REGISTRY or ":" not in spec:
+        return spec
+    target, _, func = spec.rpartition(":")
+    if target and (target.endswith(".py") or os.sep in target or "/" in target):  # as load_function reads it
+        return f"{os.path.abspath(target)}:{func}"
+    return spec
+
+
+def is_plugin(spec: str) -> bool:
+    from mathrl.scores import REGISTRY
+
+    return spec not in REGISTRY
+
+
+def writable_folder(path: Path, flag: str) -> None:
+    """Make sure ``path`` is (or can become) a folder a file can be written in; else a one-line
+    :class:`UsageError`, with any folder made for the check removed again."""
+    created: list[Path] = []
+    try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{flag} {path} is a file, not a folder")
+        missing, parent = [], path
+        while not parent.exists():
+            missing.append(parent)
+            if parent.parent == parent:
+                break
+            parent = parent.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
+        fd, probe = tempfile.mkstemp(prefix=".mathrl-write-test-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        for folder in reversed(created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"{flag} {path}: cannot write a run folder there ({reason})") from exc
+
+
+def _read_run_file(folder: Path) -> dict:
+    run_file = folder / "run.json"
+    if not run_file.is_file():
+        raise UsageError(f"nothing to resume in {folder}: no run.json")
+    try:
+        run_info = json.loads(run_file.read_text())
+        if not isinstance(run_info, dict) or not isinstance(run_info.get("score_spec"), str):
+            raise ValueError("no score_spec")
+        limit, iterations = run_info.get("time_limit"), run_info.get("max_iterations")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0):
+            raise ValueError(f"time_limit {limit!r}")
+        if iterations is not None and (isinstance(iterations, bool) or not isinstance(iterations, int)
+                                       or iterations < 1):
+            raise ValueError(f"max_iterations {iterations!r}")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{run_file} is not a readable mathrl run file ({exc})") from exc
+    return run_info
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from mathrl.agents.cem.search import ResumeError, Search
     from mathrl.agents.searchers import AgentSpecError, parse_agent
+    from mathrl.scores import ScoreError
 
     _check_search_numbers(args)
     run_info: dict
@@ -123,19 +210,24 @@ def main(argv: list[str] | None = None) -> int:
                                           ("--target", args.target)) if value is not None]
         if fixed:
             raise UsageError(f"{', '.join(fixed)} cannot change on --resume: the run folder fixes them")
-        run_file = Path(args.resume) / "run.json"
-        if not run_file.exists():
-            raise UsageError(f"nothing to resume in {args.resume}: no run.json")
-        run_info = json.loads(run_file.read_text())
-        for flag, given, saved in (("--score", args.score, run_info.get("score_spec")),
-                                   ("--n", args.n, run_info.get("n"))):
-            if given is not None and given != saved:
-                raise UsageError(f"{flag} {given} conflicts with the run in {args.resume} ({flag} {saved})")
         out = Path(args.resume)
+        saved = _read_run_file(out)
+        for flag, given, value in (("--score", args.score and absolute_spec(args.score), saved.get("score_spec")),
+                                   ("--n", args.n, saved.get("n"))):
+            if given is not None and given != value:
+                raise UsageError(f"{flag} {given} conflicts with the run in {args.resume} ({flag} {value})")
+        writable_folder(out, "--resume")
+        run_info = {key: saved.get(key) for key in RUN_KEYS}
         spec = run_info["score_spec"]
-        score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"],
+        if is_plugin(spec):  # importing it runs its code: say which file before that happens
+            print(f"resuming: will run score plug-in {spec}", file=sys.stderr)
+        score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"] or {},
                                run_info["batched"])
-        config, label = None, run_info.get("preset", "default")
+        if args.iterations is not None:
+            run_info["max_iterations"] = args.iterations  # a new total for this and later resumes
+        time_limit = args.time_limit if args.time_limit is not None else run_info["time_limit"]
+        max_iterations = run_info["max_iterations"]
+        config, label = None, saved.get("preset", "default")
     else:
         if args.score is None:
             raise UsageError("--score is required (a built-in name, FILE.py:FUNC or module:FUNC)")
@@ -156,16 +248,29 @@ def main(argv: list[str] | None = None) -> int:
         if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
             raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
         config = config.but(**overrides)
-        run_info = {"score_spec": args.score, "n": score.n, "object_kind": score.object_kind,
-                    "score_kwargs": score_kwargs, "batched": bool(args.batched)}
+        time_limit, max_iterations = args.time_limit, args.iterations
+        run_info = {"score_spec": absolute_spec(args.score), "n": score.n, "object_kind": score.object_kind,
+                    "score_kwargs": score_kwargs, "batched": bool(args.batched), "time_limit": time_limit,
+                    "max_iterations": max_iterations}
         out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"
                                 f"-seed{args.seed}")
+        if (out / "run.json").is_file():  # a new search would replace its checkpoint: its work would be lost
+            raise UsageError(f"{out} already holds a search: continue it with --resume {out}, or choose another "
+                             f"--out (or delete the folder)")
+        writable_folder(out, "--out")
     try:
         search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
                         run_info=run_info, target=args.target)
-        result = search.run(time_limit=args.time_limit, max_iterations=args.iterations, progress=not args.quiet)
+        if args.resume and not args.quiet:
+            limits = [f"{time_limit:g} s more" if time_limit is not None else "no time limit",
+                      f"{max_iterations} iterations in all" if max_iterations is not None else "no iteration limit"]
+            print(f"resuming {out} at iteration {search.iteration}: {', '.join(limits)}", file=sys.stderr)
+        result = search.run(time_limit=time_limit, max_iterations=max_iterations, progress=not args.quiet,
+                            checkpoint_seconds=args.checkpoint_every)
     except ResumeError as exc:
         raise UsageError(str(exc)) from exc
+    except ScoreError as exc:  # the plug-in failed after pre-flight (a timeout, a bad value): bad input, kept
+        raise UsageError(f"{exc} (the search stopped; its last checkpoint is in {out})") from exc
     if result.status == "found" and search.target is not None:
         print(f"target reached: score {result.best_score:+.10f} >= {search.target:g} (verified "
               f"{result.verification.value[:20]}) at iteration {result.iterations}, {result.seconds:.1f} s "

@@ -7,12 +7,18 @@ state. It needs nothing but its arguments, so the same call runs in-process,
 in a process pool today, or on Ray tomorrow. Islands only meet at migration
 points, at fixed iteration numbers, so a run is reproducible whatever the
 chunk boundaries or the scheduling.
+
+Worker processes die with the main process (:func:`mathrl.agents.runs.die_with_parent`):
+a SIGKILL of ``mathrl search`` leaves no orphan computing on. They ignore Ctrl-C
+(the terminal sends it to the whole process group): the main process checkpoints
+and then kills them.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -20,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..goal import Goal
+from ..runs import die_with_parent
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -112,6 +119,8 @@ def can_send(score) -> bool:
 def _init_worker() -> None:
     for var in THREAD_VARS:
         os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    die_with_parent(0.5)  # no orphans when the main process is killed
 
 
 class IslandPool:
@@ -140,6 +149,15 @@ class IslandPool:
         futures = [self.executor.submit(run_chunk, *call) for call in calls]
         return [f.result() for f in futures]
 
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+    def close(self, abandon: bool = False) -> None:
+        """Shut the workers down; ``abandon`` (an interrupt or a crash): kill them mid-chunk, don't wait."""
+        executor, self.executor = self.executor, None
+        if executor is None:
+            return
+        processes = list((getattr(executor, "_processes", None) or {}).values()) if abandon else []
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, ValueError, AttributeError):
+                pass  # already gone

@@ -3,11 +3,22 @@
 Runs the islands of one agent (CEM, hybrid, local search or NMCS:
 ``mathrl.agents.searchers``) until a candidate reaches the goal (score > tol,
 or score >= target) or a limit is hit,
-shows progress, checkpoints (also on Ctrl-C or a crash), re-verifies every
-candidate independently, and writes results a person can open:
+shows progress, checkpoints, re-verifies every candidate independently, and
+writes results a person can open:
 ``counterexample.json`` + ``counterexample.png`` on success (``target.json`` +
 ``target.png`` when a target was asked for), ``best.json`` +
 ``best.png`` otherwise, ``log.jsonl`` with per-iteration statistics.
+
+A run folder survives a kill at any instant (:mod:`mathrl.agents.runs`):
+
+* ``run.json`` (agent, config, seed, target, score, limits) is written before any
+  work, so even a run killed in its first second can be resumed (from scratch);
+* ``checkpoint.pt`` is written after the first completed round of the islands,
+  then every ``checkpoint_seconds``, at the end, and on Ctrl-C, SIGTERM, SIGHUP
+  or a crash; it records how many complete rows ``log.jsonl`` had, and a resume
+  cuts the log back to them before appending, so no row is duplicated or torn;
+* every file is replaced atomically, never rewritten in place;
+* island worker processes die with the main process, even after a SIGKILL.
 
 ``checkpoint.pt`` holds tensors and plain data only (numpy arrays tagged, see
 :mod:`mathrl.agents.files`) and ``--resume`` reads it with ``weights_only=True``:
@@ -18,7 +29,7 @@ a crafted checkpoint cannot run code, and an unreadable one is a
 from __future__ import annotations
 
 import json
-import os
+import math
 import platform
 import time
 from dataclasses import dataclass
@@ -32,12 +43,15 @@ from mathrl.envs.graphs.scores import Score, verify_word
 
 from ..files import FileFormatError, load_file, save_file
 from ..goal import Goal
+from ..runs import append_jsonl, count_jsonl_rows, interrupts_as_keyboard, save_figure, truncate_jsonl, write_json
 from .config import preset
 from .islands import IslandPool, migrate
 
 CHECKPOINT = "checkpoint.pt"
+RUN_FILE = "run.json"
+LOG = "log.jsonl"
 CHECKPOINT_FORMAT = "mathrl-search-checkpoint/2"  # /2: safe (weights_only) file, numpy arrays tagged
-CHECKPOINT_KEYS = ("config", "seed", "states", "elapsed", "word_length")
+CHECKPOINT_KEYS = ("config", "seed", "states", "elapsed", "word_length")  # "log_rows" since the kill-safe runs
 FOUND, LIMIT, FAILED_VERIFICATION = "found", "limit", "verification-failed"
 EXIT_CODES = {FOUND: 0, LIMIT: 1, FAILED_VERIFICATION: 3}
 
@@ -91,22 +105,32 @@ def draw_object(score: Score, word, path: Path, title: str) -> None:
     score.draw(word, ax)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=110)  # atomic
+    finally:
+        plt.close(fig)
+
+
+def _plain(obj):
+    """``obj`` as plain JSON data: numpy to Python, a non-finite number to its name ("-inf"), anything else
+    unknown to its ``str`` (a record must never fail to be written at the end of a long search)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if obj is None or isinstance(obj, (str, int, float)):
+        return obj
+    return str(obj)
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
-    os.replace(tmp, path)
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
+    write_json(path, _plain(data))  # atomic: a reader sees the old file or the new one
 
 
 def island_seeds(seed: int, islands: int) -> list[int]:
@@ -124,30 +148,63 @@ class Search:
     ``config`` is any agent's config (``CEMConfig``, ``LocalConfig``, ``NMCSConfig``);
     ``preset_name`` labels it in the records. ``target`` None: stop at score > tol
     (a counterexample); a number: stop at the first word scoring at least that.
+    ``run.json`` is written here, before any work. ``resume``: continue the run in
+    ``out_dir`` from its checkpoint, or from the start when it was killed before its
+    first checkpoint (``run.json`` alone says what to run).
     """
 
     def __init__(self, score: Score, out_dir, *, config=None, preset_name: str = "default",
                  seed: int = 0, resume: bool = False, run_info: dict | None = None, target: float | None = None):
         self.score = score
         self.out = Path(out_dir)
-        self.out.mkdir(parents=True, exist_ok=True)
         self.preset_name = preset_name
         self.seed = seed
         self.target = target
         self.elapsed = 0.0
         self.run_info = dict(run_info or {})
-        if resume:  # the checkpoint says which agent, config, seed and target
+        if resume:  # the checkpoint (or run.json) says which agent, config, seed and target
             self._load_checkpoint()
+            self._remove_stale_temporaries()
         else:
             self.config = config or preset(preset_name.removeprefix("cem:"))
-            self.states: list = [None] * self.config.islands
+            self._commit([None] * self.config.islands, 0)
         self.goal = Goal(score.tol, self.target)
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not resume:  # an earlier search's checkpoint in this folder must not be resumed with this run.json
+            (self.out / CHECKPOINT).unlink(missing_ok=True)
+        self.write_run_file()
+
+    # -- progress that a checkpoint records -------------------------------------------
+    def _commit(self, states: list, log_rows: int | None) -> None:
+        """The islands' states and the number of log rows they wrote, in one assignment: a Ctrl-C or
+        SIGTERM between two statements can never pair one round's states with another's row count."""
+        self._progress = (states, log_rows)
+
+    @property
+    def states(self) -> list:
+        return self._progress[0]
+
+    @property
+    def log_rows(self) -> int | None:
+        """Complete rows of ``log.jsonl`` that belong to :attr:`states` (None: an older checkpoint's log)."""
+        return self._progress[1]
 
     # -- checkpoints ------------------------------------------------------------
+    def run_record(self) -> dict:
+        from ..searchers import kind_of
+
+        return {**self.run_info, "agent": kind_of(self.config), "config": self.config.to_dict(),
+                "preset": self.preset_name, "seed": self.seed, "target": self.target}
+
+    def write_run_file(self) -> None:
+        """``run.json``: what this run is (enough to start it again), written atomically."""
+        _write_json(self.out / RUN_FILE, self.run_record())
+
     def _load_checkpoint(self) -> None:
         path = self.out / CHECKPOINT
         if not path.exists():
-            raise ResumeError(f"no checkpoint to resume in {self.out}")
+            self._load_run_file()
+            return
         from ..searchers import config_from_dict
 
         try:
@@ -159,29 +216,59 @@ class Search:
         try:
             self.config = config_from_dict(data.get("agent", "cem"), data["config"])
             self.seed, self.elapsed = int(data["seed"]), float(data["elapsed"])
-            self.states = list(data["states"])
-            if len(self.states) != self.config.islands or not all(s is None or isinstance(s, dict)
-                                                                  for s in self.states):
-                raise ValueError(f"{len(self.states)} island states for {self.config.islands} islands")
+            states = list(data["states"])
+            if len(states) != self.config.islands or not all(s is None or isinstance(s, dict) for s in states):
+                raise ValueError(f"{len(states)} island states for {self.config.islands} islands")
+            rows = data.get("log_rows")
+            if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+                raise ValueError(f"log_rows {rows!r}")
+            self._commit(states, rows)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResumeError(f"{path} is not a readable mathrl search checkpoint ({type(exc).__name__}: "
                               f"{exc})") from exc
         self.preset_name = data.get("preset", self.preset_name)
         self.target = data.get("target")
+        if isinstance(data.get("run"), dict):
+            self.run_info = {**data["run"], **self.run_info}
         if data["word_length"] != self.score.word_length:
             raise ResumeError(f"checkpoint in {self.out} is for words of length {data['word_length']}, "
                               f"but the score has {self.score.word_length}")
 
+    def _load_run_file(self) -> None:
+        """No checkpoint yet (killed before the first round ended): start again from ``run.json``."""
+        from ..searchers import config_from_dict
+
+        path = self.out / RUN_FILE
+        if not path.exists():
+            raise ResumeError(f"no checkpoint to resume in {self.out}")
+        try:
+            data = json.loads(path.read_text())
+            self.config = config_from_dict(data.get("agent", "cem"), data["config"])
+            self.seed = int(data["seed"])
+            self.preset_name = str(data.get("preset", self.preset_name))
+            self.target = None if data.get("target") is None else float(data["target"])
+        except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ResumeError(f"{path} is not a readable mathrl run file ({type(exc).__name__}: {exc})") from exc
+        saved = {k: v for k, v in data.items() if k not in ("agent", "config", "preset", "seed", "target")}
+        self.run_info = {**saved, **self.run_info}
+        self._commit([None] * self.config.islands, 0)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of atomic writes a kill interrupted (``.checkpoint.pt.PID.HEX.tmp``): never read."""
+        for name in (CHECKPOINT, RUN_FILE, LOG, "best.json", "best.png", "counterexample.json",
+                     "counterexample.png", "target.json", "target.png", "failed_verification.json"):
+            for stale in self.out.glob(f".{name}.*.tmp"):
+                stale.unlink(missing_ok=True)
+
     def save_checkpoint(self) -> None:
         from ..searchers import kind_of
 
+        states, log_rows = self._progress
         data = {"format": CHECKPOINT_FORMAT, "agent": kind_of(self.config), "config": self.config.to_dict(),
-                "seed": self.seed, "states": self.states, "elapsed": self.elapsed, "preset": self.preset_name,
-                "word_length": self.score.word_length, "target": self.target, "run": self.run_info}
+                "seed": self.seed, "states": states, "log_rows": log_rows, "elapsed": self.elapsed,
+                "preset": self.preset_name, "word_length": self.score.word_length, "target": self.target,
+                "run": self.run_info}
         save_file(data, self.out / CHECKPOINT)  # atomic; numpy arrays and scalars stored as safe types
-        _write_json(self.out / "run.json", {**self.run_info, "agent": kind_of(self.config),
-                                            "config": self.config.to_dict(), "preset": self.preset_name,
-                                            "seed": self.seed, "target": self.target})
 
     @property
     def evaluations(self) -> int:
@@ -201,21 +288,43 @@ class Search:
         return best
 
     # -- the loop -------------------------------------------------------------------
+    def _open_log(self):
+        """``log.jsonl`` cut back to the rows the checkpoint saw (a fresh run: none), open for appending."""
+        path = self.out / LOG
+        try:
+            if self.log_rows is None:  # an older checkpoint did not count them: drop only a torn last row
+                self._commit(self.states, count_jsonl_rows(path))
+            truncate_jsonl(path, self.log_rows)
+        except FileFormatError as exc:
+            raise ResumeError(f"cannot resume: {exc}") from exc
+        return open(path, "a")
+
     def run(self, *, time_limit: float | None = None, max_iterations: int | None = None,
             progress: bool = True, chunk_seconds: float = 5.0, checkpoint_seconds: float = 60.0) -> SearchResult:
         """Search until the goal, ``time_limit`` more seconds (this call's budget, also on a
-        resumed search) or ``max_iterations`` iterations per island in all."""
+        resumed search) or ``max_iterations`` iterations per island in all.
+
+        Checkpoints after the first round of chunks, then every ``checkpoint_seconds``
+        (chunks are no longer than that), at the end, and when interrupted: Ctrl-C,
+        SIGTERM and SIGHUP raise ``KeyboardInterrupt`` after the checkpoint.
+        """
+        with interrupts_as_keyboard():
+            return self._run(time_limit, max_iterations, progress, min(chunk_seconds, checkpoint_seconds),
+                             checkpoint_seconds)
+
+    def _run(self, time_limit, max_iterations, progress, chunk_seconds, checkpoint_seconds) -> SearchResult:
         cfg = self.config
-        pool = IslandPool(cfg.islands, self.score)
-        bar = tqdm(total=max_iterations, initial=self.iteration, unit="it", disable=not progress,
-                   dynamic_ncols=True, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
-        log = open(self.out / "log.jsonl", "a")
+        log = self._open_log()
         started = time.perf_counter() - self.elapsed
         session_start = time.perf_counter()
-        last_checkpoint = time.perf_counter()
+        last_checkpoint = None  # the first round is checkpointed as soon as it ends
         seeds = island_seeds(self.seed, cfg.islands)
         candidate = None
+        pool = bar = None
         try:
+            pool = IslandPool(cfg.islands, self.score)
+            bar = tqdm(total=max_iterations, initial=self.iteration, unit="it", disable=not progress,
+                       dynamic_ncols=True, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
             while candidate is None:
                 self.elapsed = time.perf_counter() - started
                 left = None if time_limit is None else time_limit - (time.perf_counter() - session_start)
@@ -233,33 +342,39 @@ class Search:
                     calls.append((island, state, cfg, self.score, seeds[island], target, max(seconds, 0.0),
                                   self.goal, float("inf") if left is None else max(left, 0.0)))
                 before = self.iteration
+                states, rows, found = list(self.states), self.log_rows, None
                 for result in pool.map(calls):
-                    self.states[result.island] = result.state
+                    states[result.island] = result.state
                     for stats in result.stats:
-                        log.write(json.dumps({"island": result.island, **stats}, default=_json_default) + "\n")
-                    if result.candidate is not None and candidate is None:
-                        candidate = {**result.candidate, "island": result.island}
-                log.flush()
+                        append_jsonl(log, {"island": result.island, **stats})
+                        rows += 1
+                    if result.candidate is not None and found is None:
+                        found = {**result.candidate, "island": result.island}
                 if cfg.migrate_every and cfg.islands > 1:
-                    its = {s["iteration"] for s in self.states}
+                    its = {s["iteration"] for s in states}
                     if len(its) == 1 and its.pop() % cfg.migrate_every == 0:
-                        migrate(self.states, cfg.migrate_top)
-                best_score = self.best()[0]
+                        migrate(states, cfg.migrate_top)  # the new round's dicts, not the committed ones
+                self._commit(states, rows)  # rows written past the last commit are cut on resume
+                candidate = found
                 bar.update(self.iteration - before)
-                bar.set_postfix(best=f"{best_score:+.6f}", refresh=False)
+                bar.set_postfix(best=f"{self.best()[0]:+.6f}", refresh=False)
                 self.elapsed = time.perf_counter() - started
-                if time.perf_counter() - last_checkpoint > checkpoint_seconds:
+                if last_checkpoint is None or time.perf_counter() - last_checkpoint > checkpoint_seconds:
                     self.save_checkpoint()
                     last_checkpoint = time.perf_counter()
         except BaseException:
-            # Ctrl-C or a crash: keep what the last completed round produced.
+            # Ctrl-C, SIGTERM/SIGHUP or a crash: keep what the last completed round produced.
             self.elapsed = time.perf_counter() - started
             self.save_checkpoint()
+            if pool is not None:
+                pool.close(abandon=True)  # workers mid-chunk are killed, not waited for
             raise
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             log.close()
-            pool.close()
+            if pool is not None:
+                pool.close()
         self.elapsed = time.perf_counter() - started
         self.save_checkpoint()
         return self._finish(candidate)
@@ -267,10 +382,10 @@ class Search:
     def _finish(self, candidate: dict | None) -> SearchResult:
         from ..searchers import kind_of
 
-        base = {"score_name": self.score.name, "seed": self.seed, "agent": kind_of(self.config),
+        base = {**self.run_info, "score_name": self.score.name, "seed": self.seed, "agent": kind_of(self.config),
                 "preset": self.preset_name, "config": self.config.to_dict(), "target": self.target,
                 "wall_seconds": round(self.elapsed, 3), "iterations": self.iteration,
-                "evaluations": self.evaluations, "versions": package_versions(), **self.run_info}
+                "evaluations": self.evaluations, "versions": package_versions()}
         if candidate is None:
             best_score, best_word, island = self.best()
             record = {**object_record(self.score, best_word), "score": best_score, "island": island,
