@@ -215,3 +215,24 @@ def test_semigroup_families_refuse_orders_out_of_reach():
         check_in_reach("all", 6)
     check_in_reach("all", 6, force=True)
     check_in_reach("nilpotent", IN_REACH["nilpotent"])
+
+
+def test_a_search_too_big_for_this_machine_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    from mathrl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["search", "--score", "wagner-2.1", "--n", "1000", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("mathrl: error:") and "GiB" in err[-1] and "--force" in err[-1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_estimate_bounds_what_a_small_search_really_uses():
+    """The estimate is an upper bound that grows with the word length (checked against one measured run:
+    n = 45, cem, one island: 609 MB peak RSS, estimate 802 MiB)."""
+    from mathrl.agents.searchers import estimate_bytes, parse_agent
+    from mathrl.scores import make
+
+    config = parse_agent("cem")[2].but(islands=1)
+    sizes = [estimate_bytes(config, make("wagner-2.1", n=n)) for n in (19, 45, 100)]
+    assert sizes == sorted(sizes) and 400 * 2**20 < sizes[0] < 2**30 and sizes[2] > 10 * sizes[1] / 3

@@ -17,6 +17,8 @@ Agent names on the command line:
 
 from __future__ import annotations
 
+import math
+
 from .cem.config import CEMConfig
 from .cem.config import preset as cem_preset
 from .goal import Goal
@@ -87,3 +89,43 @@ def build_searcher(score, config, seed: int, goal: Goal):
     from .nmcs.nmcs import NestedMonteCarlo
 
     return NestedMonteCarlo(score, config, seed, goal)
+
+
+PROCESS_BYTES = 400 * 2**20  # one island process with numpy, torch and the score loaded
+
+
+def estimate_bytes(config, score) -> int:
+    """A rough upper estimate of a search's peak memory, all islands together, from the sizes alone.
+
+    Used to refuse a hopeless size before anything is allocated (``mathrl search --n 1000`` would
+    otherwise grow for minutes and then be killed). The dominant terms, per island:
+
+    * CEM: the training batch, one float32 observation of 2L values for each of the L positions of
+      every elite and carried-over word (``(elite + super) * L * 2L * 4`` bytes), the first layer with
+      its gradient, Adam moments and a float64 copy for sampling (``2L * h * 4 * 6``), and the
+      decoded population (``sessions * n^2`` bytes, with a float64 copy for the linear algebra);
+    * local search and any polish: one neighbourhood of ``L + swaps`` words of L bits, decoded;
+    * NMCS: a level-1 node's playouts (two children per position), decoded.
+    """
+    L, n = score.word_length, score.n
+
+    def decoded(words: int) -> int:
+        return words * (L + 9 * n * n)
+
+    kind = kind_of(config)
+    islands = max(1, int(getattr(config, "islands", 1)))
+    if kind == "cem":
+        sessions = int(config.n_sessions)
+        train = math.ceil(sessions * (100 - config.elite_percentile) / 100) \
+            + math.ceil(sessions * (100 - config.super_percentile) / 100)
+        hidden = config.hidden[0] if config.hidden else 1
+        per_island = train * L * 2 * L * 4 + 2 * L * hidden * 4 * 6 + decoded(sessions) + sessions * hidden * 8
+        if getattr(config, "polish_top", 0):
+            per_island += decoded(L + config.polish_swaps)
+    elif kind == "local":
+        per_island = decoded(L + config.swaps)
+    else:
+        per_island = decoded(2 * max(1, config.playouts) * L)
+        if config.polish_steps:
+            per_island = max(per_island, decoded(L + config.polish_swaps))
+    return islands * (per_island + PROCESS_BYTES)

@@ -58,10 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default runs/search-SCORE-nN-seedS)")
     p.add_argument("--resume", default=None, metavar="DIR", help="continue the search checkpointed in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="start even when the search's estimated memory exceeds 80%% of this machine's")
     return p
 
 
-def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool):
+def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool,
+                   preflight: bool = True):
     from mathrl.scores import ScoreError, resolve
 
     try:
@@ -69,8 +72,24 @@ def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dic
                         batched=True if batched else None)
     except ScoreError as exc:
         raise UsageError(str(exc)) from exc
-    _preflight(score)
+    if preflight:
+        _preflight(score)
     return score
+
+
+def _check_memory(config, score, force: bool) -> None:
+    """Refuse, before anything is allocated, a search this machine cannot hold (``--force`` overrides)."""
+    from mathrl.agents.searchers import estimate_bytes
+
+    need = estimate_bytes(config, score)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not every platform reports it: then do not guess
+        return
+    if need > 0.8 * total and not force:
+        raise UsageError(f"this search needs about {need / 2**30:,.1f} GiB (word length {score.word_length}, all "
+                         f"islands), more than 80% of this machine's {total / 2**30:.1f} GiB; lower --n, "
+                         f"--sessions or --islands, or pass --force to try anyway")
 
 
 SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
@@ -235,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             score_kwargs = json.loads(args.score_kwargs) if args.score_kwargs else {}
         except json.JSONDecodeError as exc:
             raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
-        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched)
+        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched, preflight=False)
         try:
             agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
             if args.preset is not None and agent.split(":")[0] != "cem":
@@ -248,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
             raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
         config = config.but(**overrides)
+        _check_memory(config, score, args.force)
+        _preflight(score)
         time_limit, max_iterations = args.time_limit, args.iterations
         run_info = {"score_spec": absolute_spec(args.score), "n": score.n, "object_kind": score.object_kind,
                     "score_kwargs": score_kwargs, "batched": bool(args.batched), "time_limit": time_limit,
