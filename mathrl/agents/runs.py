@@ -12,6 +12,9 @@ resume loses at most the work since it. Four rules make that true:
   (:func:`write_manifest`), naming each part with its SHA-256; resume checks
   it (:func:`verify_manifest`), so a kill between two parts is noticed rather
   than loading a checkpoint with another iteration's buffer.
+  :func:`commit_checkpoint` writes the parts under staged names first, so a
+  kill at any instant leaves one complete checkpoint (:func:`finish_commit`
+  completes a commit cut off half way).
 * **Logs are append-only JSONL, cut back to the checkpoint on resume**
   (:func:`truncate_jsonl`): rows written after the last checkpoint are
   dropped and written again, so none is duplicated, and a row torn by the
@@ -26,6 +29,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import threading
 import time
@@ -35,7 +40,7 @@ from pathlib import Path
 from mathrl.agents.files import FileFormatError, save_bytes, sha256_of
 
 __all__ = ["write_json", "save_figure", "append_jsonl", "read_jsonl", "truncate_jsonl", "count_jsonl_rows",
-           "write_manifest", "verify_manifest", "interrupts_as_keyboard", "die_with_parent", "MANIFEST"]
+           "write_manifest", "verify_manifest", "commit_checkpoint", "finish_commit", "staged_name", "interrupts_as_keyboard", "die_with_parent", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 
@@ -187,3 +192,78 @@ def die_with_parent(interval: float = 1.0) -> None:
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True,
                      name="mathrl-die-with-parent").start()
+
+
+# -- multi-file checkpoints: committed by a manifest, so a kill at any instant leaves a complete one --
+_TEMPORARY = re.compile(r"^\..+\.[0-9]+\.([0-9a-f]{8}|link)\.tmp$")  # .NAME.PID.HEX.tmp (save_bytes), .link.tmp
+
+
+def staged_name(name: str) -> str:
+    """Where a part is written before it is committed: ``checkpoint.pt`` -> ``checkpoint.next.pt``."""
+    path = Path(name)
+    return f"{path.stem}.next{path.suffix}"
+
+
+def _promote(out: Path, names: list[str], extra: dict) -> None:
+    """The committed staged parts to their final names, a manifest naming those, the staged names removed.
+
+    Hard links (a copy where the file system has none) replace each final name atomically; until the
+    second manifest is written the first one, naming the staged files, is the commit."""
+    for name in names:
+        staged, final = out / staged_name(name), out / name
+        tmp = final.with_name(f".{final.name}.{os.getpid()}.link.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(staged, tmp)
+            os.replace(tmp, final)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            with open(staged, "rb") as src:
+                save_bytes(lambda f: shutil.copyfileobj(src, f), final)
+    write_manifest(out, names, **extra)
+    for name in names:
+        (out / staged_name(name)).unlink(missing_ok=True)
+
+
+def finish_commit(out, names) -> None:
+    """Complete a commit that a kill interrupted between its two manifests; drop uncommitted staged parts.
+
+    ``names``: every part name the trainer may write. Afterwards the manifest (if any) names final files;
+    whether they match it is for the caller to check (:func:`~mathrl.agents.runs.verify_manifest`).
+    Staged parts that the manifest names but that do not match it are a one-line :class:`FileFormatError`."""
+    out = Path(out)
+    for tmp in out.glob(".*.tmp"):  # temporary files of writes a kill cut short (save_bytes, _promote)
+        if _TEMPORARY.match(tmp.name):
+            tmp.unlink(missing_ok=True)
+    if not any((out / staged_name(name)).exists() for name in names):
+        return
+    staged = {staged_name(name): name for name in names}
+    try:
+        parts = list(json.loads((out / MANIFEST).read_text())["parts"])
+    except (OSError, ValueError, KeyError, TypeError):
+        parts = []  # no (readable) manifest: nothing staged was committed
+    if parts and all(part in staged for part in parts):  # killed between the two manifests: finish it
+        manifest = verify_manifest(out)
+        _promote(out, [staged[part] for part in parts], {k: v for k, v in manifest.items() if k != "parts"})
+        return
+    for name in names:  # staged parts no manifest names: a commit killed before its manifest
+        (out / staged_name(name)).unlink(missing_ok=True)
+
+
+def commit_checkpoint(out, writers: dict, all_names=None, **extra) -> None:
+    """Write a checkpoint of several files (``{name: writer(path)}``, each writer atomic) as one commit.
+
+    1. finish any commit a kill interrupted (:func:`finish_commit`);
+    2. write every part under its staged name (the committed checkpoint is untouched);
+    3. ``manifest.json`` naming the staged parts: the commit;
+    4. hard-link them to their final names, ``manifest.json`` naming those, remove the staged names.
+
+    A kill at any instant leaves a manifest naming a complete set of parts: the previous checkpoint
+    before step 3, the new one after it. ``extra`` goes into the manifest (for people reading it)."""
+    out = Path(out)
+    names = list(writers)
+    finish_commit(out, list(all_names or names))
+    for name, write in writers.items():
+        write(out / staged_name(name))
+    write_manifest(out, [staged_name(name) for name in names], **extra)
+    _promote(out, names, extra)

@@ -121,6 +121,7 @@ REFERENCES = {"mathrl/Buchberger-v0": {"Degree (136.2)": -136.2, "transformer ag
 
 
 def plot(rows: list[dict], out: Path) -> list[str]:
+    from mathrl.agents.files import FileFormatError
     from mathrl.agents.ppo.ppo import plot_curves
 
     paths = []
@@ -132,7 +133,10 @@ def plot(rows: list[dict], out: Path) -> list[str]:
         if env_id == "mathrl/Buchberger-v0" and any(
                 r["env_kwargs"].get("ideal_dist", "3-20-10-weighted") != "3-20-10-weighted" for r in mine):
             reference = None  # the reference levels are for 3-20-10-weighted only
-        plot_curves(runs, path, reference=reference)
+        try:  # the run logs, read with read_jsonl: a torn last row (a kill mid-write) is skipped
+            plot_curves(runs, path, reference=reference)
+        except FileFormatError as exc:  # a damaged metrics.jsonl: one line
+            raise BenchError(str(exc)) from exc
         paths.append(str(path))
     return paths
 

@@ -216,13 +216,22 @@ def learning_curve(run_dirs: list[str], png: Path) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from mathrl.agents.files import FileFormatError
+    from mathrl.agents.runs import read_jsonl
+
     curves = {}
     fig, ax = plt.subplots(figsize=(7, 4))
     for run in run_dirs:
         path = Path(run) / "metrics.jsonl"
         if not path.exists():
             raise BenchError(f"{run}: no metrics.jsonl (is it a training run folder?)")
-        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        try:  # a torn last row (a kill mid-write) is skipped with a warning
+            records = read_jsonl(path)
+        except FileFormatError as exc:
+            raise BenchError(str(exc)) from exc
+        # an older run folder may repeat the iterations a resume redid: the last row of each
+        records = sorted({r["iteration"]: r for r in records if "iteration" in r}.values(),
+                         key=lambda r: r["iteration"])
         config = json.loads((Path(run) / "config.json").read_text())
         size = ",".join(f"{k}={v}" for k, v in config.get("game_kwargs", {}).items())
         label = f"{config['game']}{f' ({size})' if size else ''}"

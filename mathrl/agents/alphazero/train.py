@@ -15,15 +15,25 @@ One iteration:
    tensors and plain data only (:mod:`mathrl.agents.files`) and is read with
    ``weights_only=True``; ``buffer.npz`` is read without pickle (``allow_pickle=False``).
 
+Kills. The run folder survives a kill at any instant (:mod:`mathrl.agents.runs`):
+``checkpoint.pt`` and ``buffer.npz`` are one checkpoint, committed together by
+``manifest.json`` (:func:`mathrl.agents.runs.commit_checkpoint`: the previous
+checkpoint stays complete until the new one is) and checked against it on resume, so
+an iteration's weights never meet another iteration's buffer; ``metrics.jsonl`` is
+cut back on resume to the rows the checkpoint had seen; ``agent.pt`` and
+``config.json`` are replaced atomically. Ctrl-C, SIGTERM and SIGHUP stop the run
+(an iteration cut short is dropped: the previous one is checkpointed), and the
+self-play workers die with the main process, even after a SIGKILL.
+
 The loss is ``(z - v)^2 - pi . log softmax(masked logits)`` plus ``c ||theta||^2``
 (Adam's L2 ``weight_decay = 2c`` is the same gradient).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import multiprocessing as mp
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -36,8 +46,10 @@ from mathrl.agents.alphazero.arena import as_player, bradley_terry, play_match
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
-from mathrl.agents.files import FileFormatError, load_file, not_readable, save_file
-from mathrl.agents.runlog import RunLog
+from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
+from mathrl.agents.runlog import MetricsLog, cut_metrics
+from mathrl.agents.runs import (MANIFEST, commit_checkpoint, die_with_parent, finish_commit, interrupts_as_keyboard,
+                                verify_manifest, write_json)
 from mathrl.envs.games.registry import make_game
 
 
@@ -64,8 +76,10 @@ class ReplayBuffer:
         self.size = min(self.capacity, self.size + n)
 
     def save(self, path: Path) -> None:
+        """``np.savez`` to ``path``, atomically."""
         n = self.size
-        np.savez(path, obs=self.obs[:n], mask=self.mask[:n], pi=self.pi[:n], z=self.z[:n], pos=self.pos)
+        save_bytes(lambda f: np.savez(f, obs=self.obs[:n], mask=self.mask[:n], pi=self.pi[:n], z=self.z[:n],
+                                      pos=self.pos), path)
 
     def load(self, path: Path) -> None:
         try:
@@ -116,17 +130,27 @@ FIXED_ON_RESUME = ("game", "game_kwargs", "blocks", "channels", "buffer_size", "
 CHECKPOINT_FORMAT = "mathrl-alphazero-checkpoint/2"  # /2: written by save_file, read with weights_only=True
 CHECKPOINT_KEYS = ("config", "weights", "optimizer", "rng", "torch_rng", "iteration", "elapsed", "games_played")
 WHAT = "AlphaZero checkpoint"
+PARTS = ("checkpoint.pt", "buffer.npz")
 
 
 def read_checkpoint(out: str | Path) -> dict:
-    """A run folder's ``checkpoint.pt``, read safely; a missing, unreadable or foreign one is a ValueError
-    (:class:`~mathrl.agents.files.FileFormatError` for the file itself), one line."""
-    ckpt_path = Path(out) / "checkpoint.pt"
+    """A run folder's ``checkpoint.pt``, read safely and checked against the manifest that committed it
+    with ``buffer.npz``; a missing, unreadable, foreign or mismatched one is a ValueError
+    (:class:`~mathrl.agents.files.FileFormatError` for the files themselves), one line.
+
+    A commit that a kill interrupted between its two manifests is completed first
+    (:func:`~mathrl.agents.runs.finish_commit`), so this may rename files in ``out``."""
+    out = Path(out)
+    ckpt_path = out / "checkpoint.pt"
+    if out.is_dir():
+        finish_commit(out, PARTS)
     if not ckpt_path.exists():
         raise ValueError(f"--resume: no checkpoint.pt in {out}")
     ckpt = load_file(ckpt_path, WHAT)
     if not isinstance(ckpt, dict) or any(key not in ckpt for key in CHECKPOINT_KEYS):
         raise not_readable(ckpt_path, WHAT, "not a mathrl AlphaZero checkpoint")
+    # a checkpoint that counts its metrics rows was committed by a manifest; an older run folder has none
+    verify_manifest(out, required="metrics_rows" in ckpt)
     return ckpt
 
 
@@ -140,6 +164,17 @@ def _config_of(ckpt: dict, out) -> AlphaZeroConfig:
 def load_run_config(out: str | Path) -> AlphaZeroConfig:
     """The config saved in a run folder's checkpoint (what ``--resume`` starts from)."""
     return _config_of(read_checkpoint(out), out)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a process pool now, its running jobs included (``shutdown`` would wait for them)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Trainer:
@@ -173,6 +208,10 @@ class Trainer:
         self.games_played = 0
         self.matches: list = []     # [name, name, wins, losses] of every evaluation match (draws split)
         self.previous = None        # (iteration, weights) of the last evaluated network
+        self.metrics_rows: int | None = 0  # complete rows of metrics.jsonl belonging to this state
+        self._unsaved = False       # the state is a completed iteration not yet checkpointed
+        self._committed = resume    # the run folder holds a checkpoint of this run
+        self._log = None
         if resume:
             try:
                 self._restore(ckpt, config)
@@ -181,8 +220,11 @@ class Trainer:
             except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
                 raise not_readable(self.out / "checkpoint.pt", WHAT, exc) from exc
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-        self.runlog = RunLog(self.out, "iteration")
+        if not resume:  # what an earlier, uncheckpointed run may have left
+            for name in (MANIFEST, "checkpoint.next.pt", "buffer.next.npz"):
+                (self.out / name).unlink(missing_ok=True)
+        write_json(self.out / "config.json", config.to_dict())
+        self.metrics_rows = cut_metrics(self.out, self.metrics_rows)  # rows after the checkpoint go now
 
     def _restore(self, ckpt: dict, config: AlphaZeroConfig) -> None:
         """Weights, optimiser, RNG states, counters and buffer from a checkpoint read by :func:`read_checkpoint`."""
@@ -197,6 +239,10 @@ class Trainer:
         self.matches = [list(m) for m in ckpt.get("matches", [])]
         previous = ckpt.get("previous")
         self.previous = None if previous is None else (int(previous[0]), dict(previous[1]))
+        rows = ckpt.get("metrics_rows")
+        if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+            raise ValueError(f"metrics_rows {rows!r}")
+        self.metrics_rows = rows
         if (self.out / "buffer.npz").exists():
             self.buffer.load(self.out / "buffer.npz")
 
@@ -267,28 +313,53 @@ class Trainer:
         return out
 
     def checkpoint(self) -> None:
-        self.buffer.save(self.out / "buffer.tmp.npz")
-        (self.out / "buffer.tmp.npz").replace(self.out / "buffer.npz")
-        save_file({"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(), "weights": self.net.state_dict(),
-                   "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
-                   "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
-                   "elapsed": self.elapsed, "games_played": self.games_played,
-                   "matches": self.matches, "previous": self.previous}, self.out / "checkpoint.pt")
+        """checkpoint.pt + buffer.npz as one commit (a manifest written last), then agent.pt (atomic)."""
+        ckpt = {"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(), "weights": self.net.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
+                "elapsed": self.elapsed, "games_played": self.games_played,
+                "matches": self.matches, "previous": self.previous,
+                "metrics_rows": self.metrics_rows}  # present: this checkpoint is committed by a manifest
+        commit_checkpoint(self.out, {"checkpoint.pt": lambda path: save_file(ckpt, path),
+                                     "buffer.npz": self.buffer.save},
+                          trainer="alphazero", iteration=self.iteration)
         save_agent(self.out / "agent.pt", self.net, self.config,
                    {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed})
+        self._unsaved = False
+        self._committed = True
 
     def log(self, record: dict) -> None:
-        self.runlog.write(record)
+        self._log.write(record)
+        self.metrics_rows = self._log.rows
 
     # ---- the loop ----------------------------------------------------------
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = True) -> dict:
+        """Train ``iterations`` more iterations (None: until ``time_limit``, or forever), checkpointing each.
+
+        Ctrl-C, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` after making sure the last completed
+        iteration is checkpointed (one cut short is dropped). The summary's ``agent`` is the agent file;
+        when nothing has ever been trained it holds the untrained network, and a line on stderr says so.
+        """
+        with interrupts_as_keyboard():
+            try:
+                return self._run(iterations, time_limit, progress)
+            finally:
+                if self._log is not None:
+                    self._log.close()
+                    self._log = None
+
+    def _run(self, iterations, time_limit, progress) -> dict:
         from tqdm import tqdm
 
         cfg = self.config
         torch.set_num_threads(max(1, cfg.workers))
+        self._log = MetricsLog(self.out, "iteration", self.metrics_rows)
+        self.metrics_rows = self._log.rows
+        if not self._committed:  # a new run: checkpointed at iteration 0, so that an interrupt in the
+            self.checkpoint()    # first iteration leaves a checkpoint too
         pool = None
-        if cfg.workers > 1:
-            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"))
+        if cfg.workers > 1:  # workers exit when this process dies, even by SIGKILL: no orphans
+            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent)
         bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
         last_seconds = 0.0
         done = 0
@@ -316,15 +387,30 @@ class Trainer:
                 last_seconds = time.perf_counter() - t0
                 self.elapsed += last_seconds
                 record["train_seconds"] = self.elapsed
+                self.log(record)  # before the checkpoint, which records the row count
+                self._unsaved = True
                 self.checkpoint()
-                self.log(record)
                 done += 1
                 bar.update(1)
                 bar.set_postfix({k: round(v, 3) for k, v in record.items()
                                  if k in ("policy_loss", "value_loss", "vs_random_score", "vs_mcts_score")})
+        except KeyboardInterrupt:
+            if pool is not None:  # SIGTERM reaches this process only: the workers' games are not waited for
+                _stop_workers(pool)
+                pool = None
+            if self._unsaved:  # interrupted while checkpointing a completed iteration: finish that
+                self.checkpoint()
+            raise
         finally:
             bar.close()
             if pool is not None:
                 pool.shutdown()
-            self.runlog.close()
-        return {"iterations": self.iteration, "games": self.games_played, "train_seconds": self.elapsed, **record}
+        agent = self.out / "agent.pt"
+        if done == 0:  # agent.pt from the checkpointed state (a kill after a commit may have left an older one)
+            save_agent(agent, self.net, self.config, {"iteration": self.iteration, "games_played": self.games_played,
+                                                      "train_seconds": self.elapsed})
+            if self.iteration == 0:  # nothing trained, ever: say so
+                print(f"no iterations were run: {agent} holds the untrained network (iteration 0)",
+                      file=sys.stderr)
+        return {"iterations": self.iteration, "games": self.games_played, "train_seconds": self.elapsed,
+                "agent": str(agent), "trained": self.iteration > 0, **record}

@@ -16,7 +16,15 @@ Two additions for mathematical search:
 
 Truncated episodes are bootstrapped with V(final observation); terminated ones are not.
 A run folder holds ``config.json``, ``checkpoint.pt`` (+ ``envs.pkl``: the vector env mid-rollout, so
-``--resume`` continues bit for bit), ``agent.pt``, ``metrics.jsonl``, ``curve.png`` and TensorBoard logs.
+``--resume`` continues bit for bit), ``manifest.json``, ``agent.pt``, ``metrics.jsonl``, ``curve.png`` and
+TensorBoard logs.
+
+Kills. The run folder survives a kill at any instant (:mod:`mathrl.agents.runs`): ``checkpoint.pt`` and
+``envs.pkl`` are one checkpoint, committed together by ``manifest.json`` (:func:`commit_checkpoint`: the
+previous checkpoint stays complete until the new one is), and ``--resume`` checks them against it;
+``metrics.jsonl`` is append-only and cut back on resume to the rows the checkpoint had seen; every other
+file is replaced atomically. Ctrl-C, SIGTERM and SIGHUP checkpoint the last *completed* update (a
+snapshot taken at every update boundary: a state caught mid-rollout is never saved) and exit.
 
 Files and trust. ``agent.pt`` and ``checkpoint.pt`` hold tensors and plain data only and are read with
 ``weights_only=True`` (:mod:`mathrl.agents.files`): they cannot run code. ``envs.pkl`` cannot be made
@@ -29,10 +37,11 @@ Agent files, the ones people share, never unpickle arbitrary objects.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import json
 import pickle
 import time
+import types
 import warnings
 from collections import deque
 from pathlib import Path
@@ -46,13 +55,16 @@ from mathrl.agents.ppo.agent import PPOAgent, evaluate, save_agent
 from mathrl.agents.ppo.config import PPOConfig
 from mathrl.agents.ppo.obs import ObsAdapter, pad_rows
 from mathrl.agents.ppo.policies import MaskedCategorical, build_policy
-from mathrl.agents.runlog import RunLog
+from mathrl.agents.runlog import METRICS, MetricsLog, cut_metrics
+from mathrl.agents.runs import (MANIFEST, commit_checkpoint, finish_commit, interrupts_as_keyboard, read_jsonl,
+                                save_figure, staged_name, verify_manifest, write_json)
 
 
 CHECKPOINT_FORMAT = "mathrl-ppo-checkpoint/2"  # /2: safe (weights_only) file, records envs.pkl's SHA-256
 CHECKPOINT_KEYS = ("config", "policy", "optimizer", "update", "global_step", "episodes", "elapsed", "recent", "rng",
                    "torch_rng")
 WHAT = "PPO checkpoint"
+PARTS = ("checkpoint.pt", "envs.pkl")
 
 
 def gae(rewards: np.ndarray, values: np.ndarray, dones: np.ndarray, next_value: np.ndarray, gamma: float,
@@ -108,16 +120,23 @@ class PPOTrainer:
         self.update = self.global_step = self.episodes = 0
         self.elapsed = 0.0
         self.recent = deque(maxlen=cfg.curve_episodes)  # (return, length) of the latest training episodes
-        self.runlog = RunLog(self.out, "global_step")
+        self.metrics_rows: int | None = 0  # complete rows of metrics.jsonl belonging to this state
+        self._pending = None  # a snapshot of the latest completed update not yet on disk
+        self._saved_update = None  # the update of the last checkpoint written (None: none yet)
+        self._log = None
         if resume:
             try:
                 self._load()
+                self.metrics_rows = cut_metrics(self.out, self.metrics_rows)  # rows after the checkpoint go
             except BaseException:
                 self.envs.close()
                 raise
         else:
             self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+            for name in (MANIFEST, *map(staged_name, PARTS)):  # what an earlier, uncheckpointed run left
+                (self.out / name).unlink(missing_ok=True)
+            write_json(self.out / "config.json", cfg.to_dict())
+            self.metrics_rows = cut_metrics(self.out, 0)
             self.rng = np.random.default_rng(cfg.seed)
             self._reset_envs(cfg.seed)
 
@@ -296,11 +315,26 @@ class PPOTrainer:
 
     def run(self, time_limit: float | None = None, updates: int | None = None, progress: bool = True) -> dict:
         """Train until ``total_steps`` (or ``updates`` more updates, or ``time_limit`` seconds in all);
-        checkpoint, then evaluate the greedy policy: the summary holds ``eval_return``."""
+        checkpoint, then evaluate the greedy policy: the summary holds ``eval_return``.
+
+        Ctrl-C, SIGTERM and SIGHUP checkpoint the last completed update and raise ``KeyboardInterrupt``."""
+        with interrupts_as_keyboard():
+            try:
+                return self._run(time_limit, updates, progress)
+            finally:
+                if self._log is not None:
+                    self._log.close()
+                    self._log = None
+
+    def _run(self, time_limit, updates, progress) -> dict:
         from tqdm import tqdm
 
         cfg = self.cfg
         goal = cfg.num_updates if updates is None else min(cfg.num_updates, self.update + updates)
+        self._log = MetricsLog(self.out, "global_step", self.metrics_rows)
+        self.metrics_rows = self._log.rows
+        if self._saved_update is None:  # a new run: an interrupt in its first update saves the start
+            self._pending = self._snapshot()
         bar = tqdm(total=cfg.num_updates, initial=self.update, disable=not progress, unit="update",
                    desc=f"ppo {cfg.env_id}")
         self.policy.train()
@@ -326,13 +360,16 @@ class PPOTrainer:
                 if cfg.eval_every and self.update % cfg.eval_every == 0:
                     record["eval_return"] = self.evaluate()["mean_return"]
                 self.log(record)
+                # the completed update, copied: what an interrupt before the next boundary writes
+                self._pending = self._snapshot()
                 if self.update % cfg.checkpoint_every == 0:
-                    self.checkpoint()
+                    self._write(self._pending)
                 bar.update(1)
                 bar.set_postfix({k: round(record[k], 2) for k in ("episode_return", "eval_return", "approx_kl")
                                  if k in record})
         except KeyboardInterrupt:
-            self.checkpoint()
+            if self._pending is not None:  # mid-update: the partial update is dropped, the last whole one kept
+                self._write(self._pending)
             raise
         finally:
             bar.close()
@@ -343,16 +380,21 @@ class PPOTrainer:
                    "steps_per_second": self.global_step / max(self.elapsed, 1e-9),
                    "eval_return": final["mean_return"], "eval_episodes": final["episodes"],
                    "finished": self.update >= cfg.num_updates}
-        (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        write_json(self.out / "summary.json", summary)
         self.plot_curve()
-        self.runlog.close()
         return summary
 
     # ---- files -------------------------------------------------------------------------------
     def log(self, record: dict) -> None:
-        self.runlog.write(record)
+        self._log.write(record)
+        self.metrics_rows = self._log.rows
 
     def checkpoint(self) -> None:
+        """Write the current state (at an update boundary) as the run folder's checkpoint, and agent.pt."""
+        self._write(self._snapshot())
+
+    def _snapshot(self) -> dict:
+        """Everything a checkpoint holds, copied now (the trainer moves on; nothing here changes with it)."""
         env_state = None
         if self.cfg.vector == "sync":
             try:
@@ -360,24 +402,39 @@ class PPOTrainer:
                                           "next_base": getattr(self, "next_base", None),
                                           "ep_return": self.ep_return, "ep_length": self.ep_length})
             except Exception as exc:  # an env that cannot be pickled: resume restarts the episodes in flight
-                warnings.warn(f"the envs could not be saved ({exc}); --resume will restart episodes in flight")
-        # envs.pkl first, then the checkpoint vouching for it (its SHA-256): a crash in between leaves a
-        # mismatch that --resume refuses, never a checkpoint paired with the wrong environments
+                if not getattr(self, "_warned_envs", False):
+                    warnings.warn(f"the envs could not be saved ({exc}); --resume will restart episodes in flight")
+                    self._warned_envs = True
+        checkpoint = {"format": CHECKPOINT_FORMAT, "config": self.cfg.to_dict(),
+                      "policy": copy.deepcopy(self.policy.state_dict()),
+                      "optimizer": copy.deepcopy(self.optimizer.state_dict()), "update": self.update,
+                      "global_step": self.global_step, "episodes": self.episodes, "elapsed": self.elapsed,
+                      "recent": list(self.recent), "rng": copy.deepcopy(self.rng.bit_generator.state),
+                      "torch_rng": torch.get_rng_state(),
+                      "envs_sha256": None if env_state is None else hashlib.sha256(env_state).hexdigest(),
+                      "metrics_rows": self.metrics_rows}  # present: this checkpoint is committed by a manifest
+        return {"checkpoint": checkpoint, "envs": env_state}
+
+    def _write(self, snapshot: dict) -> None:
+        """checkpoint.pt + envs.pkl as one commit (:func:`commit_checkpoint`), then agent.pt (atomic)."""
+        ck, env_state = snapshot["checkpoint"], snapshot["envs"]
+        writers = {"checkpoint.pt": lambda path: save_file(ck, path)}
         if env_state is not None:
-            save_bytes(env_state, self.out / "envs.pkl")
-        elif (self.out / "envs.pkl").exists():
-            (self.out / "envs.pkl").unlink()
-        save_file({"format": CHECKPOINT_FORMAT, "config": self.cfg.to_dict(), "policy": self.policy.state_dict(),
-                   "optimizer": self.optimizer.state_dict(), "update": self.update, "global_step": self.global_step,
-                   "episodes": self.episodes, "elapsed": self.elapsed, "recent": list(self.recent),
-                   "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                   "envs_sha256": None if env_state is None else hashlib.sha256(env_state).hexdigest()},
-                  self.out / "checkpoint.pt")
-        save_agent(self.out / "agent.pt", self.policy, self.adapter, self.cfg.env_id, self.cfg.env_kwargs,
-                   {"update": self.update, "global_step": self.global_step, "train_seconds": self.elapsed})
+            writers["envs.pkl"] = lambda path: save_bytes(env_state, path)
+        commit_checkpoint(self.out, writers, all_names=PARTS, trainer="ppo", update=ck["update"],
+                          global_step=ck["global_step"])
+        if env_state is None:
+            (self.out / "envs.pkl").unlink(missing_ok=True)  # an older checkpoint's: not part of this one
+        policy = types.SimpleNamespace(spec=self.policy.spec, state_dict=lambda: ck["policy"])
+        save_agent(self.out / "agent.pt", policy, self.adapter, self.cfg.env_id, self.cfg.env_kwargs,
+                   {"update": ck["update"], "global_step": ck["global_step"], "train_seconds": ck["elapsed"]})
+        self._saved_update = ck["update"]
+        if self._pending is snapshot:
+            self._pending = None
 
     def _load(self) -> None:
         path = self.out / "checkpoint.pt"
+        finish_commit(self.out, PARTS)  # a commit killed between its two manifests is completed first
         ck = load_file(path, WHAT)  # weights_only=True: the checkpoint itself cannot run code
         if not isinstance(ck, dict) or any(key not in ck for key in CHECKPOINT_KEYS):
             raise FileFormatError(f"{path} is not a mathrl PPO checkpoint")
@@ -390,6 +447,10 @@ class PPOTrainer:
             self.rng = np.random.default_rng()
             self.rng.bit_generator.state = ck["rng"]
             torch.set_rng_state(ck["torch_rng"])
+            rows = ck.get("metrics_rows")
+            if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+                raise ValueError(f"metrics_rows {rows!r}")
+            self.metrics_rows = rows
         except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong shapes or states
             raise not_readable(path, WHAT, exc) from exc
         saved = self.out / "envs.pkl"
@@ -397,6 +458,7 @@ class PPOTrainer:
         if "envs_sha256" not in ck and saved.exists():
             warnings.warn(f"{path} predates envs.pkl hashes: {saved} is not unpickled and the episodes in "
                           "flight restart")
+        env_bytes = None
         if expected is not None:
             if not saved.is_file():
                 raise FileFormatError(f"{saved} is missing: the checkpoint in {self.out} was saved with it")
@@ -404,6 +466,11 @@ class PPOTrainer:
             if hashlib.sha256(env_bytes).hexdigest() != expected:
                 raise FileFormatError(f"{saved} does not match {path} (SHA-256 differs: torn or replaced); "
                                       "refusing to unpickle it")
+        # the parts against the manifest that committed them (a checkpoint that counts its metrics rows was
+        # written with one; an older run folder has none)
+        verify_manifest(self.out, required="metrics_rows" in ck)
+        self._saved_update = self.update
+        if env_bytes is not None:
             state = pickle.loads(env_bytes)  # the user's own run folder (see the module docstring), hash checked
             self.envs.close()
             self.envs = state["envs"]
@@ -415,12 +482,16 @@ class PPOTrainer:
             self._reset_envs(self.cfg.seed + 7919 * self.update)
 
     def plot_curve(self) -> None:
-        plot_curves({self.cfg.env_id: self.out / "metrics.jsonl"}, self.out / "curve.png")
+        plot_curves({self.cfg.env_id: self.out / METRICS}, self.out / "curve.png")
 
 
 def read_metrics(path) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The rows of a ``metrics.jsonl`` (a torn last row skipped with a warning); where an older run folder
+    repeats updates (a resume before logs were cut back to the checkpoint), the last row of each."""
+    rows = read_jsonl(path)
+    if rows and all("update" in row for row in rows):
+        rows = sorted({row["update"]: row for row in rows}.values(), key=lambda row: row["update"])
+    return rows
 
 
 def plot_curves(runs: dict, path, reference: dict | None = None, ylabel: str = "episode return") -> None:
@@ -448,7 +519,7 @@ def plot_curves(runs: dict, path, reference: dict | None = None, ylabel: str = "
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
 
 
