@@ -66,8 +66,9 @@ def check_pure_state(state, rng: np.random.Generator | int = 0, *, max_steps: in
     player/terminal/legal-action invariants; ``action_mask()`` against
     ``legal_actions()``; finite ``returns()`` of the right shape; that rewards
     add up to ``returns()`` (negated for the opponent in two-player games);
-    that an illegal action and a non-integer action are refused without
-    changing the state; and (``check_clones``) that a clone is independent of
+    that an action the mask forbids, one past the range, and a non-integer
+    action (``TypeError``) are refused without changing the state; that
+    ``observation()`` of a non-terminal state is an array; and (``check_clones``) that a clone is independent of
     its original. Returns the number of moves played; raises
     :class:`ProtocolError` on the first violation.
     """
@@ -101,12 +102,24 @@ def check_pure_state(state, rng: np.random.Generator | int = 0, *, max_steps: in
             state.apply(0.5)
         except TypeError:
             pass
-        except IllegalActionError:  # refusing it as illegal is acceptable too
-            pass
+        except IllegalActionError:
+            _fail(step, "apply(0.5) raised IllegalActionError; a non-integer action must raise TypeError")
         else:
             _fail(step, "apply(0.5) was accepted")
+        masked = np.flatnonzero(~state.action_mask())
+        if masked.size:  # an action inside the range that the mask forbids must be refused too
+            forbidden = int(masked[rng.integers(masked.size)])
+            try:
+                state.apply(forbidden)
+            except IllegalActionError:
+                pass
+            else:
+                _fail(step, f"apply({forbidden}) was accepted although action_mask() forbids it")
         if _snapshot(state) != before:
             _fail(step, "a refused action changed the state")
+        observation = state.observation()
+        if not isinstance(observation, np.ndarray):
+            _fail(step, f"observation() must be a numpy array, got {type(observation).__name__}")
         legal = state.legal_actions()
         action = legal[int(rng.integers(len(legal)))]
         player = state.current_player()

@@ -26,6 +26,7 @@ PROVIDERS: dict[str, str] = {
 }
 
 _LOADERS: dict[str, dict[str, Callable]] = {}
+_PROVIDED: set[str] = set()  # kinds whose provider module has been imported
 
 
 def register_loader(kind: str, name: str, loader: Callable) -> None:
@@ -34,8 +35,10 @@ def register_loader(kind: str, name: str, loader: Callable) -> None:
 
 
 def _provide(kind: str) -> dict[str, Callable]:
-    if kind not in _LOADERS and kind in PROVIDERS:
+    # once per kind, whatever is registered already: a user's own loader must not hide the built-in ones
+    if kind not in _PROVIDED and kind in PROVIDERS:
         importlib.import_module(PROVIDERS[kind])
+        _PROVIDED.add(kind)
     return _LOADERS.get(kind, {})
 
 

@@ -164,9 +164,9 @@ class Countdown:
     num_players = 1
     num_actions = 2
 
-    def __init__(self, pile=5, lying_mask=False, shared_clone=False, lost_reward=False):
+    def __init__(self, pile=5, lying_mask=False, shared_clone=False, lost_reward=False, lax_rules=False):
         self.pile, self.total = pile, 0.0
-        self.flags = (lying_mask, shared_clone, lost_reward)
+        self.flags = (lying_mask, shared_clone, lost_reward, lax_rules)
 
     def legal_actions(self):
         return [a for a in (0, 1) if a + 1 <= self.pile]
@@ -181,7 +181,7 @@ class Countdown:
     def apply(self, action):
         if type(action) is not int and not isinstance(action, np.integer):
             raise TypeError("integer actions only")
-        if action not in self.legal_actions():
+        if action not in (self.legal_actions() if not self.flags[3] else (0, 1)):
             raise mathrl.core.IllegalActionError(f"{action} is illegal")
         self.pile -= action + 1
         reward = 1.0 if self.pile == 0 else 0.0
@@ -210,7 +210,7 @@ class Countdown:
 
 
 @pytest.mark.parametrize("flag, message", [("lying_mask", "action_mask"), ("shared_clone", "clone"),
-                                           ("lost_reward", "returns")])
+                                           ("lost_reward", "returns"), ("lax_rules", "forbids")])
 def test_the_conformance_check_can_fail(flag, message):
     """The toy state passes as written, and each planted bug is caught and named."""
     assert check_pure_state(Countdown(7), rng=1) >= 4

@@ -12,7 +12,8 @@ import mathrl  # noqa: F401
 from mathrl.core import IllegalActionError
 from mathrl.envs.games.connect4 import ConnectFour
 from mathrl.envs.games.env import TicTacToeEnv, VsOpponentEnv
-from mathrl.envs.games.opponents import (MCTSOpponent, OneStepLookahead, PerfectOpponent, PolicyOpponent,
+from mathrl.agents.players import PolicyOpponent
+from mathrl.envs.games.opponents import (MCTSOpponent, OneStepLookahead, PerfectOpponent,
                                          RandomOpponent, make_opponent)
 from mathrl.envs.games.tictactoe import TicTacToe
 

@@ -19,7 +19,8 @@ PURE_CORES = [
     "mathrl.envs.games.tictactoe", "mathrl.envs.games.connect4", "mathrl.envs.games.othello",
     "mathrl.envs.games.hex", "mathrl.envs.games.solvers",
     "mathrl.envs.buchberger.ring", "mathrl.envs.buchberger.polynomial", "mathrl.envs.buchberger.state",
-    "mathrl.envs.buchberger.groebner", "mathrl.envs.buchberger.ideals",
+    "mathrl.envs.buchberger.groebner", "mathrl.envs.buchberger.ideals", "mathrl.envs.buchberger.binomial",
+    "mathrl.envs.buchberger.returns", "mathrl.envs.buchberger.features", "mathrl.envs.buchberger.strategies",
     "mathrl.envs.semigroups.graded", "mathrl.envs.semigroups.generic", "mathrl.envs.semigroups.proof",
     "mathrl.envs.semigroups.state",
 ]
@@ -38,7 +39,10 @@ def test_pure_cores_import_no_rl_stack(module):
 
 
 @pytest.mark.parametrize("order", ["import mathrl, gymnasium", "import gymnasium, mathrl",
-                                   "import mathrl.envs.games.hex, gymnasium, mathrl"])
+                                   "import mathrl.envs.games.hex, gymnasium, mathrl",
+                                   # probing for gymnasium must not disarm the hook
+                                   "import mathrl, importlib.util; importlib.util.find_spec('gymnasium')\n"
+                                   "import gymnasium"])
 def test_ids_are_registered_whichever_is_imported_first(order):
     out = _python(f"{order}\nimport gymnasium as gym\n"
                   "env = gym.make('mathrl/TicTacToe-v0'); print(env.unwrapped.game.name)")
@@ -108,6 +112,14 @@ def test_a_domain_gets_agent_backed_objects_without_importing_the_agents():
                   "player = make_opponent('pretrained', game)\n"
                   "print(player(game.new_initial_state(), np.random.default_rng(0)) in range(7))")
     assert out == "True"
+
+
+def test_a_users_own_loader_does_not_hide_the_built_in_ones():
+    out = _python("from mathrl.plugins import register_loader\n"
+                  "register_loader('opponent', 'mybot', lambda spec, game: None)\n"
+                  "from mathrl.plugins import loader_names\n"
+                  "print(','.join(loader_names('opponent')))")
+    assert out == "agent,mybot,pretrained"
 
 
 def test_an_unknown_loader_is_a_lookup_error_naming_the_known_ones():

@@ -75,7 +75,8 @@ def sample_ideals(ideal_dist: str, samples: int, seed: int, field=32003, order="
     """The N ideals an env with this distribution serves after ``reset(seed=seed)`` (redraws included)."""
     from gymnasium.utils import seeding
 
-    from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source
+    from mathrl.envs.buchberger.distributions import make_source
+    from mathrl.envs.buchberger.families import FixedIdealSource
     from mathrl.envs.buchberger.state import BuchbergerState
 
     source = make_source(ideal_dist, field=field, order=order)
@@ -281,10 +282,10 @@ def baselines(args) -> int:
 
 # ---- speed: random-policy episodes per second on one core ----------------------------------
 def make_source(name: str):
-    from mathrl.envs.buchberger.ideals import make_source as project_source
+    from mathrl.envs.buchberger.distributions import make_source as project_source
 
     try:
-        return project_source(name), "mathrl.envs.buchberger.ideals"
+        return project_source(name), "mathrl.envs.buchberger.distributions"
     except ValueError as exc:
         raise BenchError(str(exc)) from exc
 
@@ -322,7 +323,7 @@ def run_fast(src, ideals, episodes, seed, k, max_pairs, combined=False):
     ``combined``, step and features in one compiled call, ``apply_and_write``)."""
     import numpy as np
 
-    from mathrl.envs.buchberger.fast import BinomialState
+    from mathrl.envs.buchberger.binomial import BinomialState
 
     ring = src.ring
     rng = np.random.default_rng(seed)
@@ -393,7 +394,8 @@ def speed(args) -> int:
 def measure_speed(args, pinned) -> dict | None:
     import numpy as np
 
-    from mathrl.envs.buchberger.fast import BinomialState, numba_available
+    from mathrl.envs.buchberger.binomial import BinomialState
+    from mathrl.compiled import numba_available
 
     src, sampler = make_source(args.ideals)
     ring = src.ring

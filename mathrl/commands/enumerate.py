@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.degree is not None and (args.degree < 1 or not args.nilpotent):
         raise UsageError("--degree needs --nilpotent and must be >= 1")
     from mathrl.envs.semigroups.families import check_in_reach
-    from mathrl.envs.semigroups.generic import enumerate_semigroups
+    from mathrl.envs.semigroups.enumeration import enumerate_semigroups
 
     try:
         check_in_reach("nilpotent" if args.nilpotent else "all", args.n, args.force, how="--force")

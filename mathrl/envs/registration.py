@@ -14,7 +14,6 @@ Ids with a ``vector_entry_point`` get a natively batched env from
 from __future__ import annotations
 
 import importlib.abc
-import importlib.machinery
 import sys
 
 ENV_SPECS = {
@@ -45,14 +44,30 @@ def register_all() -> None:
 
 
 class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
-    """Finds ``gymnasium`` like the normal finders do, but runs :func:`register_all` after it loads."""
+    """Finds ``gymnasium`` the way the other finders do, and runs :func:`register_all` once it has loaded.
+
+    It asks the finders after it (whatever they are: the path finder, an editable install's
+    finder, a zip importer), wraps the loader of the spec they return, and leaves the list of
+    finders alone while Python walks it; it removes itself only once gymnasium has really
+    loaded, so a mere ``importlib.util.find_spec("gymnasium")`` probe does not disarm it.
+    """
+
+    _busy = False
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "gymnasium":
+        if fullname != "gymnasium" or self._busy:
             return None
-        _remove_hook()  # one shot; also keeps the lookup below from finding this finder again
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.loader is None:
+        self._busy = True
+        try:
+            spec = None
+            for finder in [f for f in sys.meta_path if f is not self]:
+                find = getattr(finder, "find_spec", None)
+                spec = find(fullname, path, target) if find is not None else None
+                if spec is not None:
+                    break
+        finally:
+            self._busy = False
+        if spec is None or spec.loader is None or isinstance(spec.loader, _RegisteringLoader):
             return spec
         spec.loader = _RegisteringLoader(spec.loader)
         return spec
@@ -67,6 +82,7 @@ class _RegisteringLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         self._loader.exec_module(module)
+        _remove_hook()
         register_all()
 
     def __getattr__(self, name):  # get_resource_reader, is_package, … as the wrapped loader has them

@@ -19,7 +19,7 @@ algebra runs without gymnasium, torch or the agents:
 * ``returns`` -- reward modes and discounted heuristic returns: the state's
   counters as a learner sees them;
 * ``groebner`` -- ``make_state`` (the backend choice) and the one-call
-  ``buchberger``; ``bench`` -- the benchmark against the paper's numbers;
+  ``buchberger`` (the benchmark against the paper's numbers is ``mathrl.benchmarks.buchberger``);
 * ``env`` -- the Gymnasium adapter, the only module that imports gymnasium.
 """
 

@@ -5,7 +5,7 @@ Buchberger's algorithm", ICML) train and evaluate on random binomial ideals
 named ``n-d-s-<degs>``: s generators in n variables, each a difference of two
 monomials of degree at most d, with degrees drawn ``uniform`` (every monomial
 of degree <= d equally likely), ``weighted`` (every degree equally likely) or
-``maximum`` (degree d only). Their benchmark numbers (``bench.REFERENCE``) are
+``maximum`` (degree d only). Their benchmark numbers (``mathrl.benchmarks.buchberger.REFERENCE``) are
 means over such ideals, so the draw is fixed exactly:
 
 * :class:`BinomialIdealSource` -- ``n-d-s-<degs>[-consts][-homog][-pure]``,

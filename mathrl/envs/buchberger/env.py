@@ -33,7 +33,9 @@ from mathrl.envs.buchberger import features, returns
 from mathrl.envs.buchberger.base import check_elimination
 from mathrl.envs.buchberger.groebner import BACKENDS, make_state
 from mathrl.envs.buchberger.distributions import DistributionSpec, parse_distribution
-from mathrl.envs.buchberger.ideals import FixedIdealSource, make_source, parse_ideal
+from mathrl.envs.buchberger.distributions import make_source
+from mathrl.envs.buchberger.families import FixedIdealSource
+from mathrl.envs.buchberger.parsing import parse_ideal
 from mathrl.envs.buchberger.parsing import MAX_DEGREE
 from mathrl.envs.buchberger.strategies import make_strategy
 

@@ -197,50 +197,6 @@ class PerfectOpponent:
         return int(best[int(rng.integers(len(best)))]) if len(best) > 1 else int(best[0])
 
 
-class PolicyOpponent:
-    """A frozen network ``net(obs (B,C,H,W) float32) -> (logits (B,A), value)`` (the AlphaZero network's signature) playing from its policy alone.
-
-    ``greedy``: the masked argmax (ties to the lowest action); otherwise a
-    sample from the softmax over the legal moves, drawn with ``rng``. A module
-    is run in eval mode on its own device and then restored to its mode.
-    """
-
-    def __init__(self, net, greedy: bool = True):
-        if not callable(net):
-            raise ValueError(f"PolicyOpponent needs a callable network, got {net!r}")
-        self.net, self.greedy = net, bool(greedy)
-
-    def __repr__(self) -> str:
-        return f"PolicyOpponent({type(self.net).__name__}, greedy={self.greedy})"
-
-    def __call__(self, state, rng: np.random.Generator) -> int:
-        import torch
-
-        net = self.net
-        params = getattr(net, "parameters", None)
-        device = next(iter(params()), torch.empty(0)).device if callable(params) else torch.device("cpu")
-        training = isinstance(net, torch.nn.Module) and net.training
-        if training:
-            net.eval()
-        try:
-            with torch.inference_mode():
-                x = torch.as_tensor(state.observation(), dtype=torch.float32, device=device).unsqueeze(0)
-                logits = net(x)[0].reshape(-1).float().cpu().numpy().astype(np.float64)
-        finally:
-            if training:
-                net.train()
-        to_actions = getattr(state, "policy_from_canonical", None)
-        if to_actions is not None:
-            logits = np.asarray(to_actions(logits), dtype=np.float64)
-        mask = state.action_mask()
-        masked = np.where(mask, logits, -np.inf)
-        if self.greedy:
-            return int(np.argmax(masked))
-        p = np.exp(masked - masked.max())
-        p /= p.sum()
-        return int(rng.choice(len(p), p=p))
-
-
 OPPONENT_CHOICES = ("random", "lookahead", "mcts", "mcts:N", "perfect", "solver", "pretrained", "agent:PATH")
 
 

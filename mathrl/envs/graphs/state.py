@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from mathrl.core import TERMINAL_PLAYER, IllegalActionError
+from mathrl.core import TERMINAL_PLAYER, IllegalActionError, as_action
 
 from .scores import Score, resolve
 
@@ -63,8 +63,8 @@ class WordConstructionState:
     def apply(self, action) -> float:
         if self.is_terminal():
             raise IllegalActionError("the word is complete; no further actions are legal")
-        bit = as_bit(action)
-        if bit is None:
+        bit = as_action(action)  # TypeError for a non-integer (booleans too), as the protocol says
+        if bit not in (0, 1):
             raise IllegalActionError(f"actions are the integers 0 or 1, got {action!r}")
         if bit == 1 and not self._allow_one:
             raise IllegalActionError(f"the score's constraint forbids a 1 at position {self.t}")

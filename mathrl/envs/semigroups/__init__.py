@@ -23,5 +23,5 @@ alone, so search code never loads gymnasium or torch):
 * ``orders``/``policies``: cut policies and the exact minimum solver;
 * ``proof``: run a policy through a ProofState and count the proof;
 * ``env``: ``mathrl/SemigroupProof-v0``, a thin Gymnasium adapter over a
-  ProofState; ``bench``: the ``mathrl bench semigroups`` command.
+  ProofState (``mathrl bench semigroups`` lives in ``mathrl.benchmarks.semigroups``).
 """

@@ -48,7 +48,7 @@ def make_problem(family="simpson", a=3, b=2, sigma="all", n=None, degree=None, n
         raise ValueError(f"family={family!r} needs n (the order of the semigroups)")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
-    from mathrl.envs.semigroups.generic import AllSemigroups, NilpotentSemigroups
+    from mathrl.envs.semigroups.families import AllSemigroups, NilpotentSemigroups
 
     if family == "all":
         return AllSemigroups(int(n))
