@@ -292,6 +292,27 @@ def test_ppo_checkpoint_and_agent_load_weights_only_and_envs_pkl_is_hashed(tmp_p
         PPOTrainer(cfg, tmp_path, resume=True)
 
 
+def test_a_crafted_envs_pkl_with_consistent_hashes_is_never_unpickled(tmp_path, marker):
+    """Whoever writes a whole run folder can make the SHA-256 and the manifest agree with a crafted
+    envs.pkl; only this user's key can sign it, so the snapshot is skipped and the episodes restart."""
+    from mathrl.agents.files import save_file
+    from mathrl.agents.runs import write_manifest
+
+    cfg = tiny_ppo()
+    PPOTrainer(cfg, tmp_path).run(updates=1, progress=False)
+    payload = pickle.dumps(Payload(marker))
+    (tmp_path / "envs.pkl").write_bytes(payload)
+    raw = _weights_only(tmp_path / "checkpoint.pt")
+    raw["envs_sha256"] = hashlib.sha256(payload).hexdigest()
+    save_file(raw, tmp_path / "checkpoint.pt")
+    write_manifest(tmp_path, ["checkpoint.pt", "envs.pkl"], trainer="ppo", update=1)
+    with pytest.warns(UserWarning, match="not written with this user's key"):
+        trainer = PPOTrainer(cfg, tmp_path, resume=True)
+    assert trainer.update == 1 and not marker.exists()
+    trainer.run(updates=2, progress=False)  # and the run goes on from fresh episodes
+    assert trainer.update == 2
+
+
 def test_shipped_agents_load_weights_only():
     root = Path(mathrl.__file__).parent / "agents"
     for path in [root / "alphazero" / "pretrained" / "tictactoe.pt", root / "alphazero" / "pretrained" / "connect4.pt",

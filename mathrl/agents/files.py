@@ -225,3 +225,56 @@ def sha256_of(path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# -- signing what must stay a pickle --------------------------------------------------------------
+KEY_ENV = "MATHRL_KEY_FILE"
+
+
+def _key_path() -> Path:
+    if os.environ.get(KEY_ENV):
+        return Path(os.environ[KEY_ENV])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "mathrl" / "run-key"
+
+
+def local_key() -> bytes:
+    """This user's secret key (32 random bytes, created with mode 0600 on first use).
+
+    Files that must remain pickles (PPO's environment snapshots) are signed with it when
+    written and unpickled only when the signature verifies, so a run folder crafted
+    elsewhere, even one whose checkpoint records a matching SHA-256, never runs code here.
+    ``MATHRL_KEY_FILE`` names another key file."""
+    path = _key_path()
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path.with_name(f".{path.name}.{os.getpid()}.tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    try:
+        os.link(path.with_name(f".{path.name}.{os.getpid()}.tmp"), path)  # first writer wins
+    except FileExistsError:
+        pass
+    finally:
+        path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def sign(data: bytes) -> str:
+    """HMAC-SHA256 of ``data`` under :func:`local_key`, hex."""
+    import hmac
+
+    return hmac.new(local_key(), data, hashlib.sha256).hexdigest()
+
+
+def signed_here(data: bytes, signature) -> bool:
+    """Whether ``signature`` is this user's :func:`sign` of ``data`` (constant-time comparison)."""
+    import hmac
+
+    return isinstance(signature, str) and hmac.compare_digest(sign(data), signature)

@@ -29,10 +29,11 @@ snapshot taken at every update boundary: a state caught mid-rollout is never sav
 Files and trust. ``agent.pt`` and ``checkpoint.pt`` hold tensors and plain data only and are read with
 ``weights_only=True`` (:mod:`mathrl.agents.files`): they cannot run code. ``envs.pkl`` cannot be made
 so: it is a pickle of the environments themselves (arbitrary Python objects), and unpickling runs code.
-``--resume`` unpickles it, after checking its SHA-256 against the one recorded in ``checkpoint.pt``
-(a torn or mismatching ``envs.pkl`` is refused before any unpickling). The hash guards against
-accidents, not against an author who writes both files: **resume only run folders you created.**
-Agent files, the ones people share, never unpickle arbitrary objects.
+``--resume`` unpickles it only after two checks: its SHA-256 against the one recorded in
+``checkpoint.pt`` (a torn or mismatching ``envs.pkl`` is refused), and its HMAC under this user's
+secret key (:func:`mathrl.agents.files.local_key`, created on first use), so a run folder written by
+someone else, even with consistent hashes, is never unpickled: its episodes in flight restart instead,
+with a warning. Agent files, the ones people share, never unpickle arbitrary objects.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
+from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file, sign, signed_here
 from mathrl.agents.ppo.agent import PPOAgent, evaluate, save_agent
 from mathrl.agents.ppo.config import PPOConfig
 from mathrl.agents.ppo.obs import ObsAdapter, pad_rows
@@ -412,6 +413,7 @@ class PPOTrainer:
                       "recent": list(self.recent), "rng": copy.deepcopy(self.rng.bit_generator.state),
                       "torch_rng": torch.get_rng_state(),
                       "envs_sha256": None if env_state is None else hashlib.sha256(env_state).hexdigest(),
+                      "envs_hmac": None if env_state is None else sign(env_state),
                       "metrics_rows": self.metrics_rows}  # present: this checkpoint is committed by a manifest
         return {"checkpoint": checkpoint, "envs": env_state}
 
@@ -470,8 +472,12 @@ class PPOTrainer:
         # written with one; an older run folder has none)
         verify_manifest(self.out, required="metrics_rows" in ck)
         self._saved_update = self.update
+        if env_bytes is not None and not signed_here(env_bytes, ck.get("envs_hmac")):
+            warnings.warn(f"{saved} was not written with this user's key ({_key_hint()}): it is not unpickled, "
+                          "and the episodes in flight restart")
+            env_bytes = None
         if env_bytes is not None:
-            state = pickle.loads(env_bytes)  # the user's own run folder (see the module docstring), hash checked
+            state = pickle.loads(env_bytes)  # signed with this user's key when it was written: ours
             self.envs.close()
             self.envs = state["envs"]
             self.next_obs, self.next_mask = state["next_obs"], state["next_mask"]
@@ -483,6 +489,12 @@ class PPOTrainer:
 
     def plot_curve(self) -> None:
         plot_curves({self.cfg.env_id: self.out / METRICS}, self.out / "curve.png")
+
+
+def _key_hint() -> str:
+    from mathrl.agents.files import KEY_ENV
+
+    return f"a run folder from another user or machine; {KEY_ENV} names the key file"
 
 
 def read_metrics(path) -> list[dict]:
