@@ -283,3 +283,25 @@ def test_a_plugin_failing_mid_search_is_one_line_exit_2_and_the_run_is_kept(tmp_
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[-1].startswith("mathrl: error:") and "non-finite" in lines[-1] and str(out) in lines[-1]
     assert (out / "run.json").exists()
+
+
+@pytest.mark.parametrize("source, needle", [
+    ("import os\ndef score(g):\n    os._exit(0)\n", "exit code 0"),          # ends its process while scoring
+    ("import sys\nsys.exit(0)\ndef score(g):\n    return 1.0\n", "SystemExit"),  # exits while importing
+])
+def test_a_plugin_that_ends_its_process_is_an_error_not_a_success(tmp_path, source, needle):
+    plugin = tmp_path / "ender.py"
+    plugin.write_text(source)
+    out = tmp_path / "run"
+    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "6", "--iterations", "2", "--out", str(out),
+                   "--quiet")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and lines[-1].startswith("mathrl: error:") and needle in lines[-1], proc.stderr
+    assert not out.exists()
+
+
+def test_score_kwargs_must_be_a_json_object(tmp_path):
+    proc = run_cli("search", "--score", "wagner-2.1", "--n", "6", "--score-kwargs", "[1, 2]", "--out",
+                   str(tmp_path / "run"))
+    assert proc.returncode == 2 and "JSON object" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "run").exists()

@@ -95,6 +95,33 @@ def _check_memory(config, score, force: bool) -> None:
 SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
 
 
+def _probe_in_child(spec: str, n, object_kind: str, score_kwargs: dict, batched: bool) -> None:
+    """Import and score a plug-in once in a forked child before this process touches it.
+
+    A plug-in is code: one that ends its process (``os._exit``, a signal, a crash in an
+    extension) would otherwise take ``mathrl search`` down with exit code 0 and nothing written,
+    which reads as success. In a child, that is a one-line error naming the exit code.
+    """
+    import numpy as np
+
+    from mathrl.envs.graphs.scores.plugin import call_in_child_process
+    from mathrl.scores import ScoreError, resolve
+
+    def probe():
+        score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
+                        batched=True if batched else None)
+        words = (np.random.default_rng(0).random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None])
+        return [float(v) for v in score.score_words(words.astype(np.uint8))]
+
+    if not hasattr(os, "fork"):  # no fork (Windows): the in-process pre-flight is all there is
+        return
+    try:
+        call_in_child_process(probe)
+    except ScoreError as exc:
+        message = str(exc).replace("re-running the score in a child process", f"trying score plug-in {spec}")
+        raise UsageError(message) from exc
+
+
 def _preflight(score) -> None:
     """Score a few words before anything is written, so a broken plug-in fails cleanly.
 
@@ -254,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
             score_kwargs = json.loads(args.score_kwargs) if args.score_kwargs else {}
         except json.JSONDecodeError as exc:
             raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
+        if not isinstance(score_kwargs, dict):
+            raise UsageError(f"--score-kwargs must be a JSON object ({{\"name\": value, ...}}), got {args.score_kwargs}")
+        if is_plugin(args.score):
+            _probe_in_child(absolute_spec(args.score), args.n, args.object, score_kwargs, args.batched)
         score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched, preflight=False)
         try:
             agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)

@@ -73,13 +73,18 @@ def load_function(spec: str) -> Callable:
             module = importlib.util.module_from_spec(module_spec)
             sys.modules[module_name] = module
             module_spec.loader.exec_module(module)
-        except Exception as exc:  # the user's file failed while importing
+        except KeyboardInterrupt:
+            sys.modules.pop(module_name, None)
+            raise
+        except BaseException as exc:  # the user's file failed (or exited) while importing
             sys.modules.pop(module_name, None)
             raise ScoreError(f"score file {target} failed to import: {type(exc).__name__}: {exc}") from exc
     else:
         try:
             module = importlib.import_module(target)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # failed, or exited, while importing
             raise ScoreError(f"score module {target} could not be imported: {type(exc).__name__}: {exc}") from exc
     func = getattr(module, func_name, None)
     if func is None:
