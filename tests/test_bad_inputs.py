@@ -23,6 +23,21 @@ ERROR_LINE = re.compile(r"^mathrl( [\w-]+)*: error: \S")
 CASES = [
     # list
     (["list", "--bogus"], "--bogus"),
+    # benchmarks: ranges, seeds, output paths (found by an independent probe)
+    (["bench", "cem", "--n", "0", "--skip-hits"], "--n"),
+    (["bench", "cem", "--skip-hits", "--rate-seconds", "nan"], "--rate-seconds"),
+    (["bench", "cem", "--skip-rate", "--seeds", "abc"], "--seeds"),
+    (["bench", "cem", "--skip-rate", "--seeds", "-5"], "--seeds"),
+    (["bench", "cem", "--skip-hits", "--preset", "bogus"], "preset"),
+    (["bench", "games", "speed", "--threads", "0"], "--threads"),
+    (["bench", "games", "speed", "--selfplay-games", "-1"], "--selfplay-games"),
+    (["bench", "games", "connect4", "--agent", "random", "--limit", "0"], "--limit"),
+    (["bench", "games", "connect4", "--agent", "random", "--limit", "1", "--out", "/proc/x.json"], "/proc"),
+    (["bench", "buchberger", "--ideals", "3-5-4-uniform", "--seed", "-1"], "--seed"),
+    (["bench", "buchberger", "--ideals", "1000-5-4-uniform", "--samples", "2"], "number of variables"),
+    (["bench", "buchberger", "--ideals", "3-5-4-uniform", "--plot", "/proc/x.png"], "/proc"),
+    (["bench", "buchberger", "speed", "--max-pairs", "100000000"], "--max-pairs"),
+    (["bench", "semigroups", "--family", "simpson", "--a", "3", "--b", "2", "--seed", "-1"], "--seed"),
     # groebner: polynomials, fields, orders, sizes, timeouts
     (["groebner", "x.__class__"], "unexpected character"),
     (["groebner", ""], "empty polynomial"),

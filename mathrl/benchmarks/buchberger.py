@@ -243,7 +243,10 @@ def compare(args) -> int:
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if not strategies:
         raise BenchError("--strategies is empty")
+    if args.seed < 0:
+        raise BenchError(f"--seed must be >= 0, got {args.seed}")
     out = check_out_file(args.out, BenchError)
+    check_out_file(args.plot, BenchError, "--plot")
     result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
                         progress=not args.quiet, elimination=args.elimination, order=args.order,
                         backend=args.backend)
@@ -380,6 +383,11 @@ def speed(args) -> int:
             raise BenchError(f"--{name.replace('_', '-')} must be >= 1")
     if args.sympy_ideals < 0:
         raise BenchError("--sympy-ideals must be >= 0")
+    if args.seed < 0:
+        raise BenchError(f"--seed must be >= 0, got {args.seed}")
+    if args.max_pairs * args.k > 2**16:
+        raise BenchError(f"--max-pairs x --k = {args.max_pairs * args.k} is beyond any ideal this benchmark draws "
+                         "(at most 65,536)")
     path = check_out_file(args.out, BenchError)
     # the limits must precede the first import of numpy and numba (hence nothing heavy at module level)
     with one_thread(force=True) as threads_in_time, one_cpu(not args.no_pin) as pinned:

@@ -25,26 +25,31 @@ def add_output_options(parser: argparse.ArgumentParser, out_default: str | None 
     parser.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
 
 
-def check_out_file(path: str | None, error: type[Exception]) -> Path | None:
+def check_out_file(path: str | None, error: type[Exception], flag: str = "--out") -> Path | None:
     """The ``--out`` file, its folder created; a bad path is ``error`` before anything runs."""
     if path is None:
         return None
     out = Path(path)
     if out.is_dir():
-        raise error(f"--out {path} is a folder; give a file name")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise error(f"cannot write to {path}: {exc}") from exc
+        raise error(f"{flag} {path} is a folder; give a file name")
+    _check_writable_folder(out.parent, path, error)
     return out
+
+
+def _check_writable_folder(folder: Path, path, error: type[Exception]) -> None:
+    """Create ``folder`` and write a probe file in it: ``os.access`` says yes to root even in /proc."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.NamedTemporaryFile(dir=folder, prefix=".mathrl-write-test-").close()
+    except OSError as exc:
+        raise error(f"cannot write to {path}: {exc.strerror or exc}") from exc
 
 
 def check_out_dir(path: str, error: type[Exception]) -> Path:
     out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise error(f"cannot write to {path}: {exc}") from exc
+    _check_writable_folder(out, path, error)
     return out
 
 

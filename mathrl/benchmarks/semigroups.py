@@ -76,6 +76,8 @@ def compare(args) -> int:
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if not strategies:
         raise BenchError("--strategies is empty")
+    if args.seed < 0:
+        raise BenchError(f"--seed must be >= 0, got {args.seed}")
     for s in strategies:
         if s not in POLICIES:
             raise BenchError(f"unknown strategy {s!r}; choose from {', '.join(POLICIES)}")

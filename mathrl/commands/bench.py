@@ -10,7 +10,7 @@ from __future__ import annotations
 from .common import dispatch
 
 # benchmark -> (module with main(argv), the module's input-error class reported as a usage error)
-BENCHES = {"cem": ("mathrl.agents.cem.bench", None),
+BENCHES = {"cem": ("mathrl.agents.cem.bench", "BenchError"),
            "search": ("mathrl.agents.suite", "BenchError"),
            "buchberger": ("mathrl.benchmarks.buchberger", "BenchError"),
            "semigroups": ("mathrl.benchmarks.semigroups", "BenchError"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import statistics
 import time
 from pathlib import Path
@@ -232,12 +233,16 @@ def learning_curve(run_dirs: list[str], png: Path) -> dict:
         # an older run folder may repeat the iterations a resume redid: the last row of each
         records = sorted({r["iteration"]: r for r in records if "iteration" in r}.values(),
                          key=lambda r: r["iteration"])
-        config = json.loads((Path(run) / "config.json").read_text())
-        size = ",".join(f"{k}={v}" for k, v in config.get("game_kwargs", {}).items())
-        label = f"{config['game']}{f' ({size})' if size else ''}"
-        evals = [r for r in records if "vs_random_score" in r]
-        curves[label] = [{k: r[k] for k in ("iteration", "games", "train_seconds", "vs_random_score",
-                                            "vs_random_wdl", "vs_mcts_score", "vs_mcts_wdl")} for r in evals]
+        try:
+            config = json.loads((Path(run) / "config.json").read_text())
+            size = ",".join(f"{k}={v}" for k, v in config.get("game_kwargs", {}).items())
+            label = f"{config['game']}{f' ({size})' if size else ''}"
+            evals = [r for r in records if "vs_random_score" in r]
+            curves[label] = [{k: r[k] for k in ("iteration", "games", "train_seconds", "vs_random_score",
+                                                "vs_random_wdl", "vs_mcts_score", "vs_mcts_wdl")} for r in evals]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise BenchError(f"{run} is not an AlphaZero training run folder (config.json or metrics.jsonl: "
+                             f"{type(exc).__name__}: {exc})") from exc
         games = [r["games"] for r in evals]
         line = ax.plot(games, [r["vs_random_score"] for r in evals], "o-", label=f"{label} vs random")[0]
         ax.plot(games, [r["vs_mcts_score"] for r in evals], "s--", color=line.get_color(),
@@ -289,8 +294,49 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_file(flag: str, path: Path) -> None:
+    """An output file's folder must be creatable and writable, before anything runs."""
+    folder = path.parent
+    if path.is_dir() or any(p.exists() and not p.is_dir() for p in [folder, *folder.parents]):
+        raise BenchError(f"{flag} {path}: a folder or a file is in the way")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"{flag} {path}: cannot create its folder ({exc.strerror})") from exc
+    try:  # os.access says yes to root even where nothing can be written (/proc): try it
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".mathrl-write-test-")
+        probe.close()
+    except OSError as exc:
+        raise BenchError(f"{flag} {path}: cannot write in {folder} ({exc.strerror})") from exc
+
+
+def check_args(args) -> None:
+    """Range-check every numeric flag and the output paths before anything runs or is written."""
+    minimum = {"trees": 1, "leaves": 1, "sims": 1, "repeats": 1, "selfplay_games": 1, "selfplay_sims": 1,
+               "limit": 1, "seed": 0}
+    if args.what == "tictactoe":
+        minimum["sims"] = 0
+    for name, low in minimum.items():
+        value = getattr(args, name, None)
+        if value is not None and value < low:
+            raise BenchError(f"--{name.replace('_', '-')} must be >= {low}, got {value}")
+    if args.what == "speed":
+        try:
+            threads = [int(t) for t in args.threads.split(",")]
+        except ValueError:
+            threads = []
+        if not threads or min(threads) < 1:
+            raise BenchError(f"--threads must be comma-separated integers >= 1, got {args.threads!r}")
+    elif getattr(args, "threads", None) is not None and args.threads < 1:
+        raise BenchError(f"--threads must be >= 1, got {args.threads}")
+    _check_file("--out", Path(args.out or f"runs/bench_games/{args.what}.json"))
+    if args.what == "curve":
+        _check_file("--png", Path(args.png))
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    check_args(args)
     if args.what == "speed":
         result = run_speed(args)
     elif args.what == "curve":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -26,6 +27,46 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+
+class BenchError(ValueError):
+    """Bad input to ``mathrl bench cem``: one line, exit code 2, nothing written."""
+
+
+def _positive(name: str, value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise BenchError(f"{name} must be a finite number of seconds > 0, got {value}")
+    return value
+
+
+def check_args(args) -> list[int]:
+    """Range-check the flags before anything runs or is written; returns the seeds."""
+    from mathrl.agents.cem.config import PRESETS
+
+    if args.n < 2:
+        raise BenchError(f"--n must be >= 2 vertices, got {args.n}")
+    if args.n > 40:
+        raise BenchError(f"--n {args.n} is far beyond this benchmark (conjecture 2.1 at n = 19); use mathrl search")
+    _positive("--rate-seconds", args.rate_seconds)
+    _positive("--cap", args.cap)
+    if args.preset not in PRESETS:
+        raise BenchError(f"unknown preset {args.preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise BenchError(f"--seeds must be comma-separated integers >= 0, got {args.seeds!r}") from None
+    if not seeds or min(seeds) < 0:
+        raise BenchError(f"--seeds must be comma-separated integers >= 0, got {args.seeds!r}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir() or any(p.exists() and not p.is_dir() for p in out.parents):
+        raise BenchError(f"--out {out}: a file is in the way of the output folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"--out {out}: cannot create the output folder ({exc.strerror})") from exc
+    if not os.access(out, os.W_OK):
+        raise BenchError(f"--out {out}: the folder is not writable")
+    return seeds
 
 
 def measure_rate(preset_name: str, seconds: float, n: int, seed: int = 0) -> dict:
@@ -155,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-hits", action="store_true")
     parser.add_argument("--out", default="runs/bench_cem")
     args = parser.parse_args(argv)
+    seeds = check_args(args)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     report: dict = {"cores": os.cpu_count(), "n": args.n}
     rates = []
     if not args.skip_rate:
@@ -169,7 +210,6 @@ def main(argv: list[str] | None = None) -> int:
             report["rate_ratio_vs_wagner"] = rates[0]["iterations_per_second"] / rates[1]["iterations_per_second"]
     hits = []
     if not args.skip_hits:
-        seeds = [int(s) for s in args.seeds.split(",")]
         print(f"time to counterexample: preset {args.preset}, seeds {seeds}, cap {args.cap:.0f} s", flush=True)
         hits = time_to_counterexample(seeds, args.cap, args.n, args.preset, out)
         times = [h["wall_seconds"] if h["success"] else float("inf") for h in hits]

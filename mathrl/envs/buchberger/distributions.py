@@ -107,7 +107,11 @@ _INT = re.compile(r"[0-9]+\Z")
 _FLOAT = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]\+?[0-9]+)?\Z")
 
 
-def _parse_int(tok: str, what: str, name: str, minimum: int) -> int:
+MAX_VARIABLES = 64  # random families: beyond this the monomial tables alone outgrow memory (and recursion)
+MAX_GENERATORS = 100_000
+
+
+def _parse_int(tok: str, what: str, name: str, minimum: int, maximum: int | None = None) -> int:
     if tok.startswith("-") and _INT.match(tok[1:]):
         raise ValueError(f"distribution {name!r}: {what} must be >= {minimum}, got {tok!r}")
     if not _INT.match(tok):
@@ -115,6 +119,8 @@ def _parse_int(tok: str, what: str, name: str, minimum: int) -> int:
     v = int(tok)
     if v < minimum:
         raise ValueError(f"distribution {name!r}: {what} must be >= {minimum}, got {tok!r}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"distribution {name!r}: {what} must be <= {maximum:,}, got {tok!r}")
     return v
 
 
@@ -158,9 +164,9 @@ def parse_distribution(name: str) -> DistributionSpec:
         missing = ("n", "d", "s", "<degs>")[len(toks)]
         raise ValueError(f"distribution {name!r}: missing field {missing} "
                          "(expected n-d-s-<degs> or n-d-s-<lam>-<degs>, or cyclic-n / katsura-n)")
-    n = _parse_int(toks[0], "n (number of variables)", name, 1)
+    n = _parse_int(toks[0], "n (number of variables)", name, 1, MAX_VARIABLES)
     d = _parse_int(toks[1], "d (maximum degree)", name, 1)
-    s = _parse_int(toks[2], "s (number of generators)", name, 1)
+    s = _parse_int(toks[2], "s (number of generators)", name, 1, MAX_GENERATORS)
 
     lam = None
     rest = toks[3:]
