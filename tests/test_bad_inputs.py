@@ -251,3 +251,13 @@ def test_the_memory_estimate_bounds_what_a_small_search_really_uses():
     config = parse_agent("cem")[2].but(islands=1)
     sizes = [estimate_bytes(config, make("wagner-2.1", n=n)) for n in (19, 45, 100)]
     assert sizes == sorted(sizes) and 400 * 2**20 < sizes[0] < 2**30 and sizes[2] > 10 * sizes[1] / 3
+
+
+@pytest.mark.parametrize("flag", [["--game", "connect4"], ["--seed", "5"], ["--n", "5"]])
+def test_alphazero_resume_refuses_flags_the_run_folder_fixes(tmp_path, capsys, flag):
+    from mathrl.cli import main
+
+    (tmp_path / "run").mkdir()
+    code = main(["train", "alphazero", "--resume", str(tmp_path / "run"), *flag])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("mathrl: error:") and flag[0] in err[-1] and "--resume" in err[-1]

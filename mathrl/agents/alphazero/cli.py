@@ -161,6 +161,10 @@ def train_main(argv: list[str]) -> int:
     _check_count("--eval-every", args.eval_every, 0)
     changes = _config_changes(args)
     if args.resume:
+        given = [flag for flag in ("--game", "--rows", "--cols", "--n", "--seed", "--out")
+                 if any(a == flag or a.startswith(flag + "=") for a in argv)]
+        if given:  # silently ignoring them would train something else than the user asked for
+            raise CLIError(f"{', '.join(given)} cannot change on --resume: the run folder fixes them")
         out = Path(args.resume)  # training knobs may change on resume; the network, game and buffer may not
         try:
             config = _apply_changes(load_run_config(out), changes)
