@@ -25,13 +25,17 @@ def has_four(stones: int, height: int) -> bool:
     return False
 
 
+MAX_SIDE = 32  # the standard board is 6 x 7; a side beyond this only exhausts memory
+
+
 class ConnectFour(Game):
     name = "connect4"
 
     def __init__(self, rows: int = 6, cols: int = 7):
         for label, value in (("rows", rows), ("cols", cols)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 4:
-                raise ValueError(f"connect4: {label} must be an integer >= 4 (four in a row must fit), got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 4 <= value <= MAX_SIDE:
+                raise ValueError(f"connect4: {label} must be an integer >= 4 (four in a row must fit) and <= "
+                                 f"{MAX_SIDE} (larger boards are outside any sensible use), got {value!r}")
         self.rows = rows = int(rows)
         self.cols = cols = int(cols)
         self.num_actions = cols

@@ -102,8 +102,8 @@ class Othello(Game):
     name = "othello"
 
     def __init__(self, n: int = 8, legal_plane: bool = False):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4 or n % 2:
-            raise ValueError(f"othello: n must be an even integer >= 4, got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 4 <= n <= 32 or n % 2:
+            raise ValueError(f"othello: n must be an even integer >= 4 and <= 32 (the standard board is 8), got {n!r}")
         self.n = int(n)
         self.legal_plane = bool(legal_plane)
         self.num_actions = self.n * self.n + 1
