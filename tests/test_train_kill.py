@@ -349,7 +349,8 @@ def test_sigterm_checkpoints_the_last_whole_update_and_exits_130(tmp_path):
     assert "interrupted" in err and "Traceback" not in err, err[-2000:]
     verify_manifest(out)
     update = int(load_file(out / "checkpoint.pt", "PPO checkpoint")["update"])
-    assert update >= 3
+    # 3 rows were seen; the signal may land between row 3 and the snapshot of update 3 (a busy machine)
+    assert update >= 2
     resumed = PPOTrainer(PPOConfig.from_dict(json.loads((out / "config.json").read_text())), out, resume=True)
     assert resumed.update == update
     resumed.run(updates=1, progress=False)  # the log is cut back to the checkpoint: rows 1..update+1, once each
