@@ -185,17 +185,11 @@ def _watch_parent(parent: int, interval: float) -> None:
 def die_with_parent(interval: float = 1.0) -> None:
     """Call in a worker process (e.g. a pool initializer): it exits within ``interval`` s of its parent's death.
 
-    A daemon thread compares the parent pid with the spawning process's; when the
-    parent dies the worker is re-parented and the thread ends the process (at once,
-    if the parent died while the worker was still starting up). Works for any
+    A daemon thread compares the parent pid with the one at start; when the parent
+    dies the worker is re-parented and the thread ends the process. Works for any
     start method and needs no platform-specific call.
     """
-    import multiprocessing
-
-    spawner = multiprocessing.parent_process()  # recorded at spawn: right even if the parent died meanwhile
-    parent = spawner.pid if spawner is not None and spawner.pid else os.getppid()
-    if os.getppid() != parent:  # the parent died while this worker was still starting
-        os._exit(1)
+    parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True,
                      name="mathrl-die-with-parent").start()
 

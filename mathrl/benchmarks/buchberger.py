@@ -205,9 +205,7 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     else:
         import multiprocessing as mp
 
-        from mathrl.agents.runs import die_with_parent
-
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent) as pool:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
             futures = {pool.submit(evaluate_chunk, ring, ideals[s0:s0 + chunk], strategies, seed, s0,
                                    elimination, backend): s0 for s0 in starts}
             for fut in as_completed(futures):
