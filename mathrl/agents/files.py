@@ -134,6 +134,7 @@ def save_bytes(data, path) -> None:
     """Write ``data`` (bytes, or a callable writing to a binary file) to ``path`` atomically: a temporary
     file in the same folder, flushed and fsynced, then ``os.replace``d over ``path``."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # output checks create nothing; the first write does
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 less the umask, as open() makes
     try:

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 import threading
 import time
 import warnings
@@ -40,7 +41,8 @@ from pathlib import Path
 from mathrl.agents.files import FileFormatError, save_bytes, sha256_of
 
 __all__ = ["write_json", "save_figure", "append_jsonl", "read_jsonl", "truncate_jsonl", "count_jsonl_rows",
-           "write_manifest", "verify_manifest", "commit_checkpoint", "finish_commit", "staged_name", "interrupts_as_keyboard", "die_with_parent", "MANIFEST"]
+           "write_manifest", "verify_manifest", "commit_checkpoint", "finish_commit", "staged_name", "interrupts_as_keyboard", "die_with_parent", "MANIFEST",
+           "check_writable_folder", "check_writable_file", "nan_to_none"]
 
 MANIFEST = "manifest.json"
 
@@ -55,6 +57,49 @@ def _json_default(obj):
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def check_writable_folder(path, flag: str, error: type[Exception] = ValueError, shown=None) -> Path:
+    """Refuse, before any work, an output folder that cannot be written: ``error`` with one line naming
+    ``flag`` and ``path``. Nothing is created: a probe folder is made and removed in ``path`` or its nearest
+    existing parent (``os.access`` says yes to root even in ``/proc``), and the first real write creates
+    the missing folders, so a refused command leaves nothing behind."""
+    path = Path(path)
+    shown = path if shown is None else shown
+    target = path
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if not target.is_dir():
+        raise error(f"{flag} {shown}: " + ("a file, not a folder" if target == shown else f"{target} is not a folder"))
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".mathrl-write-test-", dir=target))
+    except OSError as exc:
+        raise error(f"{flag} {shown}: cannot write in {target} ({exc.strerror or exc})") from None
+    return path
+
+
+def check_writable_file(path, flag: str, error: type[Exception] = ValueError) -> Path:
+    """Like :func:`check_writable_folder` for an output *file*: its folder must be writable (or creatable)
+    and ``path`` must not be a folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"{flag} {path} is a folder; give a file name")
+    check_writable_folder(path.parent, flag, error, shown=path)
+    return path
+
+
+def nan_to_none(data):
+    """``data`` with every NaN or infinite float (nested in dicts, lists and tuples) replaced by ``None``, for
+    results whose undefined fractions (0 / 0) are NaN in Python but must be valid JSON (``null``) on disk."""
+    import math
+
+    if isinstance(data, dict):
+        return {key: nan_to_none(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [nan_to_none(value) for value in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
 
 
 def write_json(path, data) -> None:
@@ -175,22 +220,49 @@ def interrupts_as_keyboard():
             signal.signal(getattr(signal, name), handler)
 
 
-def _watch_parent(parent: int, interval: float) -> None:
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs: it exists and (where ``/proc`` tells) is not a zombie, which a killed parent is
+    until its own parent reaps it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _watch_parent(parent: int, first_ppid: int, interval: float) -> None:
     while True:
         time.sleep(interval)
-        if os.getppid() != parent:
+        if os.getppid() != first_ppid or not _alive(parent):
             os._exit(1)  # the parent is gone (killed): an orphan must not keep computing
 
 
-def die_with_parent(interval: float = 1.0) -> None:
+def die_with_parent(interval: float = 1.0, parent: int | None = None) -> None:
     """Call in a worker process (e.g. a pool initializer): it exits within ``interval`` s of its parent's death.
 
-    A daemon thread compares the parent pid with the one at start; when the parent
-    dies the worker is re-parented and the thread ends the process. Works for any
-    start method and needs no platform-specific call.
+    ``parent`` is the pid of the process that owns the worker, best passed from that process
+    (``initargs=(interval, os.getpid())``); by default the spawning process multiprocessing recorded, else
+    ``os.getppid()``. A daemon thread ends the worker when it is re-parented or the owner no longer runs.
+    The owner is checked at once too: one killed while this worker was still starting (importing torch
+    takes seconds) would otherwise leave an orphan that never saw its parent. Works for any start method
+    (under a fork server the direct parent is the server, so the owner's liveness is what counts) and
+    needs no platform-specific call.
     """
-    parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True,
+    import multiprocessing
+
+    if parent is None:
+        spawner = multiprocessing.parent_process()
+        parent = spawner.pid if spawner is not None and spawner.pid else os.getppid()
+    first_ppid = os.getppid()
+    if not _alive(parent):
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent, first_ppid, interval), daemon=True,
                      name="mathrl-die-with-parent").start()
 
 

@@ -26,35 +26,24 @@ def add_output_options(parser: argparse.ArgumentParser, out_default: str | None 
 
 
 def check_out_file(path: str | None, error: type[Exception], flag: str = "--out") -> Path | None:
-    """The ``--out`` file, its folder created; a bad path is ``error`` before anything runs."""
-    if path is None:
-        return None
-    out = Path(path)
-    if out.is_dir():
-        raise error(f"{flag} {path} is a folder; give a file name")
-    _check_writable_folder(out.parent, path, error)
-    return out
+    """The ``--out`` file, checked writable before anything runs (nothing is created by the check)."""
+    from mathrl.agents.runs import check_writable_file
+
+    return None if path is None else check_writable_file(path, flag, error)
 
 
-def _check_writable_folder(folder: Path, path, error: type[Exception]) -> None:
-    """Create ``folder`` and write a probe file in it: ``os.access`` says yes to root even in /proc."""
-    import tempfile
+def check_out_dir(path: str, error: type[Exception], flag: str = "--out") -> Path:
+    """The ``--out`` folder of a mode that writes several files, checked the same way."""
+    from mathrl.agents.runs import check_writable_folder
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tempfile.NamedTemporaryFile(dir=folder, prefix=".mathrl-write-test-").close()
-    except OSError as exc:
-        raise error(f"cannot write to {path}: {exc.strerror or exc}") from exc
-
-
-def check_out_dir(path: str, error: type[Exception]) -> Path:
-    out = Path(path)
-    _check_writable_folder(out, path, error)
-    return out
+    return check_writable_folder(path, flag, error)
 
 
 def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    """Atomically, NaN refused (see :func:`mathrl.agents.runs.write_json`)."""
+    from mathrl.agents.runs import write_json as write_atomically
+
+    write_atomically(path, data)
 
 
 def emit(result: dict, text: str, as_json: bool, out: Path | None = None) -> None:

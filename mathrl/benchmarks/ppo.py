@@ -27,11 +27,29 @@ class BenchError(ValueError):
     """Bad benchmark input (reported as a usage error)."""
 
 
+MAX_WORKERS = 1024  # more processes than any one machine here holds: a typo, not a plan
+
+
+def _read_json(path: Path, required: tuple[str, ...] = ()) -> dict:
+    """A run's JSON file as a dict; unreadable, not JSON, not an object or missing ``required`` keys is one
+    :class:`BenchError` naming the file."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BenchError(f"{path} is not readable JSON ({type(exc).__name__}: {exc})") from None
+    missing = [key for key in required if not isinstance(data, dict) or key not in data]
+    if not isinstance(data, dict) or missing:
+        raise BenchError(f"{path} is not a PPO run's file (missing {', '.join(missing) or 'a JSON object'})")
+    return data
+
+
 def _summary(run: Path) -> dict:
     from mathrl.agents.ppo.agent import load_agent
 
-    cfg = json.loads((run / "config.json").read_text())
-    summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
+    cfg = _read_json(run / "config.json", ("env_id", "env_kwargs", "baseline"))
+    if not isinstance(cfg["env_kwargs"], dict) or not isinstance(cfg["env_id"], str):
+        raise BenchError(f"{run / 'config.json'} is not a PPO run's config (env_id, env_kwargs)")
+    summary = _read_json(run / "summary.json") if (run / "summary.json").exists() else {}
     try:
         spec = load_agent(run).policy.spec  # the safe loader: a crafted agent.pt cannot run code
     except ValueError as exc:  # missing, truncated, foreign or unsafe: one line, exit code 2
@@ -45,7 +63,7 @@ def _summary(run: Path) -> dict:
 def bench_buchberger(run: Path, samples: int, seed: int, workers: int | None, progress: bool) -> dict:
     from mathrl.benchmarks.buchberger import run as bench_run
 
-    cfg = json.loads((run / "config.json").read_text())
+    cfg = _read_json(run / "config.json", ("env_kwargs",))
     dist = cfg["env_kwargs"].get("ideal_dist", "3-20-10-weighted")
     strategies = ["degree", "normal", f"agent:{run}", f"agent:{run}:sample"]
     result, _ = bench_run(dist, samples, seed, strategies, workers=workers, progress=progress)
@@ -96,11 +114,13 @@ def bench_game(run: Path, episodes: int, seed: int) -> dict:
 def run_bench(runs, samples: int = 10_000, episodes: int = 200, seed: int = 12345, workers=None,
               progress: bool = True) -> list[dict]:
     rows = []
-    for r in runs:
+    for r in runs:  # every folder checked before any evaluation, so a bad one fails in seconds
         run = Path(r)
-        if not (run / "config.json").exists() or not (run / "agent.pt").exists():
+        if not (run / "config.json").is_file() or not (run / "agent.pt").is_file():
             raise BenchError(f"{run} is not a PPO run folder (config.json and agent.pt)")
-        row = _summary(run)
+        rows.append(_summary(run))
+    for row in rows:
+        run = Path(row["run"])
         env_id = row["env_id"]
         if env_id == "mathrl/Buchberger-v0":
             row["buchberger"] = bench_buchberger(run, samples, seed, workers, progress)
@@ -112,7 +132,6 @@ def run_bench(runs, samples: int = 10_000, episodes: int = 200, seed: int = 1234
             from mathrl.agents.ppo.agent import evaluate, load_agent
 
             row["eval_return"] = evaluate(load_agent(run), episodes=min(episodes, 20), seed=seed)["mean_return"]
-        rows.append(row)
     return rows
 
 
@@ -180,14 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from mathrl.benchmarks.common import check_out_dir, write_json
+
     args = build_parser().parse_args(argv)
-    if args.samples < 1 or args.episodes < 1:
-        raise BenchError("--samples and --episodes must be >= 1")
+    for flag, value, low, high in (("--samples", args.samples, 1, 10**7), ("--episodes", args.episodes, 1, 10**6),
+                                   ("--seed", args.seed, 0, 2**63 - 1), ("--workers", args.workers, 1, MAX_WORKERS)):
+        if value is not None and not low <= value <= high:
+            raise BenchError(f"{flag} must be in {low}..{high}, got {value}")
+    out = check_out_dir(args.out, BenchError)
     rows = run_bench(args.runs, args.samples, args.episodes, args.seed, args.workers, progress=not args.quiet)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     pictures = plot(rows, out)
-    (out / "result.json").write_text(json.dumps({"runs": rows, "curves": pictures}, indent=2))
+    write_json(out / "result.json", {"runs": rows, "curves": pictures})
     print(format_table(rows))
     print(f"wrote {out / 'result.json'} and {', '.join(pictures)}")
     return 0

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .common import UsageError
@@ -30,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mathrl search", description="search for a counterexample (hybrid CEM + local search, CEM, local search, NMCS)")
     p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
     p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
-    p.add_argument("--object", choices=["graph", "matrix"], default="graph",
-                   help="object kind a plug-in function takes (default graph)")
+    p.add_argument("--object", choices=["graph", "matrix"], default=None,
+                   help="object kind a plug-in function takes (default graph; a built-in score fixes its own)")
     p.add_argument("--batched", action="store_true",
                    help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
     p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
@@ -43,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=float, default=None,
                    help="stop at the first verified object scoring >= TARGET (e.g. 0 for c4-free: ex(n, C4) edges); "
                         "without it, score > 0 (a counterexample)")
-    p.add_argument("--seed", type=int, default=0, help="master seed; the islands' seeds are spawned from it")
+    p.add_argument("--seed", type=int, default=None,
+                   help="master seed; the islands' seeds are spawned from it (default 0)")
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds of wall time for this run; with --resume, seconds more (default on --resume: "
                         "the run's own limit again, none if it had none)")
@@ -160,7 +160,7 @@ def _check_search_numbers(args) -> None:
 
     checks = [("--seed", args.seed, args.seed is None or args.seed >= 0, "a non-negative integer"),
               ("--islands", args.islands, args.islands is None or 1 <= args.islands <= 256, "1..256"),
-              ("--threads", args.threads, args.threads is None or args.threads >= 1, ">= 1"),
+              ("--threads", args.threads, args.threads is None or 1 <= args.threads <= 256, "1..256"),
               ("--sessions", args.sessions, args.sessions is None or args.sessions >= 2, ">= 2"),
               ("--iterations", args.iterations, args.iterations is None or args.iterations >= 1, ">= 1"),
               ("--time-limit", args.time_limit,
@@ -171,6 +171,14 @@ def _check_search_numbers(args) -> None:
     for flag, value, ok, expected in checks:
         if not ok:
             raise UsageError(f"{flag} must be {expected}, got {value}")
+
+
+def FIXED_ON_RESUME(args) -> list[tuple[str, object]]:
+    """The flags a run folder fixes: given with ``--resume`` they are refused rather than silently ignored."""
+    return [("--agent", args.agent), ("--preset", args.preset), ("--target", args.target), ("--seed", args.seed),
+            ("--object", args.object), ("--batched", args.batched), ("--score-kwargs", args.score_kwargs),
+            ("--islands", args.islands), ("--threads", args.threads), ("--sessions", args.sessions),
+            ("--out", args.out)]
 
 
 RUN_KEYS = ("score_spec", "n", "object_kind", "score_kwargs", "batched", "time_limit", "max_iterations")
@@ -196,32 +204,10 @@ def is_plugin(spec: str) -> bool:
 
 
 def writable_folder(path: Path, flag: str) -> None:
-    """Make sure ``path`` is (or can become) a folder a file can be written in; else a one-line
-    :class:`UsageError`, with any folder made for the check removed again."""
-    created: list[Path] = []
-    try:
-        if path.exists() and not path.is_dir():
-            raise UsageError(f"{flag} {path} is a file, not a folder")
-        missing, parent = [], path
-        while not parent.exists():
-            missing.append(parent)
-            if parent.parent == parent:
-                break
-            parent = parent.parent
-        for folder in reversed(missing):
-            folder.mkdir()
-            created.append(folder)
-        fd, probe = tempfile.mkstemp(prefix=".mathrl-write-test-", dir=path)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        for folder in reversed(created):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"{flag} {path}: cannot write a run folder there ({reason})") from exc
+    """``path`` is (or can become) a run folder; else a one-line :class:`UsageError` (nothing is created)."""
+    from mathrl.agents.runs import check_writable_folder
+
+    check_writable_folder(path, flag, UsageError)
 
 
 def _read_run_file(folder: Path) -> dict:
@@ -252,10 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     _check_search_numbers(args)
     run_info: dict
     if args.resume:
-        fixed = [flag for flag, value in (("--agent", args.agent), ("--preset", args.preset),
-                                          ("--target", args.target)) if value is not None]
+        fixed = [flag for flag, value in FIXED_ON_RESUME(args) if value is not None and value is not False]
         if fixed:
-            raise UsageError(f"{', '.join(fixed)} cannot change on --resume: the run folder fixes them")
+            raise UsageError(f"{', '.join(fixed)} cannot be given with --resume: the run folder fixes "
+                             f"{'them' if len(fixed) > 1 else 'it'} (only --time-limit, --iterations, "
+                             f"--checkpoint-every and --quiet apply to a resume)")
         out = Path(args.resume)
         saved = _read_run_file(out)
         for flag, given, value in (("--score", args.score and absolute_spec(args.score), saved.get("score_spec")),
@@ -283,9 +270,16 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--score-kwargs is not valid JSON: {exc}") from exc
         if not isinstance(score_kwargs, dict):
             raise UsageError(f"--score-kwargs must be a JSON object ({{\"name\": value, ...}}), got {args.score_kwargs}")
+        if args.batched and not is_plugin(args.score):
+            raise UsageError(f"--batched applies to plug-in functions, not the built-in score {args.score}")
+        args.seed = 0 if args.seed is None else args.seed
+        explicit_object, args.object = args.object, args.object or "graph"
         if is_plugin(args.score):
             _probe_in_child(absolute_spec(args.score), args.n, args.object, score_kwargs, args.batched)
         score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched, preflight=False)
+        if explicit_object is not None and not is_plugin(args.score) and score.object_kind != explicit_object:
+            raise UsageError(f"--object {args.object}: the built-in score {args.score} takes a {score.object_kind}; "
+                             f"--object applies to plug-in functions")
         try:
             agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
             if args.preset is not None and agent.split(":")[0] != "cem":
@@ -311,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"--out (or delete the folder)")
         writable_folder(out, "--out")
     try:
-        search = Search(score, out, config=config, preset_name=label, seed=args.seed, resume=bool(args.resume),
+        search = Search(score, out, config=config, preset_name=label, seed=args.seed or 0, resume=bool(args.resume),
                         run_info=run_info, target=args.target)
         if args.resume and not args.quiet:
             limits = [f"{time_limit:g} s more" if time_limit is not None else "no time limit",

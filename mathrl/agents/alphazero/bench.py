@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 import statistics
 import time
 from pathlib import Path
@@ -26,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathrl.agents.runs import check_writable_file, nan_to_none, write_json
+from mathrl.agents.alphazero.config import MAX_SIMS
 from mathrl.sysinfo import cpu_model
 
 
@@ -294,20 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _check_file(flag: str, path: Path) -> None:
-    """An output file's folder must be creatable and writable, before anything runs."""
-    folder = path.parent
-    if path.is_dir() or any(p.exists() and not p.is_dir() for p in [folder, *folder.parents]):
-        raise BenchError(f"{flag} {path}: a folder or a file is in the way")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BenchError(f"{flag} {path}: cannot create its folder ({exc.strerror})") from exc
-    try:  # os.access says yes to root even where nothing can be written (/proc): try it
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".mathrl-write-test-")
-        probe.close()
-    except OSError as exc:
-        raise BenchError(f"{flag} {path}: cannot write in {folder} ({exc.strerror})") from exc
+MAX_THREADS = 256  # torch's thread pool: more is a typo (100000 threads crash the process)
+MAXIMUM = {"trees": 65536, "leaves": 1024, "sims": MAX_SIMS, "repeats": 1000, "selfplay_games": 65536,
+           "selfplay_sims": MAX_SIMS}
 
 
 def check_args(args) -> None:
@@ -317,21 +307,23 @@ def check_args(args) -> None:
     if args.what == "tictactoe":
         minimum["sims"] = 0
     for name, low in minimum.items():
-        value = getattr(args, name, None)
+        value, high = getattr(args, name, None), MAXIMUM.get(name)
         if value is not None and value < low:
             raise BenchError(f"--{name.replace('_', '-')} must be >= {low}, got {value}")
+        if value is not None and high is not None and value > high:
+            raise BenchError(f"--{name.replace('_', '-')} must be <= {high:,}, got {value:,}")
     if args.what == "speed":
         try:
             threads = [int(t) for t in args.threads.split(",")]
         except ValueError:
             threads = []
-        if not threads or min(threads) < 1:
-            raise BenchError(f"--threads must be comma-separated integers >= 1, got {args.threads!r}")
-    elif getattr(args, "threads", None) is not None and args.threads < 1:
-        raise BenchError(f"--threads must be >= 1, got {args.threads}")
-    _check_file("--out", Path(args.out or f"runs/bench_games/{args.what}.json"))
+        if not threads or min(threads) < 1 or max(threads) > MAX_THREADS:
+            raise BenchError(f"--threads must be comma-separated integers in 1..{MAX_THREADS}, got {args.threads!r}")
+    elif getattr(args, "threads", None) is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise BenchError(f"--threads must be in 1..{MAX_THREADS}, got {args.threads}")
+    check_writable_file(Path(args.out or f"runs/bench_games/{args.what}.json"), "--out", BenchError)
     if args.what == "curve":
-        _check_file("--png", Path(args.png))
+        check_writable_file(Path(args.png), "--png", BenchError)
 
 
 def main(argv: list[str]) -> int:
@@ -361,7 +353,6 @@ def main(argv: list[str]) -> int:
                   **tictactoe_mistakes(lambda states: batched(states, rng))}
         print(f"{args.agent}: {result['mistakes']} value-losing moves in {result['positions']} reachable positions")
     out = Path(args.out or f"runs/bench_games/{args.what}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    write_json(out, nan_to_none(result))  # a fraction over no positions (0 / 0) is null, not NaN
     print(f"-> {out}")
     return 0

@@ -7,10 +7,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from mathrl.agents.alphazero.config import MAX_SIMS
+from mathrl.agents.runs import check_writable_folder
 
 
 class CLIError(Exception):
@@ -37,20 +39,6 @@ def _make_game(name: str, kw: dict):
         raise CLIError(str(exc)) from exc
 
 
-def check_writable_dir(path: Path, flag: str) -> None:
-    """``path`` is a writable folder, or one that can be created; a probe folder made and removed in it (or in
-    its nearest existing parent) tests that, so nothing is left behind on a refusal."""
-    target = path
-    while not target.exists() and target != target.parent:
-        target = target.parent
-    if not target.is_dir():
-        raise CLIError(f"{flag} {path}: " + ("not a folder" if target == path else f"{target} is not a folder"))
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".mathrl-write-test-", dir=target))
-    except OSError as exc:
-        raise CLIError(f"{flag} {path}: cannot write in {target} ({exc.strerror or exc})") from None
-
-
 def _check_count(flag: str, value, low: int = 1) -> None:
     if value is not None and value < low:
         raise CLIError(f"{flag} must be >= {low}, got {value}")
@@ -68,13 +56,28 @@ def _physical_memory() -> int | None:
         return None
 
 
+WORKER_BYTES = 300 * 2**20  # a self-play process with torch loaded, measured: about 300 MB resident
+
+
 def _check_buffer_memory(config, game) -> None:
-    """The replay buffer is allocated up front: refuse a ``buffer_size`` that cannot fit in this machine's memory."""
+    """Refuse, before anything is allocated, a run this machine's memory cannot hold: the replay buffer
+    (allocated up front) and the network (weights, gradients and Adam's two moments in the trainer, one copy
+    per self-play worker, and the activations of one training batch)."""
     per_position = math.prod(game.observation_shape) + 5 * game.num_actions + 4  # uint8 obs, bool mask, f32 pi, z
-    need, have = config.buffer_size * per_position, _physical_memory()
-    if have is not None and need > have:
-        raise CLIError(f"buffer_size={config.buffer_size} needs about {need / 2**30:.1f} GiB for the replay buffer, "
+    buffer, have = config.buffer_size * per_position, _physical_memory()
+    if have is not None and buffer > have:
+        raise CLIError(f"buffer_size={config.buffer_size} needs about {buffer / 2**30:.1f} GiB for the replay buffer, "
                        f"more than this machine's {have / 2**30:.1f} GiB; lower it with --set buffer_size=N")
+    cells = math.prod(game.observation_shape[1:])
+    weights = config.blocks * 2 * 9 * config.channels ** 2  # the residual tower; the heads are small beside it
+    network = (4 * weights * (4 + config.workers) + 4 * config.batch_size * config.channels * cells * config.blocks * 8
+               + WORKER_BYTES * config.workers)
+    if have is not None and network > 0.8 * have:
+        raise CLIError(f"{config.workers} self-play workers, a {config.blocks} x {config.channels} network "
+                       f"({weights / 1e6:,.1f} M weights) and training batch {config.batch_size} need about "
+                       f"{network / 2**30:,.1f} GiB, more than 80% of this machine's {have / 2**30:.1f} GiB; lower "
+                       f"--blocks, --channels, "
+                       f"--workers or batch_size")
 
 
 # ---- train ----------------------------------------------------------------
@@ -170,7 +173,7 @@ def train_main(argv: list[str]) -> int:
             config = _apply_changes(load_run_config(out), changes)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
-        check_writable_dir(out, "--resume")
+        check_writable_folder(out, "--resume", CLIError)
         _check_buffer_memory(config, _make_game(config.game, dict(config.game_kwargs)))
         try:
             trainer = Trainer(config, out, resume=True)
@@ -189,7 +192,7 @@ def train_main(argv: list[str]) -> int:
         game = _make_game(config.game, dict(config.game_kwargs))  # --set game=... / game_kwargs=... too
         _check_buffer_memory(config, game)
         out = Path(args.out or f"runs/alphazero-{args.game}-seed{args.seed}")
-        check_writable_dir(out, "--out")
+        check_writable_folder(out, "--out", CLIError)
         if (out / "checkpoint.pt").exists():
             raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
         try:
@@ -267,8 +270,8 @@ def play_parser() -> argparse.ArgumentParser:
 def play_main(argv: list[str]) -> int:
     args = play_parser().parse_args(argv)
     game = _make_game(args.game, _game_kwargs(args))
-    if args.sims is not None and args.sims < 0:
-        raise CLIError("--sims must be >= 0")
+    if args.sims is not None and not 0 <= args.sims <= MAX_SIMS:
+        raise CLIError(f"--sims must be in 0..{MAX_SIMS:,}, got {args.sims}")
     if not 0 <= args.seed <= 2**63 - 1:
         raise CLIError(f"--seed must be in [0, 2**63 - 1], got {args.seed}")
     player = make_player(args.agent, game, args.game, args.sims, args.seed)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from mathrl.agents.runs import check_writable_folder
 
 
 class CLIError(Exception):
@@ -37,20 +37,6 @@ def train_parser() -> argparse.ArgumentParser:
     p.epilog = "Bad input (flags, --set values, an unwritable --out, a foreign --resume folder) exits 2 before " \
                "anything is written."
     return p
-
-
-def _check_writable_dir(path: Path, flag: str) -> None:
-    """``path`` is a writable folder, or one that can be created; a probe folder made and removed in it (or in
-    its nearest existing parent) tests that, so nothing is left behind on a refusal."""
-    target = path
-    while not target.exists() and target != target.parent:
-        target = target.parent
-    if not target.is_dir():
-        raise CLIError(f"{flag} {path}: " + ("not a folder" if target == path else f"{target} is not a folder"))
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".mathrl-write-test-", dir=target))
-    except OSError as exc:
-        raise CLIError(f"{flag} {path}: cannot write in {target} ({exc.strerror or exc})") from None
 
 
 def _read_saved_config(folder: str) -> dict:
@@ -116,7 +102,7 @@ def train_main(argv=None) -> int:
     out = args.resume or args.out or f"runs/ppo-{re.sub(r'[^A-Za-z0-9]+', '-', cfg.env_id).strip('-')}-seed{cfg.seed}"
     if not args.resume and (Path(out) / "checkpoint.pt").exists():
         raise CLIError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
-    _check_writable_dir(Path(out), "--resume" if args.resume else "--out")
+    check_writable_folder(Path(out), "--resume" if args.resume else "--out", CLIError)
     from mathrl.agents.ppo.ppo import PPOTrainer
 
     try:
