@@ -86,6 +86,10 @@ CASES = [
     (["train", "alphazero", "--game", "tictactoe", "--workers", "0"], "--workers"),
     (["train", "alphazero", "--game", "tictactoe", "--eval-every", "-1"], "--eval-every"),
     (["train", "alphazero", "--game", "chess"], "chess"),
+    # upper bounds: a typo must not crash the machine or run for ever (found by the probe battery)
+    (["train", "alphazero", "--game", "tictactoe", "--channels", "1000000"], "channels"),
+    (["train", "alphazero", "--game", "tictactoe", "--workers", "100000"], "workers"),
+    (["train", "alphazero", "--game", "tictactoe", "--sims", "1000000000000"], "n_sims"),
     (["train", "alphazero", "--game", "connect4", "--rows", "0"], "rows"),
     (lambda d: ["train", "alphazero", "--game", "tictactoe", "--out", str(d / "a-file" / "run")], "--out"),
     (lambda d: ["train", "alphazero", "--game", "tictactoe", "--out", str(d / "a-file")], "--out"),
@@ -106,6 +110,11 @@ CASES = [
     (["train", "ppo", "--set", "env_kwargs=3"], "env_kwargs"),
     (["train", "ppo", "--set", "bogus=1"], "bogus"),
     (["train", "ppo", "--preset", "nope"], "nope"),
+    (["train", "ppo", "--set", "num_envs=10000000"], "num_envs"),
+    (["train", "ppo", "--set", "hidden=[1000000]"], "hidden"),
+    (["train", "ppo", "--env", "mathrl/GraphConstruction-v0", "--env-kwargs", '{"n": 100000}'], "max_obs_bytes"),
+    (["train", "ppo", "--env", "mathrl/GraphConstruction-v0", "--env-kwargs", '{"n": 10000}', "--set", "num_envs=64"],
+     "GiB"),
     (["train", "ppo", "--steps", "0"], "total_steps"),
     (["train", "ppo", "--time-limit", "-1"], "--time-limit"),
     (["train", "ppo", "--seed", "-1"], "seed"),
@@ -120,6 +129,11 @@ CASES = [
     (["play", "tictactoe", "--agent", "no-such-agent.pt"], "no-such-agent.pt"),
     (lambda d: ["play", "tictactoe", "--agent", str(d / "a-file")], "a-file"),
     (["play", "tictactoe", "--sims", "-3"], "--sims"),
+    (["play", "tictactoe", "--sims", "1000000000000"], "--sims"),
+    (["bench", "games", "speed", "--threads", "100000"], "--threads"),
+    (["bench", "games", "connect4", "--agent", "random", "--threads", "100000"], "--threads"),
+    (["bench", "games", "connect4", "--agent", "random", "--sims", "1000000000000"], "--sims"),
+    (["bench", "games", "curve", "no-such-run"], "metrics.jsonl"),
     (["play", "tictactoe", "--agent", "random", "--seed", "-1"], "--seed"),
     (["play", "connect4", "--agent", "random", "--rows", "0"], "rows"),
     # bench
@@ -261,3 +275,15 @@ def test_alphazero_resume_refuses_flags_the_run_folder_fixes(tmp_path, capsys, f
     code = main(["train", "alphazero", "--resume", str(tmp_path / "run"), *flag])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and err[-1].startswith("mathrl: error:") and flag[0] in err[-1] and "--resume" in err[-1]
+
+
+@pytest.mark.parametrize("flags", [["--blocks", "100", "--channels", "1024"], ["--workers", "250"]])
+def test_alphazero_refuses_a_network_or_worker_count_beyond_memory(tmp_path, capsys, monkeypatch, flags):
+    """The estimate (workers x 300 MB, weights with their Adam state, one batch's activations) against a
+    machine of 16 GiB, so the refusal does not depend on the machine running the test."""
+    from mathrl.agents.alphazero import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_physical_memory", lambda: 16 * 2**30)
+    code, out, err = run_cli(capsys, ["train", "alphazero", "--game", "tictactoe", *flags])
+    assert code == 2 and "GiB" in err and err.count("\n") == 1 and list(tmp_path.iterdir()) == []

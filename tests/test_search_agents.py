@@ -301,6 +301,7 @@ def test_a_long_iteration_is_not_cut_at_chunk_boundaries(tmp_path):
     ["--seed", "-1"], ["--islands", "0"], ["--threads", "0"], ["--sessions", "1"], ["--iterations", "0"],
     ["--time-limit", "-5"], ["--target", "nan"], ["--agent", "nope"], ["--agent", "nmcs:9"],
     ["--agent", "local", "--preset", "wagner"], ["--agent", "local", "--sessions", "50"],
+    ["--threads", "100000"], ["--islands", "100000"], ["--object", "matrix"], ["--batched"],
 ])
 def test_search_rejects_bad_input_with_exit_2_and_writes_nothing(tmp_path, flags, capsys):
     from mathrl.cli import main
@@ -318,10 +319,14 @@ def test_resume_refuses_flags_the_run_fixes(tmp_path, capsys):
     assert main(["search", "--score", "c4-free", "--n", "6", "--agent", "local", "--islands", "1",
                  "--iterations", "1", "--out", str(out), "--quiet"]) in (0, 1)
     for flags in (["--agent", "nmcs"], ["--target", "0"], ["--preset", "wagner"], ["--n", "7"],
-                  ["--score", "wagner-2.1"]):
-        assert main(["search", "--resume", str(out), "--quiet", *flags]) == 2
-    err = capsys.readouterr().err
-    assert "cannot change on --resume" in err and "conflicts with the run" in err
+                  ["--score", "wagner-2.1"], ["--seed", "0"], ["--seed", "3"], ["--object", "graph"], ["--batched"],
+                  ["--score-kwargs", "{}"], ["--islands", "2"], ["--threads", "1"], ["--sessions", "50"],
+                  ["--out", str(tmp_path / "elsewhere")]):
+        assert main(["search", "--resume", str(out), "--quiet", *flags]) == 2, flags
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and (f"{flags[0]} cannot be given with --resume" in err
+                                          or "conflicts with the run" in err), err
+    assert not (tmp_path / "elsewhere").exists()
     # the same score and n, as scripts/search.sh passes them, are fine
     assert main(["search", "--resume", str(out), "--score", "c4-free", "--n", "6", "--iterations", "2",
                  "--quiet"]) in (0, 1)

@@ -12,6 +12,12 @@ from dataclasses import asdict, dataclass, fields, replace
 
 PRECISIONS = ("fp32", "bf16")  # self-play network precision (mirrors mathrl.agents.alphazero.evaluator)
 MAX_SEED = 2**63 - 1           # torch.manual_seed and numpy's default_rng both accept 0..2**63-1
+# Upper bounds: far above any useful setting, low enough that a typo (10**6 workers, 10**12 simulations)
+# is refused at once instead of crashing the machine or running for ever.
+MAX_SIMS = 10**6               # simulations per move (AlphaZero used 800; 10**6 is hours per move on a CPU)
+MAX_WORKERS = 256              # self-play processes on one machine (100000 crash the process table)
+MAX_BLOCKS, MAX_CHANNELS = 100, 1024   # a 100 x 1024 residual net already has ~2 * 10**9 weights
+MAX_COUNT = 10**7              # games per iteration, concurrent games, batch size, evaluation games
 
 
 def _int(obj, name: str, low: int, high: int | None = None) -> None:
@@ -64,13 +70,13 @@ class SearchConfig:
         """Each field's rule (ValueError naming the field): n_sims >= 0 (0 = the network alone, for play),
         c_puct, c_base, virtual_loss >= 0, fpu any finite number, dirichlet_alpha > 0, dirichlet_eps a
         probability, leaves_per_tree >= 1, normalize_q a bool."""
-        _int(self, "n_sims", 0)
+        _int(self, "n_sims", 0, MAX_SIMS)
         _real(self, "c_puct", 0.0)
         _real(self, "c_base", 0.0)
         _real(self, "fpu")
         _real(self, "dirichlet_alpha", 0.0, low_open=True)
         _real(self, "dirichlet_eps", 0.0, 1.0)
-        _int(self, "leaves_per_tree", 1)
+        _int(self, "leaves_per_tree", 1, 4096)
         _real(self, "virtual_loss", 0.0)
         _flag(self, "normalize_q")
 
@@ -113,7 +119,8 @@ class AlphaZeroConfig:
         """Each field's rule (ValueError naming the field), checked whenever a config is made or changed:
 
         * counts >= 1: blocks, channels, games_per_iter, concurrent_games, workers, buffer_size,
-          batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search);
+          batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search),
+          each at most its ``MAX_*`` bound (the buffer is bounded by memory, checked by the CLI);
         * >= 0: temp_moves, eval_every (0 = never), weight_decay; seed in [0, 2**63 - 1];
         * lr and reuse finite and > 0; selfplay_precision one of fp32, bf16;
         * game a non-empty name, game_kwargs (name, integer) pairs; the search fields as in SearchConfig.
@@ -128,9 +135,11 @@ class AlphaZeroConfig:
             raise ValueError(f"search must be a SearchConfig, got {self.search!r}")
         if self.search.n_sims < 1:
             raise ValueError(f"search.n_sims must be an integer >= 1 for training, got {self.search.n_sims!r}")
-        for name in ("blocks", "channels", "games_per_iter", "concurrent_games", "workers", "buffer_size",
-                     "batch_size", "eval_games", "eval_sims", "eval_mcts_sims"):
-            _int(self, name, 1)
+        for name, high in (("blocks", MAX_BLOCKS), ("channels", MAX_CHANNELS), ("games_per_iter", MAX_COUNT),
+                           ("concurrent_games", MAX_COUNT), ("workers", MAX_WORKERS), ("buffer_size", None),
+                           ("batch_size", MAX_COUNT), ("eval_games", MAX_COUNT), ("eval_sims", MAX_SIMS),
+                           ("eval_mcts_sims", MAX_SIMS)):
+            _int(self, name, 1, high)
         _int(self, "temp_moves", 0)
         _int(self, "eval_every", 0)
         _int(self, "seed", 0, MAX_SEED)

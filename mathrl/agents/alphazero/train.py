@@ -21,7 +21,9 @@ Kills. The run folder survives a kill at any instant (:mod:`mathrl.agents.runs`)
 checkpoint stays complete until the new one is) and checked against it on resume, so
 an iteration's weights never meet another iteration's buffer; ``metrics.jsonl`` is
 cut back on resume to the rows the checkpoint had seen; ``agent.pt`` and
-``config.json`` are replaced atomically. Ctrl-C, SIGTERM and SIGHUP stop the run
+``config.json`` are replaced atomically. ``config.json`` is a readable copy of the
+config inside ``checkpoint.pt``, rewritten on every start: resume reads the
+checkpoint's, so a damaged or deleted copy is simply written again. Ctrl-C, SIGTERM and SIGHUP stop the run
 (an iteration cut short is dropped: the previous one is checkpointed), and the
 self-play workers die with the main process, even after a SIGKILL.
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -359,7 +362,8 @@ class Trainer:
             self.checkpoint()    # first iteration leaves a checkpoint too
         pool = None
         if cfg.workers > 1:  # workers exit when this process dies, even by SIGKILL: no orphans
-            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent)
+            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent,
+                                       initargs=(1.0, os.getpid()))
         bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
         last_seconds = 0.0
         done = 0

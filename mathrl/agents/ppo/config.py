@@ -11,6 +11,11 @@ BASELINES = ("critic", "info")
 POLICIES = ("auto", "mlp", "pairs")
 ENCODERS = ("mlp", "attention")
 MAX_SEED = 2**32 - 1  # gymnasium's env seeding (numpy SeedSequence) and torch.manual_seed both accept it
+# Upper bounds far above any useful setting (CleanRL's Atari runs use 8 envs x 128 steps), so a typo is an
+# error at once rather than a machine that swaps or a run that hangs building ten million envs.
+MAXIMUM = {"num_envs": 4096, "num_steps": 10**6, "update_epochs": 10**4, "num_minibatches": 10**6,
+           "torch_threads": 256, "eval_episodes": 10**7, "curve_episodes": 10**7}
+MAX_HIDDEN = 65536
 
 
 def _is_int(value) -> bool:
@@ -73,7 +78,8 @@ class PPOConfig:
         """Each field's rule (ValueError naming the field), checked whenever a config is made or replaced:
 
         * counts >= 1: num_envs, num_steps, total_steps, update_epochs, num_minibatches, torch_threads,
-          eval_episodes, curve_episodes, checkpoint_every, the hidden sizes; eval_every >= 0;
+          eval_episodes, curve_episodes, checkpoint_every, the hidden sizes; eval_every >= 0; each at most
+          its bound in ``MAXIMUM`` (a typo such as num_envs=10**7 is refused, not run for hours);
           seed in [0, 2**32 - 1];
         * probabilities in [0, 1]: gamma, gae_lambda;
         * finite and > 0: lr, clip_coef, max_grad_norm, reward_scale, target_kl (or null);
@@ -95,9 +101,13 @@ class PPOConfig:
             raise ValueError(f"vector must be 'sync' or 'async', got {self.vector!r}")
         for name in ("num_envs", "num_steps", "total_steps", "update_epochs", "num_minibatches", "torch_threads",
                      "eval_episodes", "curve_episodes", "checkpoint_every"):
-            value = getattr(self, name)
+            value, high = getattr(self, name), MAXIMUM.get(name)
             if not _is_int(value) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            if high is not None and value > high:
+                raise ValueError(f"{name} must be at most {high:,}, got {value:,}")
+        if any(h > MAX_HIDDEN for h in self.hidden):
+            raise ValueError(f"hidden layer sizes must be at most {MAX_HIDDEN:,}, got {list(self.hidden)}")
         if not _is_int(self.eval_every) or self.eval_every < 0:
             raise ValueError(f"eval_every must be an integer >= 0 (0: only at the end), got {self.eval_every!r}")
         if not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED:

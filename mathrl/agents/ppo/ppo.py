@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import pickle
 import time
 import types
@@ -106,10 +107,44 @@ def make_vector_env(cfg: PPOConfig) -> gym.vector.VectorEnv:
     return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)
 
 
+def rollout_bytes(cfg: PPOConfig, observation_space, action_space) -> int | None:
+    """Estimated bytes of one rollout and the first layer, from one env's spaces (None when a space has no
+    fixed size, e.g. a sequence of rows): float32 inputs and a mask per step and env, the vector env's
+    buffers, and the first layer's weights with their gradients and Adam moments."""
+    from gymnasium import spaces as gym_spaces
+
+    try:
+        inputs = gym_spaces.flatdim(observation_space)
+        actions = gym_spaces.flatdim(action_space)
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+    per_step = 4 * inputs + actions + 64
+    return (cfg.num_steps * cfg.num_envs * per_step + 3 * cfg.num_envs * 4 * inputs
+            + 16 * inputs * (cfg.hidden[0] if cfg.hidden else 1))
+
+
+def check_rollout_memory(cfg: PPOConfig) -> None:
+    """ValueError, before the envs and buffers are made, for a run this machine's memory cannot hold."""
+    env = EnvFactory(cfg.env_id, cfg.env_kwargs)()
+    try:
+        need = rollout_bytes(cfg, env.observation_space, env.action_space)
+    finally:
+        env.close()
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return
+    if need is not None and need > 0.8 * have:
+        raise ValueError(f"num_envs={cfg.num_envs} x num_steps={cfg.num_steps} rollouts of {cfg.env_id} need about "
+                         f"{need / 2**30:,.1f} GiB, more than 80% of this machine's {have / 2**30:.1f} GiB; lower "
+                         f"num_envs, num_steps or the env's size")
+
+
 class PPOTrainer:
     def __init__(self, config: PPOConfig, out, resume: bool = False):
         self.cfg = cfg = config
         self.out = Path(out)
+        check_rollout_memory(cfg)
         torch.set_num_threads(cfg.torch_threads)
         torch.manual_seed(cfg.seed)  # before the network is built: its initial weights come from this seed
         self.envs = make_vector_env(cfg)

@@ -39,6 +39,22 @@ def resolve_score(score, n: int | None = None, *, object_kind: str = "graph", de
     return resolved
 
 
+MAX_OBS_BYTES = 1 << 30  # default cap on one observation's size (max_obs_bytes=): n = 19 takes 342 bytes
+
+
+def check_observation_size(score: Score, obs_dtype, max_obs_bytes: int | None = MAX_OBS_BYTES) -> None:
+    """ValueError before anything is allocated when one observation (``2L`` values) would exceed
+    ``max_obs_bytes``: ``n = 100000`` asks for 10 GB per observation, which a vectorised trainer then
+    multiplies by its envs and steps (``None``: no cap)."""
+    if max_obs_bytes is None:
+        return
+    need = 2 * score.word_length * np.dtype(obs_dtype).itemsize
+    if need > max_obs_bytes:
+        raise ValueError(f"one observation of {score.name} at n={score.n} would take {need / 2**30:,.1f} GiB "
+                         f"(2 x {score.word_length:,} bits), above the cap of {max_obs_bytes / 2**30:g} GiB: lower n "
+                         f"or raise the cap with the env kwarg max_obs_bytes={need} (None: no cap)")
+
+
 def make_spaces(length: int, obs_dtype) -> tuple[spaces.Space, spaces.Discrete]:
     """Observation space ``MultiBinary(2L)`` (int8) or ``Box(0, 1, (2L,), float32)``; actions ``Discrete(2)``."""
     dtype = np.dtype(obs_dtype)
@@ -71,10 +87,12 @@ class WordConstructionEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, score, *, obs_dtype=np.int8, render_mode: str | None = None):
+    def __init__(self, score, *, obs_dtype=np.int8, render_mode: str | None = None,
+                 max_obs_bytes: int | None = MAX_OBS_BYTES):
         self.score: Score = resolve(score)
         self.word_length = self.score.word_length
         self.obs_dtype = np.dtype(obs_dtype)
+        check_observation_size(self.score, self.obs_dtype, max_obs_bytes)
         self.observation_space, self.action_space = make_spaces(self.word_length, obs_dtype)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
