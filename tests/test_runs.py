@@ -107,3 +107,49 @@ if __name__ == "__main__":
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     pytest.fail("the worker outlived its killed parent by 10 s")
+
+
+def test_a_worker_whose_owner_died_while_it_started_exits_at_once(tmp_path):
+    """The owner killed before the worker's initializer ran (importing torch takes seconds): the worker,
+    re-parented before it could record its parent, still exits instead of living on as an orphan."""
+    script = tmp_path / "owner.py"
+    pid_file, go = tmp_path / "worker.pid", tmp_path / "go"
+    script.write_text(f"""
+import multiprocessing as mp, os, sys, time
+
+def work(owner, pid_path, go_path):
+    open(pid_path, "w").write(str(os.getpid()))
+    while not os.path.exists(go_path):  # "starting up" until the owner is dead
+        time.sleep(0.05)
+    from mathrl.agents.runs import die_with_parent
+    die_with_parent(0.2, owner)
+    open(pid_path + ".survived", "w").write("yes")
+    while True:
+        time.sleep(0.1)
+
+if __name__ == "__main__":
+    p = mp.get_context("spawn").Process(target=work, args=(os.getpid(), {str(pid_file)!r}, {str(go)!r}))
+    p.start()
+    time.sleep(60)
+""")
+    owner = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.time() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        if time.time() > deadline:
+            owner.kill()
+            pytest.fail("the worker never started")
+        time.sleep(0.1)
+    worker = int(pid_file.read_text())
+    owner.kill()
+    owner.wait()
+    go.write_text("")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            assert not (tmp_path / "worker.pid.survived").exists()
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("a worker started after its owner's death outlived it by 10 s")

@@ -116,11 +116,11 @@ def can_send(score) -> bool:
         return False
 
 
-def _init_worker() -> None:
+def _init_worker(owner: int) -> None:
     for var in THREAD_VARS:
         os.environ[var] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    die_with_parent(0.5)  # no orphans when the main process is killed
+    die_with_parent(0.5, owner)  # no orphans when the main process is killed
 
 
 class IslandPool:
@@ -135,7 +135,7 @@ class IslandPool:
                 os.environ[var] = "1"
             import multiprocessing
 
-            self.executor = ProcessPoolExecutor(max_workers=islands, initializer=_init_worker,
+            self.executor = ProcessPoolExecutor(max_workers=islands, initializer=_init_worker, initargs=(os.getpid(),),
                                                 mp_context=multiprocessing.get_context("spawn"))
             for var, value in saved.items():
                 if value is None:
