@@ -492,8 +492,7 @@ def call_in_child_process(func: Callable, *args, timeout=_DEFAULT):
         receive.close()
     status, value = message if isinstance(message, tuple) and len(message) == 2 else ("dead", repr(message))
     if status == "error":
-        raise ScoreError(f"re-running the score in a child process failed ({_describe_exit(process.exitcode)}): "
-                         f"{value}")
+        raise ScoreError(f"re-running the score in a child process failed: {value}")
     if status != "ok" or process.exitcode != 0:
         detail = f": {value}" if status == "dead" and value else ""
         raise ScoreError(f"re-running the score in a child process failed: the child died without a result "
