@@ -1,0 +1,177 @@
+"""Single-player self-play on any mathrl search problem: a plain function of (weights, config, seed) -> samples.
+
+The board games play two-player self-play (:mod:`mathrl.agents.alphazero.selfplay`); the mathematical
+domains are one player against a cost: choose S-pairs to spend few polynomial additions (Peifer,
+Stillman and Halpern-Leistner 2020), cells to cut for a small proof (Simpson 2021), bits of a graph for
+a high score (Wagner 2021). An *episode* here is one instance from the env's own distribution (a random
+ideal, a semigroup instance, the empty word), searched move by move with PUCT over the env's pure state
+(:mod:`mathrl.core`), and a *sample* per move:
+
+* the input the network reads (chosen by observation shape, :mod:`~mathrl.agents.alphazero.networks`);
+* ``pi``, the root's visit distribution over the state's actions (the policy target, AlphaZero's);
+* ``z``, the return-to-go: the sum of the rewards from that move to the end of the episode (the value
+  target; ``value_scale`` divides it for the network and multiplies the network's value back for search).
+
+Single-player returns have no fixed range (minus hundreds of additions, a score near zero), so the
+search normalises Q by the min and max seen in each tree (``normalize_q``, as MuZero does) and the
+network's value is kept near unit scale by ``value_scale``. Nothing here depends on the domain beyond
+the protocol: the env makes the instance, ``env.unwrapped.state`` is the pure state searched.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from mathrl.agents.alphazero.config import SearchConfig
+from mathrl.agents.alphazero.mcts import sample_action, search
+
+
+@dataclass(frozen=True)
+class EpisodeConfig:
+    """What single-player self-play needs: the problem, the network, the search and the sampling."""
+
+    env_id: str = "mathrl/Buchberger-v0"
+    env_kwargs: str = "{}"  # JSON, so the config stays hashable and its file stays plain data
+    network: str = "{}"     # JSON options for the network builder (e.g. {"hidden": 128})
+    search: SearchConfig = field(default_factory=lambda: SearchConfig(n_sims=32, normalize_q=True,
+                                                                      dirichlet_alpha=0.3))
+    temp_moves: int = 1_000_000  # moves sampled with tau = 1 (the rest greedy); default: all of them
+    value_scale: float = 1.0     # the network predicts z / value_scale
+    concurrent: int = 16         # episodes searched in lock-step (one network batch per round)
+
+    def but(self, **changes) -> "EpisodeConfig":
+        return replace(self, **changes)
+
+    @property
+    def kwargs(self) -> dict:
+        return json.loads(self.env_kwargs)
+
+    @property
+    def network_options(self) -> dict:
+        return json.loads(self.network)
+
+
+def make_env(config: EpisodeConfig):
+    import gymnasium as gym
+
+    import mathrl  # noqa: F401  (registers the envs)
+
+    return gym.make(config.env_id, **config.kwargs)
+
+
+def build_network(config: EpisodeConfig, env=None) -> torch.nn.Module:
+    from mathrl.agents.alphazero import networks
+
+    env = env or make_env(config)
+    return networks.build(env.observation_space, env.action_space.n, **config.network_options)
+
+
+def encode(states: Sequence, kind: str) -> tuple[torch.Tensor, ...]:
+    """The network's input for a batch of pure states of one observation ``kind``."""
+    if kind == "flat":
+        return (torch.from_numpy(np.stack([np.asarray(s.observation(), dtype=np.float32) for s in states])),)
+    if kind == "semigroup":
+        from mathrl.agents.alphazero.simpson import featurise
+
+        obs = [s.observation_dict() for s in states]
+        stacked = [np.stack([o[k] for o in obs]) for k in ("cand", "left", "right", "ternary")]
+        return (torch.from_numpy(featurise(*stacked)),)
+    if kind == "rows":  # rows padded to the batch's longest queue, with their validity
+        rows = [np.asarray(s.observation(), dtype=np.float32) for s in states]
+        width, longest = rows[0].shape[1], max(max(len(r) for r in rows), 1)
+        x = np.zeros((len(rows), longest, width), dtype=np.float32)
+        valid = np.zeros((len(rows), longest), dtype=bool)
+        for i, r in enumerate(rows):
+            x[i, :len(r)], valid[i, :len(r)] = r, True
+        return torch.from_numpy(x), torch.from_numpy(valid)
+    raise ValueError(f"no encoding for observation kind {kind!r}")
+
+
+class ProblemEvaluator:
+    """``evaluator(states) -> (priors, values)`` for :func:`~mathrl.agents.alphazero.mcts.search` on
+    single-player states: the network's softmax over each state's legal actions (a ragged list, since
+    states differ in their action counts) and its value times ``value_scale``."""
+
+    def __init__(self, net: torch.nn.Module, kind: str, value_scale: float = 1.0):
+        self.net, self.kind, self.value_scale = net.eval(), kind, float(value_scale)
+        self.calls = self.positions = 0
+
+    @torch.inference_mode()
+    def __call__(self, states: Sequence) -> tuple[list[np.ndarray], np.ndarray]:
+        logits, values = self.net(*encode(states, self.kind))
+        logits = logits.float().numpy()
+        priors = []
+        for state, row in zip(states, logits):
+            mask = np.zeros(state.num_actions, dtype=bool)
+            mask[state.legal_actions()] = True
+            row = np.where(mask, row[:state.num_actions], -np.inf)
+            row = np.exp(row - row[mask].max()) if mask.any() else np.ones(state.num_actions)
+            priors.append(row / row.sum())
+        self.calls += 1
+        self.positions += len(states)
+        return priors, values.float().numpy() * self.value_scale
+
+
+def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int, threads: int = 1) -> dict:
+    """Search ``n_episodes`` instances (env seeds ``seed``, ``seed + 1``, ...) and return their samples.
+
+    Returns ``inputs`` (a list, one encoded tuple per move), ``pi`` (a list of per-move float32 visit
+    distributions, each over its state's actions), ``z`` (float32 return-to-go per move), ``episode``
+    and ``action`` (the episode of each move and the action played), ``returns`` (each episode's total)
+    and ``lengths``.
+    """
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    env = make_env(config)
+    kind = observation_kind(env.observation_space)
+    net = build_network(config, env)
+    net.load_state_dict(weights)
+    evaluator = ProblemEvaluator(net, kind, config.value_scale)
+    rng = np.random.default_rng(seed)
+    states_pi, pis, rewards, episode_of, actions = [], [], [], [], []
+    returns, lengths = [], []
+    start = time.perf_counter()
+    for base in range(0, n_episodes, config.concurrent):
+        batch = range(base, min(base + config.concurrent, n_episodes))
+        states = []
+        for e in batch:
+            env.reset(seed=seed + e)
+            states.append(env.unwrapped.state.clone())
+        totals, moves = [0.0] * len(states), [0] * len(states)
+        live = [i for i, s in enumerate(states) if not s.is_terminal()]
+        while live:
+            roots = search([states[i] for i in live], evaluator, config.search, rng, noise=True)
+            for i, root in zip(live, roots):
+                state = states[i]
+                visits = root.visit_counts(state.num_actions)
+                states_pi.append(state.clone())
+                pis.append((visits / visits.sum()).astype(np.float32))
+                episode_of.append(base + i)
+                tau = 1.0 if moves[i] < config.temp_moves else 0.0
+                action = sample_action(root, tau, rng)
+                reward = float(state.apply(action))
+                actions.append(int(action))
+                rewards.append(reward)
+                totals[i] += reward
+                moves[i] += 1
+            live = [i for i in live if not states[i].is_terminal()]
+        returns += totals
+        lengths += moves
+    episode_of = np.asarray(episode_of, dtype=np.int64)
+    rewards = np.asarray(rewards, dtype=np.float64)
+    z = np.zeros(len(rewards))
+    for e in np.unique(episode_of):  # return-to-go within each episode (its moves are in order)
+        idx = np.flatnonzero(episode_of == e)
+        z[idx] = np.cumsum(rewards[idx][::-1])[::-1]
+    return {"inputs": [encode([s], kind) for s in states_pi], "pi": pis, "z": z.astype(np.float32),
+            "episode": episode_of, "action": np.asarray(actions, dtype=np.int64), "returns": np.asarray(returns), "lengths": np.asarray(lengths),
+            "kind": kind, "seconds": time.perf_counter() - start,
+            "positions_evaluated": evaluator.positions, "network_calls": evaluator.calls}
