@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage(), file=sys.stdout if argv else sys.stderr)
+        if not argv:
+            print(f"mathrl: error: name a command: {', '.join(COMMANDS)}", file=sys.stderr)
         return 0 if argv else EXIT_USAGE
     if argv[0] not in COMMANDS:
         print(_usage(), file=sys.stderr)

@@ -134,6 +134,16 @@ CASES = [
     (["bench", "games", "connect4", "--agent", "random", "--threads", "100000"], "--threads"),
     (["bench", "games", "connect4", "--agent", "random", "--sims", "1000000000000"], "--sims"),
     (["bench", "games", "curve", "no-such-run"], "metrics.jsonl"),
+    (["bench", "search", "--seeds", "1000000000"], "--seeds"),
+    (["bench", "search", "--out", "/proc/x"], "/proc"),
+    (["bench", "cem", "hit-rate", "--sessions", "0"], "--sessions"),
+    (["bench", "cem", "hit-rate", "--seconds", "nan"], "--seconds"),
+    (["bench", "cem", "hit-rate", "--n", "0"], "--n"),
+    (["bench", "cem", "hit-rate", "--seed", "-1"], "--seed"),
+    (["bench", "cem", "--skip-rate", "--skip-hits", "--out", "/proc/x"], "/proc"),
+    ([], "command"),
+    (["bench"], "benchmark"),
+    (["train"], "agent"),
     (["play", "tictactoe", "--agent", "random", "--seed", "-1"], "--seed"),
     (["play", "connect4", "--agent", "random", "--rows", "0"], "rows"),
     # bench
@@ -212,6 +222,20 @@ def test_groebner_accepts_degrees_up_to_the_limit(capsys):
 
     code, out, _ = run_cli(capsys, ["groebner", f"x^{MAX_DEGREE} - y, y^2 - x", "--json"])
     assert code == 0 and f"x**{MAX_DEGREE} - y" in out
+
+
+def test_play_batch_refuses_bytes_that_are_not_text(capsys, monkeypatch):
+    stdin = io.TextIOWrapper(io.BytesIO(b"1\n\xff\xfe\n"), encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, err = run_cli(capsys, ["play", "tictactoe", "--agent", "random", "--batch"])
+    assert code == 2 and out == "" and "not text" in err and "Traceback" not in err
+
+
+def test_play_interactive_treats_bytes_that_are_not_text_as_a_bad_move(capsys, monkeypatch):
+    stdin = io.TextIOWrapper(io.BytesIO(b"\xff\xfe\nq\n"), encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, err = run_cli(capsys, ["play", "tictactoe", "--agent", "random"])
+    assert code == 0 and "not text" in out and "Traceback" not in err
 
 
 def test_play_end_of_input_quits(capsys, monkeypatch):

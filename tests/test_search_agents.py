@@ -301,7 +301,7 @@ def test_a_long_iteration_is_not_cut_at_chunk_boundaries(tmp_path):
     ["--seed", "-1"], ["--islands", "0"], ["--threads", "0"], ["--sessions", "1"], ["--iterations", "0"],
     ["--time-limit", "-5"], ["--target", "nan"], ["--agent", "nope"], ["--agent", "nmcs:9"],
     ["--agent", "local", "--preset", "wagner"], ["--agent", "local", "--sessions", "50"],
-    ["--threads", "100000"], ["--islands", "100000"], ["--object", "matrix"], ["--batched"],
+    ["--threads", "100000"], ["--islands", "100000"], ["--object", "matrix"], ["--batched"], ["--agent", ""],
 ])
 def test_search_rejects_bad_input_with_exit_2_and_writes_nothing(tmp_path, flags, capsys):
     from mathrl.cli import main

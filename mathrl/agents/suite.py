@@ -142,6 +142,8 @@ def plot(rows: list[dict], agents: list[str], cap: float, path: Path) -> None:
     """Fraction of scored runs solved within t seconds, one curve per agent."""
     import matplotlib
 
+    from mathrl.agents.runs import save_figure
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -160,10 +162,8 @@ def plot(rows: list[dict], agents: list[str], cap: float, path: Path) -> None:
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def score_rates(problems: list[Problem], batch: int = 256) -> dict:
@@ -198,7 +198,11 @@ def format_table(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+MAX_SEEDS = 1000  # runs per (agent, problem): beyond this the suite is days long (each run up to --cap seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from mathrl.agents.runs import check_writable_folder, write_json
     from mathrl.agents.searchers import AgentSpecError, parse_agent
     from mathrl.sysinfo import cpu_flags, cpu_model
 
@@ -213,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="runs/bench_search", help="folder for bench_search.json and .png")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
-    if args.seeds < 1 or args.seed_base < 0:
-        raise BenchError("--seeds must be >= 1 and --seed-base >= 0")
+    if not 1 <= args.seeds <= MAX_SEEDS or args.seed_base < 0:
+        raise BenchError(f"--seeds must be in 1..{MAX_SEEDS} and --seed-base >= 0, got {args.seeds} and "
+                         f"{args.seed_base}")
     if not (args.cap > 0 and np.isfinite(args.cap)):
         raise BenchError("--cap must be a positive number of seconds")
     problems = parse_problems(args.problems)
@@ -226,11 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             parse_agent(agent)
     except AgentSpecError as exc:
         raise BenchError(str(exc)) from exc
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BenchError(f"cannot write to {out}: {exc}") from exc
+    out = check_writable_folder(args.out, "--out", BenchError)
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags()}
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores, AVX-512: {machine['avx512f']}, "
           f"bf16: {machine['avx512_bf16']} (absolute times differ ~2x between machines of one kind)")
@@ -254,9 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     table = summarise(rows, agents, problems)
     result = {"machine": machine, "cap_seconds": args.cap, "seeds": seeds, "agents": agents,
               "problems": [p.label for p in problems], "score_rates": rates, "summary": table, "runs": rows}
-    tmp = out / "bench_search.json.tmp"
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, out / "bench_search.json")
+    write_json(out / "bench_search.json", result)
     plot(rows, agents, args.cap, out / "bench_search.png")
     if args.json:
         print(json.dumps(table, indent=2))

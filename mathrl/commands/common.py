@@ -36,6 +36,9 @@ def dispatch(prog: str, table: dict[str, tuple], argv: list[str] | None, what: s
     argv = list(argv or [])
     if not argv or argv[0] in ("-h", "--help"):
         print(f"usage: {prog} {{{','.join(table)}}} [--help | ARGS...]", file=sys.stdout if argv else sys.stderr)
+        if not argv:
+            print(f"{prog}: error: name a{'n' if what[0] in 'aeiou' else ''} {what}: {', '.join(table)}",
+                  file=sys.stderr)
         return 0 if argv else EXIT_USAGE
     name, rest = argv[0], argv[1:]
     if name not in table:

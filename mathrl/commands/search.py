@@ -281,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--object {args.object}: the built-in score {args.score} takes a {score.object_kind}; "
                              f"--object applies to plug-in functions")
         try:
+            if args.agent is not None and not args.agent.strip():
+                raise UsageError(f"--agent is empty; choose cem, hybrid, local or nmcs (default {DEFAULT_AGENT})")
             agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
             if args.preset is not None and agent.split(":")[0] != "cem":
                 raise UsageError(f"--preset chooses a CEM preset; it does not apply to --agent {agent}")

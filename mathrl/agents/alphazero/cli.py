@@ -277,8 +277,17 @@ def play_main(argv: list[str]) -> int:
     player = make_player(args.agent, game, args.game, args.sims, args.seed)
     rng = np.random.default_rng(args.seed)
     if args.batch:
-        states = []
-        for number, line in enumerate(sys.stdin, 1):
+        states, number = [], 0
+        lines = iter(sys.stdin)
+        while True:
+            number += 1
+            try:
+                line = next(lines)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                raise CLIError("stdin is not text in the locale's encoding (near line "
+                               f"{number}; the text is decoded in blocks)") from None
             try:
                 state = parse_position(game, line)
             except ValueError as exc:
@@ -304,6 +313,9 @@ def _interactive(game, player, rng, human_first: bool) -> int:
             except EOFError:  # end of input (Ctrl-D, a closed pipe) quits like q
                 print()
                 return 0
+            except UnicodeDecodeError:  # bytes that are not text: a bad move, not a crash
+                print("  that was not text in the locale's encoding; type a column or cell number")
+                continue
             if text.lower() in ("q", "quit", "exit"):
                 return 0
             try:

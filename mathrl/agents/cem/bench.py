@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mathrl.agents.runs import check_writable_folder, save_figure, write_json
+
 
 class BenchError(ValueError):
     """Bad input to ``mathrl bench cem``: one line, exit code 2, nothing written."""
@@ -57,15 +59,7 @@ def check_args(args) -> list[int]:
         raise BenchError(f"--seeds must be comma-separated integers >= 0, got {args.seeds!r}") from None
     if not seeds or min(seeds) < 0:
         raise BenchError(f"--seeds must be comma-separated integers >= 0, got {args.seeds!r}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir() or any(p.exists() and not p.is_dir() for p in out.parents):
-        raise BenchError(f"--out {out}: a file is in the way of the output folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BenchError(f"--out {out}: cannot create the output folder ({exc.strerror})") from exc
-    if not os.access(out, os.W_OK):
-        raise BenchError(f"--out {out}: the folder is not writable")
+    check_writable_folder(args.out, "--out", BenchError)
     return seeds
 
 
@@ -136,7 +130,7 @@ def plot(rates: list[dict], hits: list[dict], cap: float, path: Path) -> None:
     b.set_ylabel("seconds to verified counterexample")
     b.set_title("time to hit (red: capped)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
 
 
@@ -177,6 +171,17 @@ def hit_rate_main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=240.0)
     parser.add_argument("--n", type=int, default=19)
     args = parser.parse_args(argv)
+    from mathrl.agents.cem.config import PRESETS
+
+    if not 2 <= args.n <= 40:
+        raise BenchError(f"--n must be in 2..40 vertices, got {args.n}")
+    _positive("--seconds", args.seconds)
+    if args.preset not in PRESETS:
+        raise BenchError(f"unknown preset {args.preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+    if args.sessions is not None and not 2 <= args.sessions <= 10**6:
+        raise BenchError(f"--sessions must be in 2..1000000, got {args.sessions}")
+    if not 0 <= args.seed < 2**63:
+        raise BenchError(f"--seed must be in 0..2**63 - 1, got {args.seed}")
     print(json.dumps(hit_rate(args.preset, args.sessions, args.seed, args.seconds, args.n)))
     return 0
 
@@ -216,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         report["hits"] = hits
         report["successes"] = sum(h["success"] for h in hits)
         report["median_seconds_to_counterexample"] = float(np.median(times))
-    (out / "bench_cem.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_json(out / "bench_cem.json", report)
     plot(rates, hits, args.cap, out / "bench_cem.png")
     print(json.dumps({k: v for k, v in report.items() if k not in ("rates", "hits")}, indent=2))
     print(f"wrote {out / 'bench_cem.json'} and {out / 'bench_cem.png'}")
