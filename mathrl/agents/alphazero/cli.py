@@ -84,7 +84,8 @@ def _check_buffer_memory(config, game) -> None:
 def train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mathrl train alphazero",
                                 description="AlphaZero self-play training with checkpoints and resume")
-    p.add_argument("--game", default="connect4", help="tictactoe, connect4, othello or hex")
+    p.add_argument("--game", default="connect4", help="tictactoe, connect4, othello or hex (for a single-player "
+                                                       "search problem: --env ENV_ID, see --env --help)")
     p.add_argument("--rows", type=int, default=None, help="Connect Four rows (default 6)")
     p.add_argument("--cols", type=int, default=None, help="Connect Four columns (default 7)")
     p.add_argument("--n", type=int, default=None, help="Othello / Hex board side")
@@ -150,10 +151,132 @@ def _apply_changes(config, changes: dict):
     return config
 
 
+def problem_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mathrl train alphazero --env",
+                                description="AlphaZero on a single-player mathrl search problem (Buchberger "
+                                            "pairs, semigroup proof cuts, graph or matrix words)")
+    p.add_argument("--env", required=False, help="a mathrl env id, e.g. mathrl/Buchberger-v0")
+    p.add_argument("--env-kwargs", default="{}", help="JSON object of env arguments, e.g. '{\"a\": 3, \"b\": 2}'")
+    p.add_argument("--out", default=None, help="run folder (default runs/alphazero-ENV-seedS)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run checkpointed in DIR")
+    p.add_argument("--iterations", type=int, default=None, help="iterations to run now (>= 1)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes (> 0)")
+    p.add_argument("--seed", type=int, default=None, help="0 <= seed < 2**31 (default 0)")
+    p.add_argument("--sims", type=int, default=None, help="simulations per move in self-play")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                   help="a config field: episodes_per_iter, buffer_size, train_steps, batch_size, lr, weight_decay, "
+                        "eval_episodes, episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
+                        "episodes.network, search.FIELD")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def problem_train_main(argv: list[str]) -> int:
+    """``mathrl train alphazero --env ENV_ID``: one-line errors (exit 2) before anything is written."""
+    from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
+
+    args = problem_parser().parse_args(argv)
+    _check_count("--iterations", args.iterations)
+    _check_seconds("--time-limit", args.time_limit)
+    if args.iterations is None and args.time_limit is None:
+        raise CLIError("give --iterations or --time-limit (a run checkpoints after every iteration)")
+    changes: dict = {"episodes": {"search": {}}}
+    if args.sims is not None:
+        changes["episodes"]["search"]["n_sims"] = args.sims
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        try:
+            parsed = json.loads(value) if sep else None
+        except json.JSONDecodeError:
+            raise CLIError(f"--set {item}: the value must be JSON (e.g. 2e-3, 64, true)") from None
+        if not sep or not key.strip():
+            raise CLIError(f"--set expects FIELD=JSON, got {item!r}")
+        path = key.strip().split(".")
+        if path[0] == "search":
+            path = ["episodes", *path]
+        if path[:2] == ["episodes", "network"] and isinstance(parsed, dict):
+            parsed = json.dumps(parsed)
+        target = changes
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise CLIError(f"--set {item}: {part} is not a group of fields")
+        target[path[-1]] = parsed
+    try:
+        if args.resume:
+            given = [flag for flag, value in (("--env", args.env), ("--seed", args.seed), ("--out", args.out))
+                     if value is not None]
+            if given or args.env_kwargs != "{}" or changes != {"episodes": {"search": {}}}:
+                raise CLIError(f"{', '.join(given) or '--env-kwargs/--set/--sims'} cannot change on --resume: "
+                               f"the run folder fixes them")
+            out = Path(args.resume)
+            check_writable_folder(out, "--resume", CLIError)
+            trainer = ProblemTrainer(None, out, resume=True)
+        else:
+            try:
+                kwargs = json.loads(args.env_kwargs)
+            except json.JSONDecodeError:
+                kwargs = None
+            if not isinstance(kwargs, dict):
+                raise CLIError(f"--env-kwargs must be a JSON object, got {args.env_kwargs!r}")
+            seed = 0 if args.seed is None else args.seed
+            base = {"episodes": {"env_id": args.env, "env_kwargs": json.dumps(kwargs)}, "seed": seed}
+            config = ProblemConfig.from_dict(_merge(base, changes))
+            _check_problem_env(config)
+            out = Path(args.out or f"runs/alphazero-{args.env.replace('/', '-')}-seed{seed}")
+            check_writable_folder(out, "--out", CLIError)
+            if (out / "checkpoint.pt").exists():
+                raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+            trainer = ProblemTrainer(config, out)
+    except CLIError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise CLIError(str(exc)) from exc
+    rows = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet)
+    last = rows[-1] if rows else None
+    print(f"{trainer.iteration} iterations, {trainer.elapsed:.0f} s of training -> {trainer.out / 'checkpoint.pt'}")
+    if last is not None:
+        print(f"eval_return={last['eval_return']:.4g}")
+    return 0
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        out[key] = _merge(out.get(key, {}), value) if isinstance(value, dict) and isinstance(out.get(key, {}), dict) \
+            else value
+    return out
+
+
+def _check_problem_env(config) -> None:
+    """The env exists, is single-player, and a network reads its observations (one line otherwise)."""
+    import gymnasium as gym
+
+    from mathrl.agents.alphazero.episodes import make_env
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    if config.episodes.env_id not in gym.registry:
+        import mathrl  # noqa: F401  (registers the envs)
+    if config.episodes.env_id not in gym.registry:
+        raise CLIError(f"unknown env id {config.episodes.env_id!r} (see `mathrl list`)")
+    env = make_env(config.episodes)
+    env.reset(seed=0)
+    state = getattr(env.unwrapped, "state", None)
+    if state is None or not hasattr(state, "legal_actions"):
+        raise CLIError(f"{config.episodes.env_id} has no pure state (env.unwrapped.state) to search")
+    if state.num_players != 1:
+        raise CLIError(f"{config.episodes.env_id} is a {state.num_players}-player game: train it with --game")
+    observation_kind(env.observation_space)
+
+
 def train_main(argv: list[str]) -> int:
     from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.problems import is_problem_run
     from mathrl.agents.alphazero.train import Trainer, load_run_config
 
+    resume = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--resume"), None)
+    if any(a == "--env" or a.startswith("--env=") for a in argv) or (resume and is_problem_run(resume)):
+        return problem_train_main(argv)
     args = train_parser().parse_args(argv)
     # every input is checked before anything is written (the Trainer creates the run folder)
     _check_count("--iterations", args.iterations)

@@ -45,6 +45,30 @@ class EpisodeConfig:
     value_scale: float = 1.0     # the network predicts z / value_scale
     concurrent: int = 16         # episodes searched in lock-step (one network batch per round)
 
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Each field's rule (ValueError naming the field): env_id a registered-looking id, env_kwargs and
+        network JSON objects, search a SearchConfig with n_sims >= 1, temp_moves >= 0, concurrent in
+        1..65536, value_scale finite > 0."""
+        from mathrl.agents.alphazero.config import _int, _real
+
+        if not isinstance(self.env_id, str) or not self.env_id:
+            raise ValueError(f"env_id must be an env id, got {self.env_id!r}")
+        for name in ("env_kwargs", "network"):
+            try:
+                value = json.loads(getattr(self, name))
+            except (TypeError, ValueError):
+                value = None
+            if not isinstance(value, dict):
+                raise ValueError(f"{name} must be a JSON object, got {getattr(self, name)!r}")
+        if not isinstance(self.search, SearchConfig) or self.search.n_sims < 1:
+            raise ValueError(f"search must be a SearchConfig with n_sims >= 1, got {self.search!r}")
+        _int(self, "temp_moves", 0)
+        _int(self, "concurrent", 1, 65536)
+        _real(self, "value_scale", 0.0, low_open=True)
+
     def but(self, **changes) -> "EpisodeConfig":
         return replace(self, **changes)
 
@@ -122,7 +146,8 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
     """Search ``n_episodes`` instances (env seeds ``seed``, ``seed + 1``, ...) and return their samples.
 
     Returns ``inputs`` (a list, one encoded tuple per move), ``pi`` (a list of per-move float32 visit
-    distributions, each over its state's actions), ``z`` (float32 return-to-go per move), ``episode``
+    distributions, each over its state's actions), ``mask`` (each state's legal actions), ``z`` (float32
+    return-to-go per move), ``episode``
     and ``action`` (the episode of each move and the action played), ``returns`` (each episode's total)
     and ``lengths``.
     """
@@ -136,7 +161,7 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
     net.load_state_dict(weights)
     evaluator = ProblemEvaluator(net, kind, config.value_scale)
     rng = np.random.default_rng(seed)
-    states_pi, pis, rewards, episode_of, actions = [], [], [], [], []
+    states_pi, pis, masks, rewards, episode_of, actions = [], [], [], [], [], []
     returns, lengths = [], []
     start = time.perf_counter()
     for base in range(0, n_episodes, config.concurrent):
@@ -154,6 +179,9 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
                 visits = root.visit_counts(state.num_actions)
                 states_pi.append(state.clone())
                 pis.append((visits / visits.sum()).astype(np.float32))
+                legal = np.zeros(state.num_actions, dtype=bool)
+                legal[state.legal_actions()] = True
+                masks.append(legal)
                 episode_of.append(base + i)
                 tau = 1.0 if moves[i] < config.temp_moves else 0.0
                 action = sample_action(root, tau, rng)
@@ -171,7 +199,7 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
     for e in np.unique(episode_of):  # return-to-go within each episode (its moves are in order)
         idx = np.flatnonzero(episode_of == e)
         z[idx] = np.cumsum(rewards[idx][::-1])[::-1]
-    return {"inputs": [encode([s], kind) for s in states_pi], "pi": pis, "z": z.astype(np.float32),
+    return {"inputs": [encode([s], kind) for s in states_pi], "pi": pis, "mask": masks, "z": z.astype(np.float32),
             "episode": episode_of, "action": np.asarray(actions, dtype=np.int64), "returns": np.asarray(returns), "lengths": np.asarray(lengths),
             "kind": kind, "seconds": time.perf_counter() - start,
             "positions_evaluated": evaluator.positions, "network_calls": evaluator.calls}

@@ -1,0 +1,252 @@
+"""AlphaZero on single-player search problems: self-play episodes, a replay buffer, value-policy training.
+
+One iteration (Silver et al. 2018, with one player against a cost):
+
+1. search ``episodes_per_iter`` fresh instances with the current network
+   (:func:`~mathrl.agents.alphazero.episodes.play_episodes`: visit distributions and returns-to-go);
+2. add their moves to a replay buffer of the latest ``buffer_size`` moves;
+3. take ``train_steps`` Adam steps on minibatches: cross-entropy between the visit distribution and
+   the masked policy, plus the squared error between the value and ``z / value_scale``;
+4. checkpoint (``checkpoint.pt``, one file written atomically: weights, optimiser, buffer, RNG state and
+   counters) and append one row to ``metrics.jsonl``, cut back to the checkpoint's rows on resume.
+
+Everything random comes from the run's seed and the iteration number, so a run resumed from its
+checkpoint continues exactly as if it had never stopped (tested bit for bit).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mathrl.agents.alphazero.config import MAX_COUNT, SearchConfig, _int, _real
+from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes
+from mathrl.agents.files import load_file, not_readable, save_file
+from mathrl.agents.runlog import MetricsLog
+from mathrl.agents.runs import write_json
+
+CHECKPOINT = "checkpoint.pt"
+WHAT = "AlphaZero problem checkpoint"
+
+
+@dataclass(frozen=True)
+class ProblemConfig:
+    """A single-player AlphaZero run: the episodes (problem, network, search) and the training."""
+
+    episodes: EpisodeConfig = field(default_factory=EpisodeConfig)
+    episodes_per_iter: int = 32
+    buffer_size: int = 20_000      # moves
+    train_steps: int = 64          # minibatches per iteration
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    eval_episodes: int = 16        # greedy (no noise, tau = 0) episodes on held-out instances per iteration
+    seed: int = 0
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Each field's rule (ValueError naming the field): counts >= 1 (eval_episodes >= 0) and at most
+        their bounds, lr finite > 0, weight_decay finite >= 0, seed in [0, 2**31 - 1]; the episode fields
+        as in :meth:`EpisodeConfig.validate`."""
+        if not isinstance(self.episodes, EpisodeConfig):
+            raise ValueError(f"episodes must be an EpisodeConfig, got {self.episodes!r}")
+        for name, low, high in (("episodes_per_iter", 1, MAX_COUNT), ("buffer_size", 1, 10**7),
+                                ("train_steps", 1, MAX_COUNT), ("batch_size", 1, 65536),
+                                ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1)):
+            _int(self, name, low, high)
+        _real(self, "lr", 0.0, low_open=True)
+        _real(self, "weight_decay", 0.0)
+
+    def but(self, **changes) -> "ProblemConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ProblemConfig":
+        data = dict(data)
+        episodes = data.pop("episodes", {})
+        if not isinstance(episodes, dict):
+            raise ValueError(f"episodes must be an object of episode fields, got {episodes!r}")
+        episodes = dict(episodes)
+        search = episodes.pop("search", {})
+        if not isinstance(search, dict):
+            raise ValueError(f"episodes.search must be an object of search fields, got {search!r}")
+        for where, given, known in (("", data, cls), ("episodes.", episodes, EpisodeConfig),
+                                    ("episodes.search.", search, SearchConfig)):
+            unknown = sorted(set(given) - {f.name for f in fields(known)} - ({"episodes"} if not where else set()))
+            if unknown:
+                raise ValueError(f"unknown config fields: {', '.join(where + k for k in unknown)}")
+        try:
+            search = SearchConfig(**search)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"episodes.search.{exc}") from None
+        try:
+            episodes = EpisodeConfig(search=search, **episodes)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"episodes.{exc}") from None
+        return cls(episodes=episodes, **data)
+
+
+def _pad_batch(inputs: list[tuple], pis: list[np.ndarray], masks: list[np.ndarray]):
+    """Stack per-move inputs (padding set rows), visit distributions and legal masks (zeros and False past
+    each state's actions, so padding never reaches the softmax)."""
+    width = max(len(p) for p in pis)
+    pi, legal = torch.zeros(len(pis), width), torch.zeros(len(pis), width, dtype=torch.bool)
+    for i, (p, m) in enumerate(zip(pis, masks)):
+        pi[i, :len(p)], legal[i, :len(m)] = torch.from_numpy(p), torch.from_numpy(m)
+    if len(inputs[0]) == 2:  # (rows, valid): pad to the longest set
+        longest = max(x[0].shape[1] for x in inputs)
+        rows = torch.zeros(len(inputs), longest, inputs[0][0].shape[2])
+        valid = torch.zeros(len(inputs), longest, dtype=torch.bool)
+        for i, (r, v) in enumerate(inputs):
+            rows[i, :r.shape[1]], valid[i, :v.shape[1]] = r[0], v[0]
+        return (rows, valid), pi, legal
+    return (torch.cat([x[0] for x in inputs]),), pi, legal
+
+
+def loss_terms(net, inputs: tuple, pi: torch.Tensor, legal: torch.Tensor, z: torch.Tensor, value_scale: float):
+    """(policy cross-entropy over the legal actions, value squared error against ``z / value_scale``)."""
+    logits, value = net(*inputs)
+    logits = logits[:, :pi.shape[1]]
+    logp = torch.log_softmax(logits.masked_fill(~legal, float("-inf")), dim=-1)
+    policy = -(pi * torch.where(legal, logp, torch.zeros_like(logp))).sum(dim=-1).mean()
+    return policy, torch.mean((value - z / value_scale) ** 2)
+
+
+class ProblemTrainer:
+    """Owns a run folder: ``config.json`` (a readable copy), ``checkpoint.pt``, ``metrics.jsonl``."""
+
+    def __init__(self, config: ProblemConfig | None, out, resume: bool = False):
+        self.out = Path(out)
+        ckpt = None
+        if resume:
+            ckpt = self._read()
+            config = ProblemConfig.from_dict(json.loads(ckpt["config"]))
+        if config is None:
+            raise ValueError("a new run needs a config")
+        self.config = config
+        torch.manual_seed(config.seed)
+        self.net = build_network(config.episodes, make_env(config.episodes))
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
+        self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
+        if ckpt is not None:
+            self.net.load_state_dict(ckpt["weights"])
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+            self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
+            self.metrics_rows = int(ckpt["metrics_rows"])
+            self.buffer = {"inputs": [tuple(torch.from_numpy(np.asarray(t)) for t in x) for x in ckpt["inputs"]],
+                           "pi": [np.asarray(p, dtype=np.float32) for p in ckpt["pi"]],
+                           "mask": [np.asarray(m, dtype=bool) for m in ckpt["mask"]],
+                           "z": [float(v) for v in ckpt["z"]]}
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json(self.out / "config.json", config.to_dict())
+        self.log = MetricsLog(self.out, "iteration", self.metrics_rows)
+
+    def _read(self) -> dict:
+        path = self.out / CHECKPOINT
+        if not path.exists():
+            raise ValueError(f"--resume: no {CHECKPOINT} in {self.out}")
+        ckpt = load_file(path, WHAT)
+        keys = ("config", "weights", "optimizer", "iteration", "elapsed", "metrics_rows", "inputs", "pi", "mask", "z")
+        if not isinstance(ckpt, dict) or any(k not in ckpt for k in keys):
+            raise not_readable(path, WHAT, "not a mathrl AlphaZero problem checkpoint")
+        return ckpt
+
+    def checkpoint(self) -> None:
+        save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
+                   "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed": self.elapsed,
+                   "metrics_rows": self.log.rows,
+                   "inputs": [tuple(t.numpy() for t in x) for x in self.buffer["inputs"]],
+                   "pi": self.buffer["pi"], "mask": self.buffer["mask"],
+                   "z": np.asarray(self.buffer["z"], dtype=np.float32)},
+                  self.out / CHECKPOINT)
+
+    def _seed(self, purpose: int) -> int:
+        """A seed for this iteration and purpose (0 self-play, 1 minibatches, 2 evaluation), from the run's."""
+        return int(np.random.SeedSequence([self.config.seed, self.iteration, purpose]).generate_state(1)[0])
+
+    def step(self) -> dict:
+        """One iteration: self-play, buffer, training, evaluation, checkpoint, metrics row."""
+        cfg, start = self.config, time.perf_counter()
+        weights = {k: v.clone() for k, v in self.net.state_dict().items()}
+        games = play_episodes(weights, cfg.episodes, self._seed(0) % 2**31, cfg.episodes_per_iter)
+        for key in ("inputs", "pi", "mask"):
+            self.buffer[key] = (self.buffer[key] + list(games[key]))[-cfg.buffer_size:]
+        self.buffer["z"] = (self.buffer["z"] + [float(v) for v in games["z"]])[-cfg.buffer_size:]
+        rng = np.random.default_rng(self._seed(1))
+        self.net.train()
+        policy_losses, value_losses = [], []
+        size = len(self.buffer["z"])
+        for _ in range(cfg.train_steps):
+            idx = rng.integers(0, size, min(cfg.batch_size, size))
+            inputs, pi, legal = _pad_batch([self.buffer["inputs"][i] for i in idx],
+                                           [self.buffer["pi"][i] for i in idx], [self.buffer["mask"][i] for i in idx])
+            z = torch.tensor([self.buffer["z"][i] for i in idx], dtype=torch.float32)
+            policy, value = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
+            self.optimizer.zero_grad()
+            (policy + value).backward()
+            self.optimizer.step()
+            policy_losses.append(float(policy.detach()))
+            value_losses.append(float(value.detach()))
+        self.net.eval()
+        self.iteration += 1
+        self.elapsed += time.perf_counter() - start
+        row = {"iteration": self.iteration, "selfplay_return": float(np.mean(games["returns"])),
+               "policy_loss": float(np.mean(policy_losses)), "value_loss": float(np.mean(value_losses)),
+               "eval_return": self.evaluate(), "buffer": size, "train_seconds": self.elapsed}
+        self.log.write(row)
+        self.checkpoint()
+        return row
+
+    def evaluate(self) -> float:
+        """Mean return of greedy searches (no root noise, tau = 0) on held-out instances (seeds from 10**9)."""
+        cfg = self.config
+        if cfg.eval_episodes == 0:
+            return float("nan")
+        greedy = cfg.episodes.but(temp_moves=0, search=cfg.episodes.search.but(dirichlet_eps=0.0))
+        out = play_episodes(self.net.state_dict(), greedy, 10**9 + cfg.seed, cfg.eval_episodes)
+        return float(np.mean(out["returns"]))
+
+    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False) -> list[dict]:
+        """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over
+        resumes) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept."""
+        from tqdm import tqdm
+
+        from mathrl.agents.runs import interrupts_as_keyboard
+
+        rows: list[dict] = []
+        bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {self.config.episodes.env_id}",
+                   unit="iter")
+        try:
+            with interrupts_as_keyboard():
+                while (iterations is None or len(rows) < iterations) and (
+                        time_limit is None or self.elapsed < time_limit):
+                    rows.append(self.step())
+                    bar.update(1)
+                    bar.set_postfix(eval_return=f"{rows[-1]['eval_return']:.3g}")
+        finally:
+            bar.close()
+            self.log.close()
+        return rows
+
+
+def is_problem_run(folder) -> bool:
+    """Whether ``folder`` holds a single-player run (its checkpoint's config has episodes), read safely."""
+    path = Path(folder) / CHECKPOINT
+    if not path.is_file():
+        return False
+    try:
+        ckpt = load_file(path, WHAT)
+        return isinstance(ckpt, dict) and "episodes" in json.loads(ckpt.get("config", "{}"))
+    except (ValueError, TypeError, AttributeError):
+        return False

@@ -1,0 +1,87 @@
+"""The single-player AlphaZero trainer: one tiny iteration on each mathematical domain, a checkpoint that
+resumes exactly (bit-identical weights after resuming), and metrics kept in step with the checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from mathrl.agents.alphazero.config import SearchConfig
+from mathrl.agents.alphazero.episodes import EpisodeConfig
+from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
+from mathrl.agents.runs import read_jsonl
+
+PROBLEMS = [
+    ("mathrl/Buchberger-v0", {"ideal_dist": "3-5-4-uniform"}, 10.0),
+    ("mathrl/SemigroupProof-v0", {"a": 3, "b": 2}, 10.0),
+    ("mathrl/GraphConstruction-v0", {"n": 5}, 1.0),
+]
+
+
+def tiny(env_id, kwargs, scale, seed=0):
+    episodes = EpisodeConfig(env_id=env_id, env_kwargs=json.dumps(kwargs), network="{}",
+                             search=SearchConfig(n_sims=3, normalize_q=True, dirichlet_alpha=0.3),
+                             value_scale=scale, concurrent=2)
+    return ProblemConfig(episodes=episodes, episodes_per_iter=2, buffer_size=200, train_steps=3, batch_size=8,
+                         eval_episodes=1, seed=seed)
+
+
+@pytest.mark.parametrize("env_id, kwargs, scale", PROBLEMS, ids=[p[0] for p in PROBLEMS])
+def test_one_iteration_trains_checkpoints_and_logs(tmp_path, env_id, kwargs, scale):
+    trainer = ProblemTrainer(tiny(env_id, kwargs, scale), tmp_path)
+    before = {k: v.clone() for k, v in trainer.net.state_dict().items()}
+    [row] = trainer.run(1)
+    assert row["iteration"] == 1 and row["buffer"] > 0 and row["policy_loss"] >= 0 and row["value_loss"] >= 0
+    assert any(not torch.equal(before[k], v) for k, v in trainer.net.state_dict().items())  # it learned something
+    assert read_jsonl(tmp_path / "metrics.jsonl") == [row]
+    assert (tmp_path / "checkpoint.pt").exists() and json.loads((tmp_path / "config.json").read_text())["seed"] == 0
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    config = tiny(*PROBLEMS[0])
+    straight = ProblemTrainer(config, tmp_path / "straight")
+    straight.run(2)
+    first = ProblemTrainer(config, tmp_path / "resumed")
+    first.run(1)
+    again = ProblemTrainer(None, tmp_path / "resumed", resume=True)
+    assert again.iteration == 1 and again.config == config
+    again.run(1)
+    for (k, a), b in zip(straight.net.state_dict().items(), again.net.state_dict().values()):
+        assert torch.equal(a, b), k
+    rows = [read_jsonl(tmp_path / name / "metrics.jsonl") for name in ("straight", "resumed")]
+    strip = [[{k: v for k, v in r.items() if k != "train_seconds"} for r in rs] for rs in rows]
+    assert strip[0] == strip[1] and len(rows[1]) == 2
+
+
+def test_resume_refuses_a_folder_without_or_with_a_foreign_checkpoint(tmp_path):
+    from mathrl.agents.files import save_file
+
+    with pytest.raises(ValueError, match="no checkpoint.pt"):
+        ProblemTrainer(None, tmp_path, resume=True)
+    save_file({"weights": {}}, tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match="not a mathrl AlphaZero problem checkpoint"):
+        ProblemTrainer(None, tmp_path, resume=True)
+
+
+def test_the_command_line_trains_resumes_and_refuses_bad_input(tmp_path, capsys, monkeypatch):
+    from mathrl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    base = ["train", "alphazero", "--env", "mathrl/GraphConstruction-v0", "--env-kwargs", '{"n": 5}',
+            "--set", "episodes_per_iter=2", "--set", "train_steps=2", "--set", "eval_episodes=1", "--sims", "3",
+            "--quiet"]
+    assert main([*base, "--iterations", "1", "--out", "run"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("eval_return=")
+    assert main(["train", "alphazero", "--resume", "run", "--iterations", "1", "--quiet"]) == 0
+    assert len(read_jsonl(tmp_path / "run" / "metrics.jsonl")) == 2
+    for argv, word in ((["train", "alphazero", "--env", "mathrl/ConnectFour-v0", "--iterations", "1"], "2-player"),
+                       ([*base, "--iterations", "1", "--set", "lr=-1"], "lr"),
+                       ([*base, "--iterations", "1", "--set", "episodes.bogus=1"], "episodes.bogus"),
+                       ([*base], "--iterations or --time-limit"),
+                       (["train", "alphazero", "--resume", "run", "--seed", "3", "--iterations", "1"], "--seed")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and word in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
