@@ -22,7 +22,8 @@ __all__ = ["PROVIDERS", "register_loader", "get_loader", "loader_names"]
 # kind -> the module whose import registers that kind's loaders
 PROVIDERS: dict[str, str] = {
     "opponent": "mathrl.agents.players",
-    "buchberger-strategy": "mathrl.agents.ppo.strategy",
+    "buchberger-strategy": "mathrl.agents.strategies",
+    "semigroup-policy": "mathrl.agents.strategies",
 }
 
 _LOADERS: dict[str, dict[str, Callable]] = {}

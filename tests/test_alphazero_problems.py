@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -85,3 +86,44 @@ def test_the_command_line_trains_resumes_and_refuses_bad_input(tmp_path, capsys,
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and word in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tmp_path_factory):
+    """One tiny iteration on Buchberger pairs and on semigroup proofs: an agent each, however weak."""
+    root = tmp_path_factory.mktemp("runs")
+    for name, (env_id, kwargs, scale) in (("buchberger", PROBLEMS[0]), ("semigroups", PROBLEMS[1])):
+        ProblemTrainer(tiny(env_id, kwargs, scale), root / name).run(1)
+    return root
+
+
+def test_a_learned_agent_is_a_buchberger_strategy_with_and_without_search(trained_runs):
+    from mathrl.envs.buchberger.distributions import make_source
+    from mathrl.envs.buchberger.groebner import buchberger
+    from mathrl.envs.buchberger.strategies import make_strategy
+
+    source = make_source("3-5-4-uniform")
+    rng = np.random.default_rng(0)
+    ideals = [source.sample(rng) for _ in range(3)]
+    for spec in (f"agent:{trained_runs / 'buchberger'}", f"agent:{trained_runs / 'buchberger'}:sims=4"):
+        strategy = make_strategy(spec, seed=0)
+        assert type(strategy).__name__ == "AlphaZeroStrategy"
+        for ideal in ideals:  # any selection order gives the same reduced basis (the oracle: Degree's)
+            basis, stats = buchberger(ideal, strategy)
+            assert basis == buchberger(ideal, "degree")[0] and stats["polynomial_additions"] >= 0
+    with pytest.raises(ValueError, match="not Buchberger pairs"):
+        make_strategy(f"agent:{trained_runs / 'semigroups'}")
+
+
+def test_a_learned_agent_is_a_semigroup_cut_policy_and_leaves_the_done_leaves_alone(trained_runs):
+    from mathrl.envs.semigroups.env import make_problem
+    from mathrl.envs.semigroups.policies import make_policy
+    from mathrl.envs.semigroups.proof import prove
+
+    problem = make_problem("simpson", a=3, b=2, sigma=list(range(13)))
+    policy = make_policy(f"agent:{trained_runs / 'semigroups'}", problem)
+    learned, benchmark = prove(problem, policy), prove(problem, "benchmark")
+    assert learned.done == benchmark.done  # the classification does not depend on the cut order
+    assert learned.nodes >= 151  # the proven minimum for (3,2), all 13 sigma
+    with pytest.raises(ValueError, match="not semigroup proofs"):
+        make_policy(f"agent:{trained_runs / 'buchberger'}", problem)

@@ -79,8 +79,8 @@ def compare(args) -> int:
     if args.seed < 0:
         raise BenchError(f"--seed must be >= 0, got {args.seed}")
     for s in strategies:
-        if s not in POLICIES:
-            raise BenchError(f"unknown strategy {s!r}; choose from {', '.join(POLICIES)}")
+        if s not in POLICIES and not s.startswith("agent:"):
+            raise BenchError(f"unknown strategy {s!r}; choose from {', '.join(POLICIES)} or agent:RUN")
     for name in ("a", "b", "n", "degree"):
         v = getattr(args, name)
         if v is not None and v < 1:
@@ -100,6 +100,15 @@ def compare(args) -> int:
     except ValueError as exc:
         raise BenchError(str(exc)) from exc
     out = check_out_file(args.out, BenchError)
+    policies = {}
+    for s in strategies:  # trained agents are loaded (and refused in one line) before any proof runs
+        if s.startswith("agent:"):
+            from mathrl.envs.semigroups.policies import make_policy
+
+            try:
+                policies[s] = make_policy(s, problem)
+            except ValueError as exc:
+                raise BenchError(str(exc)) from exc
     family = {"family": args.family, "name": getattr(problem, "name", args.family)}
     if args.family in ("simpson", "graded"):
         family.update(a=args.a, b=args.b, sigma=args.sigma)
@@ -113,11 +122,11 @@ def compare(args) -> int:
                 with progress(None, f"{problem.name} {s}", args.quiet, unit="cut") as cuts:
                     problem.on_cut = cuts.update
                     try:
-                        r = prove(problem, s, seed=args.seed)
+                        r = prove(problem, policies.get(s, s), seed=args.seed)
                     finally:
                         problem.on_cut = None
             else:
-                r = prove(problem, s, seed=args.seed)
+                r = prove(problem, policies.get(s, s), seed=args.seed)
             result["strategies"][s] = {"nodes": r.nodes, "done": r.done, "impossible": r.impossible,
                                        "seconds": round(r.seconds, 4),
                                        "per_root": {str(k): v for k, v in sorted(r.per_root.items())}}

@@ -3,15 +3,14 @@
 The Buchberger domain must not import agents, yet ``mathrl bench buchberger
 --strategies degree,agent:runs/x`` should work. So the domain resolves
 ``agent:...`` through :mod:`mathrl.plugins` (kind ``buchberger-strategy``),
-whose provider table names this module: importing it registers the loader.
+whose provider, :mod:`mathrl.agents.strategies`, builds this class for PPO agents.
 """
 
 from __future__ import annotations
 
 from mathrl.agents.ppo.agent import load_agent
 from mathrl.envs.buchberger.features import pair_features
-from mathrl.envs.buchberger.strategies import PLUGIN_KIND, SeededStrategy
-from mathrl.plugins import register_loader
+from mathrl.envs.buchberger.strategies import SeededStrategy
 
 __all__ = ["AgentStrategy"]
 
@@ -50,5 +49,3 @@ class AgentStrategy(SeededStrategy):
     def __repr__(self) -> str:
         return f"AgentStrategy({self.name!r})"
 
-
-register_loader(PLUGIN_KIND, "agent", AgentStrategy)

@@ -223,6 +223,7 @@ class Minimum(Policy):
         return int(min(avail, key=lambda c: (costs[c], rank[c])))
 
 
+PLUGIN_KIND, AGENT_PREFIX = "semigroup-policy", "agent"  # agent:RUN, registered by mathrl.agents.strategies
 POLICIES = ("benchmark", "paper", "lex", "mindomain", "maxdomain", "random", "lookahead1", "minimum")
 
 
@@ -230,6 +231,10 @@ def make_policy(policy, problem: Problem, rng=None) -> Policy:
     """A Policy from a name (see POLICIES) or a Policy object (anything with ``choose``, returned as is)."""
     if isinstance(policy, Policy) or hasattr(policy, "choose"):
         return policy
+    if str(policy).strip().startswith(f"{AGENT_PREFIX}:"):  # a trained agent, found through mathrl.plugins
+        from mathrl.plugins import get_loader
+
+        return get_loader(PLUGIN_KIND, AGENT_PREFIX)(str(policy).strip(), problem)
     name = str(policy).strip().lower()
     N = problem.N
     if name == "benchmark":

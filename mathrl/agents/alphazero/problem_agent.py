@@ -1,0 +1,139 @@
+"""A trained single-player AlphaZero agent where users already look for strategies and cut policies.
+
+``mathrl train alphazero --env ...`` leaves a run folder; this module loads it (safely: weights only)
+and offers it as:
+
+* a Buchberger selection strategy, ``agent:RUN`` (the policy alone: the pair with the largest logit)
+  or ``agent:RUN:sims=N`` (N PUCT simulations per choice on clones of the pure state), for
+  ``mathrl bench buchberger --strategies``;
+* a semigroup cut policy, ``agent:RUN`` (the available cell with the largest logit: for Simpson's
+  network the smallest estimated proof below the cut, his proof-time policy), for
+  ``mathrl bench semigroups --strategies``.
+
+The domains do not import agents: they find these loaders through :mod:`mathrl.plugins`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mathrl.agents.alphazero.episodes import ProblemEvaluator, build_network, encode, make_env
+from mathrl.agents.alphazero.problems import CHECKPOINT, WHAT, ProblemConfig
+from mathrl.agents.files import load_file, not_readable
+from mathrl.envs.buchberger.strategies import SeededStrategy
+
+
+class ProblemAgent:
+    """The network (and config) of a single-player AlphaZero run, ready to choose moves."""
+
+    def __init__(self, config: ProblemConfig, net: torch.nn.Module):
+        from mathrl.agents.alphazero.networks import observation_kind
+
+        self.config, self.net = config, net.eval()
+        self.kind = observation_kind(make_env(config.episodes).observation_space)
+
+    @classmethod
+    def load(cls, path) -> "ProblemAgent":
+        """From a run folder or its ``checkpoint.pt``; anything else is a one-line ValueError."""
+        path = Path(path)
+        file = path / CHECKPOINT if path.is_dir() else path
+        if not file.is_file():
+            raise ValueError(f"{path}: no AlphaZero run there (no {CHECKPOINT})")
+        ckpt = load_file(file, WHAT)
+        try:
+            config = ProblemConfig.from_dict(json.loads(ckpt["config"]))
+            net = build_network(config.episodes)
+            net.load_state_dict(ckpt["weights"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise not_readable(file, WHAT, exc) from exc
+        return cls(config, net)
+
+    @torch.inference_mode()
+    def logits(self, states) -> list[np.ndarray]:
+        """Each state's logits over its own actions, illegal ones -inf."""
+        raw = self.net(*encode(states, self.kind))[0].float().numpy()
+        out = []
+        for state, row in zip(states, raw):
+            legal = np.zeros(state.num_actions, dtype=bool)
+            legal[state.legal_actions()] = True
+            out.append(np.where(legal, row[:state.num_actions], -np.inf))
+        return out
+
+    def act(self, state, sims: int = 0) -> int:
+        """The policy's choice (``sims`` = 0), or the most visited action of a ``sims``-simulation search."""
+        if sims <= 0:
+            return int(np.argmax(self.logits([state])[0]))
+        from mathrl.agents.alphazero.mcts import best_action, search
+
+        evaluator = ProblemEvaluator(self.net, self.kind, self.config.episodes.value_scale)
+        [root] = search([state.clone()], evaluator, self.config.episodes.search.but(n_sims=sims))
+        return int(best_action(root))
+
+
+def parse_spec(spec: str) -> tuple[str, int]:
+    """``agent:PATH[:sims=N]`` -> (PATH, N) (N = 0: the policy alone)."""
+    body = spec.strip()[len("agent:"):] if spec.strip().startswith("agent:") else spec.strip()
+    sims = 0
+    head, colon, tail = body.rpartition(":")
+    if colon and tail.startswith("sims="):
+        try:
+            sims = int(tail[5:])
+        except ValueError:
+            raise ValueError(f"{spec}: sims=N needs an integer, got {tail[5:]!r}") from None
+        if not 0 <= sims <= 10**6:
+            raise ValueError(f"{spec}: sims must be in 0..1000000, got {sims}")
+        body = head
+    return body, sims
+
+
+class AlphaZeroStrategy(SeededStrategy):
+    """A Buchberger strategy from a single-player AlphaZero run: ``agent:RUN`` or ``agent:RUN:sims=N``
+    (the search draws nothing at random: no root noise, the most visited pair)."""
+
+    def __init__(self, spec: str, seed=None):
+        super().__init__(seed)
+        path, self.sims = parse_spec(spec)
+        self.agent = ProblemAgent.load(path)
+        if self.agent.kind != "rows":
+            raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not Buchberger pairs")
+        self.name = spec.strip()
+
+    def select(self, state) -> int:
+        if not state.num_pairs:
+            raise ValueError("no pairs to select from: the state is terminal")
+        return self.agent.act(state, self.sims)
+
+    def __repr__(self) -> str:
+        return f"AlphaZeroStrategy({self.name!r})"
+
+
+class AlphaZeroCutPolicy:
+    """A semigroup cut policy from a single-player AlphaZero run: the available cell it rates best."""
+
+    def __init__(self, spec: str, problem=None):
+        path, self.sims = parse_spec(spec)
+        if self.sims:
+            raise ValueError(f"{spec}: a cut policy uses the network alone (no sims=N)")
+        self.agent = ProblemAgent.load(path)
+        if self.agent.kind != "semigroup":
+            raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not semigroup proofs")
+        self.name = spec.strip()
+
+    @torch.inference_mode()
+    def choose(self, problem, node) -> int:
+        from mathrl.agents.alphazero.simpson import featurise
+
+        obs = problem.observe(node)
+        x = torch.from_numpy(featurise(obs["cand"], obs["left"], obs["right"], obs["ternary"]))[None]
+        logits = self.agent.net(x)[0][0].float().numpy()
+        available = problem.available(node)
+        if logits.shape[0] != available.shape[0]:
+            raise ValueError(f"{self.name} was trained on {available.shape[0] ** 0.5:.0f}x.. grids of another size "
+                             f"({logits.shape[0]} cells, this problem has {available.shape[0]})")
+        if not available.any():
+            raise ValueError("no available cell: the node is not active")
+        return int(np.argmax(np.where(available, logits, -np.inf)))
