@@ -56,6 +56,15 @@ CASES = [
     (["groebner", "x*y - 1", "--timeout", "0"], "--timeout"),
     (["groebner", "x*y - 1", "--timeout", "nan"], "--timeout"),
     (["groebner", "x*y - 1", "--timeout", "-3"], "--timeout"),
+    (["groebner", "nan*x - y"], "'nan'"),
+    (["groebner", "x - inf*y"], "'inf'"),
+    (["groebner", "x² - y"], "unexpected character"),
+    (["groebner", "0.5*x - y"], "'0.5'"),
+    (["groebner", "1e1000000000*x - y"], "1e1000000000"),
+    (["groebner", "x*y - 1", "--vars", ""], "--vars is empty"),
+    (["groebner", "x*y - 1", "--vars", "   "], "--vars is empty"),
+    (["groebner", "x*y - 1", "--vars", "x,,y"], "stray comma"),
+    (["groebner", "x*y - 1", "--vars", "x"], "unknown variable"),
     # enumerate
     (["enumerate", "semigroups", "--n", "0"], "--n"),
     (["enumerate", "semigroups", "--n", "abc"], "--n"),
@@ -155,6 +164,12 @@ CASES = [
     (["bench", "semigroups", "--family", "nilpotent", "--n", "7"], "--force"),
     (["bench", "semigroups", "--family", "all", "--n", "0"], "--n"),
     (["bench", "semigroups", "--sigma", "x"], "sigma"),
+    (["bench", "buchberger", "--ideals", "cyclic-100"], "--force"),
+    (["bench", "buchberger", "--ideals", "katsura-100"], "katsura-9"),
+    (["bench", "buchberger", "--ideals", "cyclic-5", "--order", "lex"], "cyclic-4"),
+    (["bench", "buchberger", "--ideals", "3-1000000000-10-weighted"], "--force"),
+    (["bench", "buchberger", "--ideals", "3-20-50000-weighted"], "--force"),
+    (["bench", "buchberger", "speed", "--ideals", "cyclic-100"], "--force"),
 ]
 
 

@@ -3,13 +3,19 @@
 Exit codes: 0 the basis; 1 ``--timeout`` reached (one line on stderr, nothing on
 stdout); 2 bad input (a polynomial that does not parse, a degree above
 :data:`~mathrl.envs.buchberger.parsing.MAX_DEGREE`, an unknown field, order or
-strategy), refused before anything runs; 130 Ctrl-C.
+strategy, a ``--vars`` that is empty or misses a variable of the polynomials),
+refused before anything runs; 130 Ctrl-C.
+
+``--vars ''`` is an error rather than "no order given": an empty value is almost
+always a shell variable that was not set, and silently falling back to the
+default order would print a basis for an order the user did not ask for.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import signal
 import sys
 import threading
@@ -34,6 +40,46 @@ def _seconds(text: str) -> float:
     return value
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")  # what the polynomial parser reads as a variable
+
+
+def parse_vars(text: str | None) -> list[str] | None:
+    """``--vars`` -> variable names (None when not given); commas and/or spaces separate them.
+
+    UsageError for an empty value, an empty name (a stray comma) or a name the polynomial parser could
+    never read as a variable (it would only be an unused variable, hiding a typo)."""
+    from mathrl.envs.buchberger.parsing import NON_FINITE
+
+    if text is None:
+        return None
+    if not text.strip():
+        raise UsageError(f"--vars is empty ({text!r}): give the variable order, e.g. --vars x,y,z, or leave "
+                         "--vars out for the default order")
+    names = re.split(r"\s*,\s*|\s+", text.strip())
+    for name in names:
+        if not name:
+            raise UsageError(f"--vars {text!r}: an empty variable name (stray comma?)")
+        if not _NAME.match(name) or name.lower() in NON_FINITE:
+            raise UsageError(f"--vars {text!r}: {name!r} is not a variable name (ASCII letters, digits and _, "
+                             f"not starting with a digit, and none of {', '.join(sorted(NON_FINITE))})")
+    return names
+
+
+def _basis_strings(basis) -> list[str]:
+    """The basis as text. Over QQ a coefficient can exceed Python's 4300-digit limit on int -> str (``2^15000*x
+    - y`` has one of 4516 digits, which raised ValueError here): the limit is lifted while printing, and
+    restored after, since the answer has to be printed whole."""
+    get_limit = getattr(sys, "get_int_max_str_digits", None)
+    if get_limit is None:  # Python < 3.11: no limit
+        return [g.to_str() for g in basis]
+    limit = get_limit()
+    sys.set_int_max_str_digits(0)
+    try:
+        return [g.to_str() for g in basis]
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mathrl.envs.buchberger.parsing import MAX_DEGREE, MAX_TERMS
 
@@ -43,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                f"before computing (a generator of total degree above {MAX_DEGREE} or expanding to more than "
                f"{MAX_TERMS} terms is refused while parsing).")
     p.add_argument("polynomials", help='comma-separated polynomials, e.g. "x*y - 1, x^2 - y"')
-    p.add_argument("--vars", default=None, help="variable order, e.g. x,y,z (default: sorted free symbols)")
+    p.add_argument("--vars", default=None,
+                   help="variable order, e.g. x,y,z; it must name every variable of the polynomials (default: "
+                        "sorted free symbols)")
     p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
     p.add_argument("--modulus", default="32003", help="a prime p for GF(p), or QQ for the rationals")
     p.add_argument("--strategy", default=None,
@@ -84,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from mathrl.envs.buchberger import buchberger
     from mathrl.envs.buchberger.ring import check_field
 
-    gens = [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None
+    gens = parse_vars(args.vars)
     if args.strategy is None:  # degree is the best classical choice for graded orders; under lex it can
         args.strategy = "normal" if args.order == "lex" else "degree"  # take very long (as sympy, use normal)
     t0 = time.perf_counter()
@@ -110,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"the input is too large to compute with ({type(exc).__name__}); "
                          "try fewer or smaller generators") from exc
     ring = basis[0].ring if basis else None
-    strings = [g.to_str() for g in basis]
+    strings = _basis_strings(basis)
     result = {"basis": strings, "additions": stats["polynomial_additions"], "pairs": stats["pairs_processed"],
               "zero_reductions": stats["zero_reductions"], "nonzero_reductions": stats["nonzero_reductions"],
               "monomial_additions": stats["monomial_additions"],

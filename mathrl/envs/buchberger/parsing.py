@@ -10,6 +10,24 @@ is a variable (so ``E``, ``I`` or ``lambda`` are never sympy constants or
 keywords), and by default the variables are ordered as ``sympy.groebner``
 orders them, so results compare one to one with sympy's.
 
+What a string may contain is deliberately narrow, so that what is computed is
+what the user sees:
+
+* ASCII only. Python and sympy read many non-ASCII characters as parts of an
+  identifier: ``x² - y`` would silently be a polynomial in a variable named
+  ``x²`` (of degree 1), and full-width ``ｘ`` a variable other than ``x``. Any
+  other character is refused as unexpected, naming it.
+* Numbers are integers, and rationals are written as quotients (``x/2``,
+  ``3/10*y``). A decimal literal (``0.5``, ``1e3``) is refused naming the token:
+  it is most often a binary float printed by another program (``0.1`` there is
+  not 1/10), so reading it as an exact rational would guess, and reading it as a
+  float has no meaning over GF(p). Refusing also keeps ``1e1000000000`` from
+  being expanded to an integer of a gigabyte.
+* ``nan``, ``inf`` and ``infinity`` (any case) are refused: they are what a
+  program prints for non-finite floats, never a coefficient, and as variable
+  names they would only hide that mistake. (sympy's own ``oo`` stays a plain
+  variable, like ``E`` or ``I``.)
+
 Sizes are bounded before sympy builds anything, because sympy's ``Poly`` is
 dense in each variable and evaluates constant powers exactly:
 ``x^3000000000 - y`` would take gigabytes and ``2^(10^9)`` minutes. A
@@ -27,6 +45,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from fractions import Fraction
 
 from mathrl.envs.buchberger.polynomial import Polynomial
@@ -49,8 +68,13 @@ _TOKEN = re.compile(
     r"(?P<ws>\s+)"
     r"|(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<name>[^\W\d]\w*)"
-    r"|(?P<op>\*\*|[-+*/^()])"
+    r"|(?P<op>\*\*|[-+*/^()])",
+    re.ASCII,  # identifiers and digits in ASCII only (see the module docstring)
 )
+_INTEGER = re.compile(r"[0-9]+\Z")
+# Identifiers that name non-finite floats: refused, never variables (see the module docstring).
+NON_FINITE = frozenset({"nan", "inf", "infinity"})
+_DIGITS_PER_BIT = math.log10(2)
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -146,11 +170,32 @@ def _pow(base: _Size, exp: _Size, item, term: str) -> _Size:
     return _limit_terms(_Size(deg, terms, base.names, None), item, term)
 
 
-def _number(text: str) -> Fraction | None:
-    try:
-        return Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        return None
+def _integer(text: str) -> int:
+    """A decimal integer literal of any length (Python refuses more than 4300 digits in one ``int()``; the
+    caller bounds the length by :data:`MAX_CONSTANT_BITS` first)."""
+    if len(text) <= 4000:
+        return int(text)
+    half = len(text) // 2
+    return _integer(text[:-half]) * 10 ** half + _integer(text[-half:])
+
+
+def _check_number(val: str, item: str) -> None:
+    """ValueError unless the number token ``val`` is an integer literal of at most MAX_CONSTANT_BITS bits."""
+    if not _INTEGER.match(val):
+        hint = ""
+        _, _, exponent = val.lower().partition("e")
+        if len(val) <= 30 and (not exponent or abs(int(exponent)) <= 30):  # small: say which fraction it is
+            try:
+                hint = f", here {Fraction(val)}"
+            except ValueError:  # pragma: no cover - the token regex only passes what Fraction reads
+                pass
+        raise ValueError(f"{_short(item)}: the number {_short(val, width=30)} is not an integer: numbers must be "
+                         f"exact, write a rational as a quotient of integers{hint}")
+    bits = math.ceil((len(val.lstrip("0")) or 1) / _DIGITS_PER_BIT)
+    if bits > MAX_CONSTANT_BITS + 4:  # a digit is log2(10) ~ 3.3 bits: allow for the rounding up
+        raise ValueError(f"{_short(item)}: the number {_short(val, quote=False, width=20)} has {len(val)} digits, "
+                         f"about {bits} bits, above the limit of {MAX_CONSTANT_BITS} "
+                         f"(mathrl.envs.buchberger.parsing.MAX_CONSTANT_BITS)")
 
 
 def _check_tokens(toks: list, item: str) -> None:
@@ -219,11 +264,8 @@ def _check_tokens(toks: list, item: str) -> None:
         pos += 1
         if kind == "name":
             return _Size(1, 1, frozenset([val]))
-        if kind == "num":
-            c = _number(val)
-            if c is None or not re.fullmatch(r"[0-9]+", val):  # a float: rejected later, after parsing
-                return _Size(0, 1, frozenset(), None)
-            return _Size(const=c)
+        if kind == "num":  # an integer literal: _parse_string refused any other before
+            return _Size(const=Fraction(_integer(val)))
         if val == "(":
             size = sum_(depth + 1)
             if peek() != ")":
@@ -284,9 +326,20 @@ def _parse_string(item: str):
     while pos < len(item):
         m = _TOKEN.match(item, pos)
         if m is None:
-            raise ValueError(f"cannot parse {item!r}: unexpected character {item[pos]!r} at position {pos}")
-        if m.lastgroup != "ws":
-            toks.append((m.lastgroup, m.group(), m.start(), m.end()))
+            ch = item[pos]
+            what = f"{ch!r}"
+            if not ch.isascii():
+                what += f" (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}; only ASCII is read"
+                what += ", write powers as x^2)" if unicodedata.category(ch) == "No" else ")"
+            raise ValueError(f"cannot parse {_short(item)}: unexpected character {what} at position {pos}")
+        kind, val = m.lastgroup, m.group()
+        if kind == "num":
+            _check_number(val, item)
+        elif kind == "name" and val.lower() in NON_FINITE:
+            raise ValueError(f"{_short(item)}: {val!r} is not a finite number: coefficients must be rational "
+                             f"(and {', '.join(sorted(NON_FINITE))} are not accepted as variable names)")
+        if kind != "ws":
+            toks.append((kind, val, m.start(), m.end()))
         pos = m.end()
     _check_tokens(toks, item)  # degree, terms and constant sizes, before sympy evaluates anything
     # Every identifier becomes a placeholder bound to Symbol(identifier), so names such as E, I, S,
@@ -302,13 +355,17 @@ def _parse_string(item: str):
                 placeholder[val] = f"_mathrl_v{len(placeholder)}"
                 local[placeholder[val]] = sympy.Symbol(val)
             out.append(placeholder[val])
+        elif kind == "num" and len(val) > 1000:  # sympy's int() stops at 4300 digits: pass the value itself
+            name = f"_mathrl_c{len(local)}"
+            local[name] = sympy.Integer(_integer(val))
+            out.append(name)
         else:
             out.append(val)
     try:
         expr = parse_expr(" ".join(out), local_dict=local,
                           transformations=standard_transformations + (convert_xor,))
     except Exception as exc:  # SyntaxError, TokenError, SympifyError, TypeError, ...
-        raise ValueError(f"cannot parse {item!r}: {type(exc).__name__}: {exc}") from None
+        raise ValueError(f"cannot parse {_short(item)}: {type(exc).__name__}: {_short(str(exc), quote=False)}") from None
     return expr
 
 
@@ -392,7 +449,8 @@ def parse_ideal(items, gens=None, field=32003, order: str = "grevlex") -> tuple[
     ``items`` is a list of strings, of sympy expressions, or of sympy ``Poly``/``PolyElement``
     objects (one kind throughout), or a single string of comma-separated polynomials (split on
     top-level commas only). Strings accept ``^`` and ``**``; every identifier is a variable and
-    ``name(`` is rejected as a function call. Variables come from ``gens`` or, by default, are the
+    ``name(`` is rejected as a function call; they are ASCII, with integer literals only (no ``0.5``:
+    write ``1/2``) and no ``nan`` / ``inf`` (see the module docstring). Variables come from ``gens`` or, by default, are the
     free symbols in the order ``sympy.groebner`` uses. Coefficients must be rational; over GF(p)
     they are reduced mod p. Zero generators are dropped. Every problem raises ``ValueError``.
     """
@@ -442,9 +500,13 @@ def parse_ideal(items, gens=None, field=32003, order: str = "grevlex") -> tuple[
             except Exception as exc:
                 raise ValueError(f"cannot read {x!r} as a sympy expression: {exc}") from None
 
+    non_finite = (sympy.S.NaN, sympy.S.Infinity, sympy.S.NegativeInfinity, sympy.S.ComplexInfinity)
     for x, e in zip(items, exprs):
         if not isinstance(e, sympy.Expr):
             raise ValueError(f"not a polynomial: {x!r}")
+        if e.has(*non_finite):  # sympy.nan * x is nan, with no variable left: say what is wrong
+            raise ValueError(f"{_short(x)}: not a finite number ({_short(str(e), quote=False)}): coefficients must "
+                             "be rational")
         _check_expr(e, x)  # what sympy.Poly would expand: bounded before it does
     names = _gens_names(gens) if gens is not None else _default_gens(exprs)
     if not names:
