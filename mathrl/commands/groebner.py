@@ -26,8 +26,10 @@ from .common import EXIT_INTERRUPTED, UsageError, print_json
 EXIT_LIMIT = 1
 
 
-class _TimeLimit(Exception):
-    """Raised in the main thread by the SIGALRM handler of ``--timeout``."""
+class _TimeLimit(BaseException):
+    """Raised in the main thread by the SIGALRM handler of ``--timeout``. A ``BaseException``, like
+    ``KeyboardInterrupt``, so that no ``except Exception`` on the way (the parser's, sympy's) can turn the
+    time limit into a "cannot parse" error when it falls while the input is still being read."""
 
 
 def _seconds(text: str) -> float:
