@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
               "alphazero": list(GAME_NAMES)}
     pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED],
                   "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}
-    heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:pretrained"],
-                  "semigroup cut policies": list(POLICIES)}
+    heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:RUN:sims=N", "agent:pretrained"],
+                  "semigroup cut policies": list(POLICIES) + ["agent:RUN"]}
     if args.json:
         print_json({"envs": envs, "scores": scores, "agents": agents, "pretrained": pretrained,
                     "heuristics": heuristics})
