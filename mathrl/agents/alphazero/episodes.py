@@ -147,13 +147,21 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
 
     Returns ``inputs`` (a list, one encoded tuple per move), ``pi`` (a list of per-move float32 visit
     distributions, each over its state's actions), ``mask`` (each state's legal actions), ``z`` (float32
-    return-to-go per move), ``episode``
-    and ``action`` (the episode of each move and the action played), ``returns`` (each episode's total)
-    and ``lengths``.
+    return-to-go per move), ``episode`` and ``action`` (the episode of each move and the action played),
+    ``returns`` (each episode's total) and ``lengths``. Runs with ``threads`` torch threads, then restores
+    the caller's count.
     """
+    previous = torch.get_num_threads()  # the caller (a trainer) keeps its own thread count afterwards
+    torch.set_num_threads(threads)
+    try:
+        return _play(weights, config, seed, n_episodes)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> dict:
     from mathrl.agents.alphazero.networks import observation_kind
 
-    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     env = make_env(config)
     kind = observation_kind(env.observation_space)
