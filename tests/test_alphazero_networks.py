@@ -63,6 +63,28 @@ def test_featurise_lays_out_simpsons_channels():
     assert np.all(np.abs(x) <= b + 1)
 
 
+def test_featurise_keeps_the_axes_apart_when_a_and_b_plus_one_differ():
+    """(a, b) = (2, 3): a != b + 1, so a swapped x/p or y/z axis would change the values (or the shape)."""
+    a, b = 2, 3
+    _, obs = semigroup_observation(a, b, steps=1)
+    x = featurise(obs["cand"], obs["left"], obs["right"], obs["ternary"])
+    assert x.shape == (input_channels(a, b), a, a)
+    l_hat = obs["left"] / np.maximum(obs["left"].sum(-1, keepdims=True), 1)
+    r_hat = obs["right"] / np.maximum(obs["right"].sum(-1, keepdims=True), 1)
+    t_hat = obs["ternary"] / np.maximum(obs["ternary"].sum(-1, keepdims=True), 1)
+    k = b + 1
+    for i in range(2):
+        for p in range(k):
+            for u in range(a):
+                for v in range(a):
+                    assert np.isclose(x[k + i * k + p, u, v], l_hat[u, p, i] - 0.5)        # l at (x, any y)
+                    assert np.isclose(x[3 * k + i * k + p, u, v], r_hat[p, v, i] - 0.5)    # r at (any x, y)
+        for y in range(a):
+            for u in range(a):
+                for z in range(a):
+                    assert np.isclose(x[5 * k + i * a + y, u, z], t_hat[u, y, z, i] - 0.5)  # t at (x, z)
+
+
 def test_featurise_of_a_batch_is_the_featurisation_of_each():
     obs = [semigroup_observation(steps=s)[1] for s in (0, 1, 3)]
     stacked = [np.stack([o[k] for o in obs]) for k in ("cand", "left", "right", "ternary")]

@@ -34,7 +34,8 @@ def test_one_iteration_trains_checkpoints_and_logs(tmp_path, env_id, kwargs, sca
     trainer = ProblemTrainer(tiny(env_id, kwargs, scale), tmp_path)
     before = {k: v.clone() for k, v in trainer.net.state_dict().items()}
     [row] = trainer.run(1)
-    assert row["iteration"] == 1 and row["buffer"] > 0 and row["policy_loss"] >= 0 and row["value_loss"] >= 0
+    assert row["iteration"] == 1 and row["buffer"] > 0
+    assert np.isfinite([row["policy_loss"], row["value_loss"], row["eval_return"]]).all()
     assert any(not torch.equal(before[k], v) for k, v in trainer.net.state_dict().items())  # it learned something
     assert read_jsonl(tmp_path / "metrics.jsonl") == [row]
     assert (tmp_path / "checkpoint.pt").exists() and json.loads((tmp_path / "config.json").read_text())["seed"] == 0
@@ -124,6 +125,42 @@ def test_a_learned_agent_is_a_semigroup_cut_policy_and_leaves_the_done_leaves_al
     policy = make_policy(f"agent:{trained_runs / 'semigroups'}", problem)
     learned, benchmark = prove(problem, policy), prove(problem, "benchmark")
     assert learned.done == benchmark.done  # the classification does not depend on the cut order
-    assert learned.nodes >= 151  # the proven minimum for (3,2), all 13 sigma
+    with pytest.raises(ValueError, match=r"trained on graded \(a, b\) = \(3, 2\)"):
+        make_policy(f"agent:{trained_runs / 'semigroups'}", make_problem("simpson", a=4, b=2, sigma=[5]))
     with pytest.raises(ValueError, match="not semigroup proofs"):
         make_policy(f"agent:{trained_runs / 'buchberger'}", problem)
+
+
+def test_an_agent_refuses_ideals_in_another_number_of_variables(trained_runs, capsys):
+    from mathrl.cli import main
+
+    code = main(["bench", "buchberger", "--ideals", "4-5-4-uniform", "--samples", "2", "--workers", "1", "--quiet",
+                 "--strategies", f"degree,agent:{trained_runs / 'buchberger'}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "another number of variables" in err and err.count("\n") == 1
+
+
+def test_run_files_that_would_run_code_are_refused(trained_runs, tmp_path):
+    """A checkpoint or agent file whose config names a plug-in score or a foreign env: loading it must not
+    build that env (which would import the plug-in), and says so in one line."""
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+    from mathrl.agents.files import load_file, save_file
+
+    marker = tmp_path / "ran"
+    plugin = tmp_path / "evil.py"
+    plugin.write_text(f"open({str(marker)!r}, 'w').write('x')\ndef f(g):\n    return 0.0\n")
+    for env_id, kwargs in (("mathrl/GraphConstruction-v0", {"n": 5, "score": f"{plugin}:f"}),
+                           ("evil_module:Env", {})):
+        run = tmp_path / env_id.replace("/", "-").replace(":", "-")
+        run.mkdir()
+        for name in ("checkpoint.pt", "agent.pt"):
+            data = load_file(trained_runs / "buchberger" / name, "x")
+            config = json.loads(data["config"])
+            config["episodes"].update(env_id=env_id, env_kwargs=json.dumps(kwargs))
+            data["config"] = json.dumps(config)
+            save_file(data, run / name)
+        with pytest.raises(ValueError, match="plug-in|not one of mathrl's envs"):
+            ProblemAgent.load(run)
+        with pytest.raises(ValueError, match="plug-in|not one of mathrl's envs"):
+            ProblemTrainer(None, run, resume=True)
+    assert not marker.exists()

@@ -411,9 +411,12 @@ def compare(args) -> int:
     check_in_reach(args.ideals, args.order, args.elimination, args.force)
     out = check_out_file(args.out, BenchError)
     check_out_file(args.plot, BenchError, "--plot")
-    result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
-                        progress=not args.quiet, elimination=args.elimination, order=args.order,
-                        backend=args.backend)
+    try:
+        result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
+                            progress=not args.quiet, elimination=args.elimination, order=args.order,
+                            backend=args.backend)
+    except ValueError as exc:  # a strategy that cannot run on these ideals (an agent trained on other variables)
+        raise BenchError(str(exc).splitlines()[0]) from exc
     if args.plot:
         plot(result, costs, args.plot)
     emit(result, format_table(result), args.json, out)

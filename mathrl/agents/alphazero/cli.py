@@ -253,7 +253,6 @@ def _check_problem_env(config) -> None:
     import gymnasium as gym
 
     from mathrl.agents.alphazero.episodes import make_env
-    from mathrl.agents.alphazero.networks import observation_kind
 
     if config.episodes.env_id not in gym.registry:
         import mathrl  # noqa: F401  (registers the envs)
@@ -266,7 +265,41 @@ def _check_problem_env(config) -> None:
         raise CLIError(f"{config.episodes.env_id} has no pure state (env.unwrapped.state) to search")
     if state.num_players != 1:
         raise CLIError(f"{config.episodes.env_id} is a {state.num_players}-player game: train it with --game")
-    observation_kind(env.observation_space)
+    _check_state_matches_env(config, env)
+
+
+def _check_state_matches_env(config, env, steps: int = 200) -> None:
+    """Self-play searches the env's pure state, so the env arguments must mean the same to both: the network
+    must read the state's observation (a Buchberger ``k`` other than the state's would not), and a random
+    episode must get the same rewards and end at the same step through the env and through the state
+    (``rewards="monomials"`` or a ``max_steps`` the state ignores would not). One line otherwise."""
+    import numpy as np
+    import torch
+
+    from mathrl.agents.alphazero.episodes import build_network, encode
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    kind = observation_kind(env.observation_space)
+    _, info = env.reset(seed=0)
+    state = env.unwrapped.state.clone()
+    try:
+        with torch.no_grad():
+            build_network(config.episodes, env)(*encode([state], kind))
+    except (RuntimeError, ValueError) as exc:
+        raise CLIError(f"--env-kwargs {config.episodes.env_kwargs}: the network for these observations cannot read "
+                       f"the searched state's ({str(exc).splitlines()[0]}); use the env's default settings") from None
+    rng = np.random.default_rng(0)
+    for t in range(steps):
+        action = int(rng.choice(np.flatnonzero(np.asarray(info["action_mask"])[:state.num_actions])))
+        _, reward, terminated, truncated, info = env.step(action)
+        own = state.apply(action)
+        if not np.isclose(reward, own) or terminated != state.is_terminal() or (truncated and not terminated):
+            raise CLIError(f"--env-kwargs {config.episodes.env_kwargs}: the env and its pure state disagree at step "
+                           f"{t + 1} (reward {reward:g} against {own:g}, end {terminated or truncated} against "
+                           f"{state.is_terminal()}); self-play searches the state, so these settings would train "
+                           f"for something else than the env's return")
+        if terminated:
+            break
 
 
 def train_main(argv: list[str]) -> int:
@@ -274,7 +307,8 @@ def train_main(argv: list[str]) -> int:
     from mathrl.agents.alphazero.problems import is_problem_run
     from mathrl.agents.alphazero.train import Trainer, load_run_config
 
-    resume = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--resume"), None)
+    resume = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--resume"),
+                  next((a.split("=", 1)[1] for a in argv if a.startswith("--resume=")), None))
     if any(a == "--env" or a.startswith("--env=") for a in argv) or (resume and is_problem_run(resume)):
         return problem_train_main(argv)
     args = train_parser().parse_args(argv)

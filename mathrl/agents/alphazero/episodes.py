@@ -86,7 +86,10 @@ def make_env(config: EpisodeConfig):
 
     import mathrl  # noqa: F401  (registers the envs)
 
-    return gym.make(config.env_id, **config.kwargs)
+    try:
+        return gym.make(config.env_id, **config.kwargs)
+    except gym.error.Error as exc:  # unknown id or namespace: a ValueError like any other bad config
+        raise ValueError(f"env {config.env_id!r}: {exc}") from None
 
 
 def build_network(config: EpisodeConfig, env=None) -> torch.nn.Module:

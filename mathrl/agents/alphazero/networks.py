@@ -98,7 +98,7 @@ def observation_kind(space) -> str:
         keys = set(space.spaces)
         if set(SEMIGROUP_KEYS) <= keys:
             return "semigroup"
-        if "pairs" in keys and len(space["pairs"].shape) == 2:
+        if "pairs" in keys and len(getattr(space["pairs"], "shape", None) or ()) == 2:
             return "rows"
         raise ValueError(f"no network reads a Dict observation with keys {sorted(keys)}")
     shape = getattr(space, "shape", None)

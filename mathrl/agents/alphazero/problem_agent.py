@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.episodes import ProblemEvaluator, build_network, encode, make_env
-from mathrl.agents.alphazero.problems import CHECKPOINT, WHAT, ProblemConfig
+from mathrl.agents.alphazero.problems import AGENT, CHECKPOINT, WHAT, ProblemConfig, check_untrusted
 from mathrl.agents.files import load_file, not_readable
 from mathrl.envs.buchberger.strategies import SeededStrategy
 
@@ -34,18 +34,24 @@ class ProblemAgent:
         from mathrl.agents.alphazero.networks import observation_kind
 
         self.config, self.net = config, net.eval()
-        self.kind = observation_kind(make_env(config.episodes).observation_space)
+        env = make_env(config.episodes)
+        self.kind = observation_kind(env.observation_space)
+        self.row_width = env.observation_space["pairs"].shape[1] if self.kind == "rows" else None
+        self.trained_on = config.episodes.kwargs
 
     @classmethod
     def load(cls, path) -> "ProblemAgent":
         """From a run folder or its ``checkpoint.pt``; anything else is a one-line ValueError."""
         path = Path(path)
-        file = path / CHECKPOINT if path.is_dir() else path
+        file = path
+        if path.is_dir():  # the run's small agent file; an older run folder has only its checkpoint
+            file = path / AGENT if (path / AGENT).is_file() else path / CHECKPOINT
         if not file.is_file():
-            raise ValueError(f"{path}: no AlphaZero run there (no {CHECKPOINT})")
+            raise ValueError(f"{path}: no AlphaZero run there (no {AGENT} or {CHECKPOINT})")
         ckpt = load_file(file, WHAT)
         try:
             config = ProblemConfig.from_dict(json.loads(ckpt["config"]))
+            check_untrusted(config, file)  # before the env is built: building it must not run code
             net = build_network(config.episodes)
             net.load_state_dict(ckpt["weights"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -105,6 +111,10 @@ class AlphaZeroStrategy(SeededStrategy):
     def select(self, state) -> int:
         if not state.num_pairs:
             raise ValueError("no pairs to select from: the state is terminal")
+        width = state.observation().shape[1]
+        if width != self.agent.row_width:
+            raise ValueError(f"{self.name} reads pair rows of {self.agent.row_width} features but these ideals give "
+                             f"{width} (2 x variables x 2): it was trained on another number of variables")
         return self.agent.act(state, self.sims)
 
     def __repr__(self) -> str:
@@ -122,6 +132,17 @@ class AlphaZeroCutPolicy:
         if self.agent.kind != "semigroup":
             raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not semigroup proofs")
         self.name = spec.strip()
+        if problem is not None:
+            self._check_problem(problem)
+
+    def _check_problem(self, problem) -> None:
+        """The problem must be the graded (a, b) family the agent was trained on (another size or a generic
+        family gives other input channels)."""
+        trained = (self.agent.trained_on.get("a", 3), self.agent.trained_on.get("b", 2))
+        here = (getattr(problem, "a", None), getattr(problem, "b", None))
+        if here != trained:
+            what = f"(a, b) = {here}" if None not in here else f"the {getattr(problem, 'family', 'generic')} family"
+            raise ValueError(f"{self.name} was trained on graded (a, b) = {trained} proofs, not {what}")
 
     @torch.inference_mode()
     def choose(self, problem, node) -> int:
@@ -131,9 +152,6 @@ class AlphaZeroCutPolicy:
         x = torch.from_numpy(featurise(obs["cand"], obs["left"], obs["right"], obs["ternary"]))[None]
         logits = self.agent.net(x)[0][0].float().numpy()
         available = problem.available(node)
-        if logits.shape[0] != available.shape[0]:
-            raise ValueError(f"{self.name} was trained on {available.shape[0] ** 0.5:.0f}x.. grids of another size "
-                             f"({logits.shape[0]} cells, this problem has {available.shape[0]})")
         if not available.any():
             raise ValueError("no available cell: the node is not active")
         return int(np.argmax(np.where(available, logits, -np.inf)))

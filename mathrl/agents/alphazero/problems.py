@@ -31,7 +31,32 @@ from mathrl.agents.runlog import MetricsLog
 from mathrl.agents.runs import write_json
 
 CHECKPOINT = "checkpoint.pt"
+AGENT = "agent.pt"  # config + weights only: what a benchmark loads (the checkpoint also holds the buffer)
 WHAT = "AlphaZero problem checkpoint"
+
+
+def check_untrusted(config: "ProblemConfig", path) -> None:
+    """Refuse a config read from a file that would run code when its env is built: an env id outside
+    mathrl's own ``mathrl/`` envs (a ``module:Class`` id imports a module), or an env argument naming a
+    plug-in (``file.py:function``, ``module:function``). Plug-ins run only from the command line that
+    starts a run, where the user typed them."""
+    if not config.episodes.env_id.startswith("mathrl/") or ":" in config.episodes.env_id:
+        raise ValueError(f"{path}: env {config.episodes.env_id!r} is not one of mathrl's envs; a run file "
+                         f"may only name mathrl/... envs (building another would import code)")
+
+    def plugins(value):
+        if isinstance(value, str):
+            return [value] if ":" in value or value.endswith(".py") else []
+        if isinstance(value, dict):
+            return [p for v in value.values() for p in plugins(v)]
+        if isinstance(value, (list, tuple)):
+            return [p for v in value for p in plugins(v)]
+        return []
+
+    named = plugins(config.episodes.kwargs)
+    if named:
+        raise ValueError(f"{path}: its env arguments name a plug-in ({named[0]!r}); loading it would run that "
+                         f"code, so runs with plug-in scores are not loaded from files")
 
 
 @dataclass(frozen=True)
@@ -140,7 +165,10 @@ class ProblemTrainer:
         self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
         self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
         if ckpt is not None:
-            self.net.load_state_dict(ckpt["weights"])
+            try:
+                self.net.load_state_dict(ckpt["weights"])
+            except (RuntimeError, TypeError, KeyError) as exc:  # weights of another network
+                raise not_readable(self.out / CHECKPOINT, WHAT, f"its weights do not fit its config ({exc})") from exc
             self.optimizer.load_state_dict(ckpt["optimizer"])
             self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
             self.metrics_rows = int(ckpt["metrics_rows"])
@@ -160,9 +188,15 @@ class ProblemTrainer:
         keys = ("config", "weights", "optimizer", "iteration", "elapsed", "metrics_rows", "inputs", "pi", "mask", "z")
         if not isinstance(ckpt, dict) or any(k not in ckpt for k in keys):
             raise not_readable(path, WHAT, "not a mathrl AlphaZero problem checkpoint")
+        try:
+            check_untrusted(ProblemConfig.from_dict(json.loads(ckpt["config"])), path)
+        except (TypeError, ValueError) as exc:
+            raise not_readable(path, WHAT, exc) from exc
         return ckpt
 
     def checkpoint(self) -> None:
+        save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict()},
+                  self.out / AGENT)  # small, for benchmarks; derived from the checkpoint, so written first
         save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
                    "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed": self.elapsed,
                    "metrics_rows": self.log.rows,
@@ -241,8 +275,11 @@ class ProblemTrainer:
 
 
 def is_problem_run(folder) -> bool:
-    """Whether ``folder`` holds a single-player run (its checkpoint's config has episodes), read safely."""
-    path = Path(folder) / CHECKPOINT
+    """Whether ``folder`` holds a single-player run (its agent file's or checkpoint's config has episodes),
+    read safely."""
+    path = Path(folder) / AGENT
+    if not path.is_file():
+        path = Path(folder) / CHECKPOINT
     if not path.is_file():
         return False
     try:
