@@ -376,3 +376,23 @@ def test_cli_bench_ppo_with_a_crafted_agent(tmp_path, marker, monkeypatch, capsy
     (tmp_path / "run" / "config.json").write_text(json.dumps(tiny_ppo().to_dict()))
     code, err = cli(["bench", "ppo", tmp_path / "run", "--out", tmp_path / "bench", "--quiet"], monkeypatch, capsys)
     assert_usage_error(code, err, path)
+
+
+def test_an_interrupt_inside_a_writer_whose_clean_up_fails_is_reported_as_the_interrupt(tmp_path):
+    """Ctrl-C or SIGTERM inside torch.save: its zip writer then fails on clean-up with a RuntimeError, which
+    must not hide the interrupt (the trainer turns that into a clean stop with the checkpoint kept)."""
+    import pytest
+
+    from mathrl.agents.files import save_bytes
+
+    def writer(f):
+        try:
+            f.write(b"partial")
+            raise KeyboardInterrupt("signal SIGTERM")
+        finally:
+            raise RuntimeError("unexpected pos")  # what torch's zip writer raised on the way out
+
+    (tmp_path / "x.pt").write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        save_bytes(writer, tmp_path / "x.pt")
+    assert (tmp_path / "x.pt").read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["x.pt"]

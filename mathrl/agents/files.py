@@ -146,8 +146,13 @@ def save_bytes(data, path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        interrupt = _interrupt_in(exc)
+        if interrupt is not None and interrupt is not exc:
+            # Ctrl-C or SIGTERM landed inside the writer (torch.save), whose clean-up then failed with an error
+            # of its own: the interrupt is what happened, and the caller handles it (checkpoint kept, exit 130)
+            raise interrupt from None
         raise
     try:  # make the rename itself durable (best effort: not every platform can open a folder)
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -159,6 +164,17 @@ def save_bytes(data, path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _interrupt_in(exc: BaseException) -> "KeyboardInterrupt | None":
+    """The KeyboardInterrupt among ``exc`` and the exceptions it was raised while handling, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 def save_file(data, path) -> None:
