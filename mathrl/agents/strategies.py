@@ -15,24 +15,19 @@ SEMIGROUP = "semigroup-policy"      # mathrl.envs.semigroups.policies.PLUGIN_KIN
 
 
 def buchberger_agent(spec: str, seed=None):
-    """``agent:PATH[:sims=N]`` for an AlphaZero run, ``agent:PATH[:greedy|:sample]`` for a PPO agent."""
+    """``agent:PATH[:sims=N]`` for an AlphaZero run (its folder or one of its files), ``agent:PATH[:greedy|:sample]``
+    for a PPO agent."""
+    from pathlib import Path
+
     from mathrl.agents.alphazero.problem_agent import AlphaZeroStrategy, parse_spec
     from mathrl.agents.alphazero.problems import is_problem_run
 
-    path, _ = parse_spec(spec)
-    if is_problem_run(path) or path.endswith(".pt") and is_problem_run_file(path):
+    path = Path(parse_spec(spec)[0])
+    if is_problem_run(path) or (path.suffix == ".pt" and is_problem_run(path.parent)):
         return AlphaZeroStrategy(spec, seed)
     from mathrl.agents.ppo.strategy import AgentStrategy
 
     return AgentStrategy(spec, seed)
-
-
-def is_problem_run_file(path: str) -> bool:
-    from pathlib import Path
-
-    from mathrl.agents.alphazero.problems import CHECKPOINT, is_problem_run
-
-    return Path(path).name == CHECKPOINT and is_problem_run(Path(path).parent)
 
 
 def semigroup_agent(spec: str, problem=None):

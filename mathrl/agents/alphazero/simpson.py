@@ -118,28 +118,32 @@ class _Pair(nn.Module):
         return torch.cat([h1, h2], dim=1)
 
 
-class ValueNet(nn.Module):
-    """Simpson's ``N``: ``(B, f, a, a) -> (B,)``, the estimated log10 of the node's proof size."""
+class _Body(nn.Module):
+    """What N and N2 share in shape (each has its own weights): a trunk and the flatten -> FC 32 -> FC 32 pair."""
 
     def __init__(self, a: int, b: int, n: int):
         super().__init__()
         self.a, self.b, self.n = a, b, n
         self.trunk = Trunk(a, b, n)
         self.pair = _Pair(n * a * a)
+
+
+class ValueNet(_Body):
+    """Simpson's ``N``: ``(B, f, a, a) -> (B,)``, the estimated log10 of the node's proof size."""
+
+    def __init__(self, a: int, b: int, n: int):
+        super().__init__(a, b, n)
         self.head = nn.Linear(64, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.pair(self.trunk(x))).squeeze(-1)
 
 
-class CutNet(nn.Module):
+class CutNet(_Body):
     """Simpson's ``N2``: ``(B, f, a, a) -> (B, a, a)``, per cell log10(1 + proof size below the cut there)."""
 
     def __init__(self, a: int, b: int, n: int):
-        super().__init__()
-        self.a, self.b, self.n = a, b, n
-        self.trunk = Trunk(a, b, n)
-        self.pair = _Pair(n * a * a)
+        super().__init__(a, b, n)
         self.spread = nn.Linear(64, 4 * a * a)  # no activation: a global summary laid back on the grid
         self.c1, self.c2 = nn.Conv2d(n + 4, 32, 1), nn.Conv2d(32, 32, 1)
         self.head = nn.Conv2d(4 + 32 + 32, 1, 1)
