@@ -69,6 +69,34 @@ def test_sigterm_is_handled_like_ctrl_c():
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
 
 
+def test_an_interrupt_a_library_turned_into_another_error_is_still_an_interrupt():
+    """numpy reports a KeyboardInterrupt raised inside its structured-array comparison as a TypeError (seen when
+    SIGTERM reached ``mathrl search`` inside ``np.unique``): after a signal, any error leaving the block is the
+    interrupt; without one, an error is left alone."""
+    def masked_by_a_library():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise TypeError("Cannot compare structured arrays unless they have a common dtype") from None
+
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM") as caught:
+        with interrupts_as_keyboard():
+            masked_by_a_library()
+    assert isinstance(caught.value.__cause__, TypeError)
+    with pytest.raises(TypeError):  # no signal this time: a stale one from the block above does not count
+        with interrupts_as_keyboard():
+            raise TypeError("a real bug")
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C is remembered the same way
+        with interrupts_as_keyboard():
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            except KeyboardInterrupt:
+                raise ValueError("masked") from None
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_a_worker_dies_with_its_killed_parent(tmp_path):
     """A parent SIGKILLed while its worker computes: the worker is gone within a few seconds."""
     pid_file = tmp_path / "worker.pid"

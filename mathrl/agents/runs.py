@@ -201,20 +201,38 @@ def verify_manifest(folder, required: bool = True) -> dict:
     return manifest
 
 
+_received: list[str] = []  # the signals that arrived inside the current interrupts_as_keyboard block
+
+
 def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+    name = signal.Signals(signum).name
+    _received.append(name)
+    raise KeyboardInterrupt(f"signal {name}")
 
 
 @contextlib.contextmanager
 def interrupts_as_keyboard():
-    """Inside the block, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` like Ctrl-C (main thread only)."""
+    """Inside the block, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` like Ctrl-C (main thread only).
+
+    An interrupt may land inside a library's C code, which can turn the ``KeyboardInterrupt`` raised there into
+    an error of its own: numpy's comparison of structured arrays (``np.unique(..., axis=0)``) reports it as a
+    ``TypeError``. The block remembers every signal it received, and an error that leaves it after one is
+    reported as the interrupt it was, so the caller stops with its checkpoint instead of a traceback.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # a handler of the caller's own is kept
+        names.append("SIGINT")
+    _received.clear()
     previous = {name: signal.signal(getattr(signal, name), _raise_interrupt) for name in names}
     try:
         yield
+    except Exception as exc:
+        if _received:
+            raise KeyboardInterrupt(f"signal {_received[0]}") from exc
+        raise
     finally:
         for name, handler in previous.items():
             signal.signal(getattr(signal, name), handler)
