@@ -1,25 +1,33 @@
-"""numba as an optional accelerator: the one import shim every compiled kernel uses.
+"""numba, the one import shim every compiled kernel uses.
 
 Kernels are written once in plain Python over numpy arrays and decorated with
-:func:`njit`. With numba installed they compile (and cache to ``__pycache__``);
-without it the decorator returns the function unchanged, so every module still
-imports and the callers fall back to their pure-Python paths (which check
-:func:`numba_available` before choosing the compiled backend, since an
-uncompiled kernel is correct but far too slow to be worth calling).
+:func:`njit`. numba is a required dependency (the compiled Buchberger and
+semigroup cores are about 10x the pure ones, which is what a user installing
+mathrl should get), and the kernels compile on first use (cached to
+``__pycache__``). The pure-Python and numpy paths stay as the tested reference:
+``MATHRL_PURE=1`` in the environment forces them (as does a Python where numba
+cannot be imported), in which case the decorator returns the function unchanged
+and the callers, which check :func:`numba_available` before choosing the
+compiled backend, fall back (an uncompiled kernel is correct but far too slow
+to be worth calling).
 """
 
 from __future__ import annotations
 
-try:  # numba is an optional accelerator
-    import numba as _numba
-except ImportError:  # pragma: no cover - exercised only without numba
-    _numba = None
+import os
+
+_numba = None
+if os.environ.get("MATHRL_PURE", "") in ("", "0"):
+    try:
+        import numba as _numba
+    except ImportError:  # pragma: no cover - a broken or missing install: the pure paths still work
+        _numba = None
 
 __all__ = ["njit", "numba_available"]
 
 
 def numba_available() -> bool:
-    """Whether compiled kernels can run (numba importable)."""
+    """Whether compiled kernels run: numba importable and ``MATHRL_PURE`` unset (or ``0``)."""
     return _numba is not None
 
 

@@ -461,3 +461,32 @@ def test_key_digits_match_ring_pack():
         for m in (1, 3):  # Python arithmetic for a few rows
             assert ctx.keys(A[20:], m, 1, 0) == want[20:20 + m]
             assert ctx.keys(A, m, 1, 0) == want[:m]
+
+
+def test_mathrl_pure_forces_the_pure_cores_with_identical_counts():
+    """numba is a dependency; ``MATHRL_PURE=1`` switches it off (the pure cores are the reference), and the
+    same seeded episodes then cost exactly the same additions."""
+    import os
+    import subprocess
+
+    script = (
+        "import gymnasium as gym, numpy as np, mathrl\n"
+        "from mathrl.compiled import numba_available\n"
+        "env = gym.make('mathrl/Buchberger-v0', ideal_dist='3-10-4-weighted')\n"
+        "total = []\n"
+        "for seed in range(6):\n"
+        "    obs, info = env.reset(seed=seed)\n"
+        "    done, ret = False, 0.0\n"
+        "    while not done:\n"
+        "        obs, r, term, trunc, info = env.step(int(np.argmax(info['action_mask'])))\n"
+        "        ret += r; done = term or trunc\n"
+        "    total.append(ret)\n"
+        "print(numba_available(), type(env.unwrapped.state).__name__, total)\n")
+    outputs = {}
+    for pure in ("0", "1"):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "MATHRL_PURE": pure})
+        assert done.returncode == 0, done.stderr
+        outputs[pure] = done.stdout.split(" ", 2)
+    assert outputs["0"][:2] == ["True", "BinomialState"] and outputs["1"][:2] == ["False", "BuchbergerState"]
+    assert outputs["0"][2] == outputs["1"][2]
