@@ -40,6 +40,16 @@ Copies and observations
     state for a learner; it is a convenience for adapters, not part of the
     search contract.
 
+Independent subproblems (optional, :class:`Decomposable`)
+    Some single-player problems split: cutting a proof node at a cell leaves
+    one independent subproof per candidate value, and the proof's size is one
+    plus the sum of theirs. Such a state offers ``subproblems()`` (its open
+    parts as one-part states, whose costs add up to what is left of it) and
+    ``split(action)`` (the one-part states a move at the current part leaves,
+    without changing this state). Search then works on the AND-OR tree: an OR
+    node chooses the move with the smallest ``-reward + sum of the parts'
+    costs``, an AND node adds its parts (Simpson 2021, arXiv:2106.03015).
+
 :func:`mathrl.checks.check_pure_state` verifies all of this on random playouts.
 """
 
@@ -72,6 +82,15 @@ class PureState(Protocol):
     def clone(self) -> "PureState": ...
 
     def observation(self) -> np.ndarray: ...
+
+
+@runtime_checkable
+class Decomposable(Protocol):
+    """A single-player state whose open work is a sum of independent parts (see the module docstring)."""
+
+    def subproblems(self) -> list: ...
+
+    def split(self, action: int) -> list: ...
 
 
 def as_action(action) -> int:

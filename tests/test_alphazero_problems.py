@@ -122,9 +122,14 @@ def test_a_learned_agent_is_a_semigroup_cut_policy_and_leaves_the_done_leaves_al
     from mathrl.envs.semigroups.proof import prove
 
     problem = make_problem("simpson", a=3, b=2, sigma=list(range(13)))
-    policy = make_policy(f"agent:{trained_runs / 'semigroups'}", problem)
-    learned, benchmark = prove(problem, policy), prove(problem, "benchmark")
-    assert learned.done == benchmark.done  # the classification does not depend on the cut order
+    benchmark = prove(problem, "benchmark")
+    for spec in ("", ":depth=1"):  # the network alone, and a one-level AND-OR lookahead with its value
+        learned = prove(problem, make_policy(f"agent:{trained_runs / 'semigroups'}{spec}", problem))
+        assert learned.done == benchmark.done  # the classification does not depend on the cut order
+        assert learned.nodes >= 151  # the proven minimum
+    for bad in (":depth=4", ":depth=x", ":sims=3"):
+        with pytest.raises(ValueError, match="depth"):
+            make_policy(f"agent:{trained_runs / 'semigroups'}{bad}", problem)
     with pytest.raises(ValueError, match=r"trained on graded \(a, b\) = \(3, 2\)"):
         make_policy(f"agent:{trained_runs / 'semigroups'}", make_problem("simpson", a=4, b=2, sigma=[5]))
     with pytest.raises(ValueError, match="not semigroup proofs"):

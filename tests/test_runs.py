@@ -62,11 +62,12 @@ def test_manifest_catches_a_part_from_another_checkpoint(tmp_path):
 
 
 def test_sigterm_is_handled_like_ctrl_c():
+    before = signal.getsignal(signal.SIGTERM)  # the default, or a library's (Ray installs one)
     with pytest.raises(KeyboardInterrupt):
         with interrupts_as_keyboard():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+    assert signal.getsignal(signal.SIGTERM) is before  # restored
 
 
 def test_an_interrupt_a_library_turned_into_another_error_is_still_an_interrupt():
@@ -87,14 +88,18 @@ def test_an_interrupt_a_library_turned_into_another_error_is_still_an_interrupt(
     with pytest.raises(TypeError):  # no signal this time: a stale one from the block above does not count
         with interrupts_as_keyboard():
             raise TypeError("a real bug")
-    with pytest.raises(KeyboardInterrupt):  # Ctrl-C is remembered the same way
-        with interrupts_as_keyboard():
-            try:
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(5)
-            except KeyboardInterrupt:
-                raise ValueError("masked") from None
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own Ctrl-C handler
+    try:
+        with pytest.raises(KeyboardInterrupt):  # Ctrl-C is remembered the same way
+            with interrupts_as_keyboard():
+                try:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(5)
+                except KeyboardInterrupt:
+                    raise ValueError("masked") from None
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_worker_dies_with_its_killed_parent(tmp_path):

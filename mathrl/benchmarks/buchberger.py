@@ -66,7 +66,6 @@ import random
 import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from mathrl.benchmarks.common import (add_output_options, check_out_dir, check_out_file, emit, one_cpu, one_thread,
                                       progress, write_json, run_mode)
@@ -308,8 +307,11 @@ def plot(result: dict, costs, path: str) -> None:
 
 
 def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | None = None, progress=True,
-        elimination="gebauermoeller", field=32003, order="grevlex", backend="auto") -> tuple[dict, object]:
-    """Evaluate ``strategies`` on ``samples`` ideals: (the result dict, the cost array (strategies, samples))."""
+        elimination="gebauermoeller", field=32003, order="grevlex", backend="auto",
+        ray: str | None = None) -> tuple[dict, object]:
+    """Evaluate ``strategies`` on ``samples`` ideals: (the result dict, the cost array (strategies, samples)).
+    The chunks of ideals run on ``workers`` processes, or on Ray when ``ray`` is given (``auto``, ``local``
+    or an address); the numbers are the same on every backend."""
     import numpy as np
 
     from mathrl.benchmarks.common import progress as progress_bar
@@ -332,29 +334,24 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     pairs = np.zeros_like(costs)
     t0 = time.perf_counter()
     bar = progress_bar(samples, ideal_dist, quiet=not progress, unit="ideal")
-    if workers == 1:
-        for s0 in starts:
-            c, p = evaluate_chunk(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend)
+    from mathrl.agents.executor import ExecutorError, make_executor
+
+    calls = [(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend) for s0 in starts]
+    try:
+        executor = make_executor(workers, ray)
+    except ExecutorError as exc:
+        raise BenchError(str(exc)) from None
+    with executor:  # any backend gives the same numbers: each chunk is a plain function of its ideals
+        for i, (c, p) in executor.as_completed(evaluate_chunk, calls):
+            s0 = starts[i]
             costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
             bar.update(c.shape[1])
-    else:
-        import multiprocessing as mp
-
-        from mathrl.agents.runs import die_with_parent
-
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent,
-                                 initargs=(1.0, os.getpid())) as pool:  # no orphans if this process is killed
-            futures = {pool.submit(evaluate_chunk, ring, ideals[s0:s0 + chunk], strategies, seed, s0,
-                                   elimination, backend): s0 for s0 in starts}
-            for fut in as_completed(futures):
-                s0 = futures[fut]
-                c, p = fut.result()
-                costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
-                bar.update(c.shape[1])
+        workers = executor.workers
     bar.close()
     seconds = time.perf_counter() - t0
     result = {"ideals": ideal_dist, "samples": samples, "seed": seed, "field": field, "order": order,
               "elimination": elimination, "backend": backend, "redraws": redraws, "seconds": seconds, "workers": workers,
+              "executor": "ray" if ray else ("process" if workers > 1 else "inline"),
               "cpu_count": os.cpu_count(),
               "strategies": summarise(ideal_dist, strategies, costs,
                                       settings={"order": order, "elimination": elimination})}
@@ -393,6 +390,13 @@ def _check_counts(args) -> None:
         raise BenchError(f"--workers must be in 1..{MAX_WORKERS}, got {args.workers:,}")
     if args.seed < 0:
         raise BenchError(f"--seed must be >= 0, got {args.seed}")
+    if getattr(args, "ray", None) is not None:
+        from mathrl.agents.executor import parse_ray
+
+        try:
+            parse_ray(args.ray)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
 
 
 FIXED_SAMPLES = 20  # default samples of a fixed ideal (cyclic-n, katsura-n): the same ideal every time
@@ -414,7 +418,7 @@ def compare(args) -> int:
     try:
         result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
                             progress=not args.quiet, elimination=args.elimination, order=args.order,
-                            backend=args.backend)
+                            backend=args.backend, ray=args.ray)
     except ValueError as exc:  # a strategy that cannot run on these ideals (an agent trained on other variables)
         raise BenchError(str(exc).splitlines()[0]) from exc
     if args.plot:
@@ -434,7 +438,7 @@ def baselines(args) -> int:
     with one_thread(force=True):  # the spawned workers inherit it: one thread per worker process
         for dist in REFERENCE:
             result, costs = run(dist, args.samples, args.seed, DEFAULT_STRATEGIES.split(","), workers=args.workers,
-                                progress=not args.quiet)
+                                progress=not args.quiet, ray=args.ray)
             write_json(out / f"{dist}.json", result)
             plot(result, costs, str(out / f"{dist}.png"))
             if not args.json:
@@ -705,6 +709,9 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
         p.add_argument("--backend", default="auto", choices=["auto", "python", "numba"],
                        help="core backend (auto: compiled binomial path when it applies; counts are identical)")
         p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                       help="run the chunks as Ray tasks: a local Ray, this machine's cluster, or a head's address "
+                            "(pip install 'mathrl[ray]'); the numbers do not depend on it")
         p.add_argument("--plot", default=None, metavar="FILE.png", help="save a chart of the distributions")
         p.add_argument("--force", action="store_true",
                        help="run ideals known to be out of reach: cyclic-n / katsura-n above n = "
@@ -722,6 +729,8 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
         p.add_argument("--samples", type=int, default=10_000, help="ideals per distribution")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                       help="run the chunks as Ray tasks (see compare --help)")
         add_output_options(p, "runs/bench_buchberger",
                            "folder for DIST.json, DIST.png and summary.json (default runs/bench_buchberger)")
     else:

@@ -15,8 +15,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
 
 def add_output_options(parser: argparse.ArgumentParser, out_default: str | None = None,
                        out_help: str = "also write the JSON result to this file") -> None:
@@ -73,25 +71,17 @@ def one_thread(force: bool = True):
     Processes started inside (a spawn pool) inherit the variables. ``force``
     False keeps values the user set.
     """
-    saved = {var: os.environ.get(var) for var in THREAD_VARS}
-    for var in THREAD_VARS:
-        if force:
-            os.environ[var] = "1"
-        else:
-            os.environ.setdefault(var, "1")
+    from mathrl.agents.executor import thread_vars
+
     in_time = not any(name in sys.modules for name in ("numpy", "numba"))
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(1)
     try:
-        yield in_time
+        with thread_vars("1", force):
+            yield in_time
     finally:
-        for var, value in saved.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
         if torch is not None:
             torch.set_num_threads(torch_threads)
 

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "on Ctrl-C/SIGTERM/SIGHUP)")
     p.add_argument("--islands", type=int, default=None, help="override the preset's number of islands")
     p.add_argument("--threads", type=int, default=None, help="override torch threads per island")
+    p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                   help="run the islands as Ray tasks: a local Ray, this machine's cluster or a head's address "
+                        "(pip install 'mathrl[ray]'); the search's numbers do not depend on it")
     p.add_argument("--sessions", type=int, default=None, help="override sessions per iteration")
     p.add_argument("--out", default=None, help="output folder (default runs/search-SCORE-nN-seedS)")
     p.add_argument("--resume", default=None, metavar="DIR", help="continue the search checkpointed in DIR")
@@ -306,6 +309,13 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"{out} already holds a search: continue it with --resume {out}, or choose another "
                              f"--out (or delete the folder)")
         writable_folder(out, "--out")
+    if args.ray is not None:  # connect before anything is written: a bad address is a one-line error
+        from mathrl.agents.executor import ExecutorError, start_ray
+
+        try:
+            start_ray(args.ray, getattr(config, "islands", 1))
+        except (ExecutorError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
     try:
         search = Search(score, out, config=config, preset_name=label, seed=args.seed or 0, resume=bool(args.resume),
                         run_info=run_info, target=args.target)
@@ -314,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{max_iterations} iterations in all" if max_iterations is not None else "no iteration limit"]
             print(f"resuming {out} at iteration {search.iteration}: {', '.join(limits)}", file=sys.stderr)
         result = search.run(time_limit=time_limit, max_iterations=max_iterations, progress=not args.quiet,
-                            checkpoint_seconds=args.checkpoint_every)
+                            checkpoint_seconds=args.checkpoint_every, ray=args.ray)
     except ResumeError as exc:
         raise UsageError(str(exc)) from exc
     except ScoreError as exc:  # the plug-in failed after pre-flight (a timeout, a bad value): bad input, kept

@@ -98,6 +98,9 @@ def train_parser() -> argparse.ArgumentParser:
                    help="iterations to run now (>= 1; default: until --time-limit or Ctrl-C)")
     p.add_argument("--seed", type=int, default=0, help="0 <= seed < 2**63")
     p.add_argument("--workers", type=int, default=None, help="self-play processes (default 2)")
+    p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                   help="self-play as Ray tasks: a local Ray, this machine's cluster or a head's address "
+                        "(pip install 'mathrl[ray]')")
     p.add_argument("--games-per-iter", type=int, default=None)
     p.add_argument("--sims", type=int, default=None, help="simulations per move in self-play")
     p.add_argument("--blocks", type=int, default=None)
@@ -163,6 +166,9 @@ def problem_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, help="seconds of training, total over resumes (> 0)")
     p.add_argument("--seed", type=int, default=None, help="0 <= seed < 2**31 (default 0)")
     p.add_argument("--sims", type=int, default=None, help="simulations per move in self-play")
+    p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                   help="self-play as Ray tasks: a local Ray, this machine's cluster or a head's address "
+                        "(pip install 'mathrl[ray]')")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                    help="a config field: episodes_per_iter, buffer_size, train_steps, batch_size, lr, weight_decay, "
                         "eval_episodes, episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
@@ -211,6 +217,7 @@ def problem_train_main(argv: list[str]) -> int:
                                f"the run folder fixes them")
             out = Path(args.resume)
             check_writable_folder(out, "--resume", CLIError)
+            _start_ray(args.ray, None)
             trainer = ProblemTrainer(None, out, resume=True)
         else:
             try:
@@ -227,12 +234,13 @@ def problem_train_main(argv: list[str]) -> int:
             check_writable_folder(out, "--out", CLIError)
             if (out / "checkpoint.pt").exists():
                 raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+            _start_ray(args.ray, config.workers)
             trainer = ProblemTrainer(config, out)
     except CLIError:
         raise
     except (ValueError, TypeError) as exc:
         raise CLIError(str(exc)) from exc
-    rows = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet)
+    rows = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet, ray=args.ray)
     last = rows[-1] if rows else None
     print(f"{trainer.iteration} iterations, {trainer.elapsed:.0f} s of training -> {trainer.out / 'checkpoint.pt'}")
     if last is not None:
@@ -332,6 +340,7 @@ def train_main(argv: list[str]) -> int:
             raise CLIError(str(exc)) from exc
         check_writable_folder(out, "--resume", CLIError)
         _check_buffer_memory(config, _make_game(config.game, dict(config.game_kwargs)))
+        _start_ray(args.ray, config.workers)
         try:
             trainer = Trainer(config, out, resume=True)
         except ValueError as exc:
@@ -352,11 +361,13 @@ def train_main(argv: list[str]) -> int:
         check_writable_folder(out, "--out", CLIError)
         if (out / "checkpoint.pt").exists():
             raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+        _start_ray(args.ray, config.workers)
         try:
             trainer = Trainer(config, out)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
-    summary = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet)
+    summary = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet,
+                          ray=args.ray)
     print(f"{summary['iterations']} iterations, {summary['games']} games, "
           f"{summary['train_seconds']:.0f} s of training -> {trainer.out / 'agent.pt'}")
     return 0
@@ -487,3 +498,15 @@ def _interactive(game, player, rng, human_first: bool) -> int:
     winner = state.winner()
     print("draw" if winner == -1 else "you win" if winner == human else "the agent wins")
     return 0
+
+
+def _start_ray(ray: str | None, workers: int) -> None:
+    """Connect to Ray before a run folder is written, so that a bad ``--ray`` is a one-line error."""
+    if ray is None:
+        return
+    from mathrl.agents.executor import ExecutorError, start_ray
+
+    try:
+        start_ray(ray, workers)
+    except (ExecutorError, ValueError) as exc:
+        raise CLIError(str(exc)) from None

@@ -32,6 +32,9 @@ from mathrl.agents.alphazero.config import SearchConfig
 from mathrl.agents.alphazero.mcts import sample_action, search
 
 
+TARGETS = ("auto", "returns", "parts")
+
+
 @dataclass(frozen=True)
 class EpisodeConfig:
     """What single-player self-play needs: the problem, the network, the search and the sampling."""
@@ -44,6 +47,13 @@ class EpisodeConfig:
     temp_moves: int = 1_000_000  # moves sampled with tau = 1 (the rest greedy); default: all of them
     value_scale: float = 1.0     # the network predicts z / value_scale
     concurrent: int = 16         # episodes searched in lock-step (one network batch per round)
+    # what the network learns (module docstring of mathrl.agents.alphazero.andor): "returns" (visit
+    # distributions and returns-to-go), "parts" (sizes and cut values on AND-OR problems), or "auto"
+    # ("parts" where the env's state splits into independent parts, as a proof does)
+    targets: str = "auto"
+    explore: float = 0.1         # parts: probability of cutting a random cell at a node
+    width: int = 300             # parts: nodes kept per proof level (the rest estimated by the value)
+    explore_parts: int = 2       # parts: per cut node, parts of cuts not taken that also get one-step targets
 
     def __post_init__(self):
         self.validate()
@@ -67,6 +77,11 @@ class EpisodeConfig:
             raise ValueError(f"search must be a SearchConfig with n_sims >= 1, got {self.search!r}")
         _int(self, "temp_moves", 0)
         _int(self, "concurrent", 1, 65536)
+        _int(self, "width", 1, 10**6)
+        _int(self, "explore_parts", 0, 1000)
+        if self.targets not in TARGETS:
+            raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {self.targets!r}")
+        _real(self, "explore", 0.0, 1.0)
         _real(self, "value_scale", 0.0, low_open=True)
 
     def but(self, **changes) -> "EpisodeConfig":
@@ -90,6 +105,21 @@ def make_env(config: EpisodeConfig):
         return gym.make(config.env_id, **config.kwargs)
     except gym.error.Error as exc:  # unknown id or namespace: a ValueError like any other bad config
         raise ValueError(f"env {config.env_id!r}: {exc}") from None
+
+
+def targets_of(config: EpisodeConfig, env) -> str:
+    """The targets a run learns: ``config.targets``, with "auto" resolved by the env's pure state ("parts"
+    for a state with independent parts); "parts" on a state without them is a ValueError."""
+    from mathrl.agents.alphazero.andor import is_decomposable
+
+    env.reset(seed=0)
+    splits = is_decomposable(env.unwrapped.state)
+    if config.targets == "parts" and not splits:
+        raise ValueError(f"targets 'parts' needs a problem whose states split into independent parts; "
+                         f"{config.env_id} does not")
+    if config.targets == "auto":
+        return "parts" if splits else "returns"
+    return config.targets
 
 
 def build_network(config: EpisodeConfig, env=None) -> torch.nn.Module:

@@ -89,6 +89,10 @@ class SemigroupNet(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return -self.cut(x).flatten(1), self.size(x)
 
+    def value(self, x: torch.Tensor) -> torch.Tensor:
+        """The value head alone (N has its own trunk): half the work where only sizes are needed."""
+        return self.size(x)
+
 
 def observation_kind(space) -> str:
     """The network kind for a Gymnasium observation space (ValueError for one no network reads)."""

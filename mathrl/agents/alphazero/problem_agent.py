@@ -122,12 +122,16 @@ class AlphaZeroStrategy(SeededStrategy):
 
 
 class AlphaZeroCutPolicy:
-    """A semigroup cut policy from a single-player AlphaZero run: the available cell it rates best."""
+    """A semigroup cut policy from a single-player AlphaZero run: ``agent:RUN`` cuts the available cell the
+    network rates best (Simpson's proof-time policy: the smallest estimated proof below the cut), and
+    ``agent:RUN:depth=D`` searches ``D`` levels of cuts on the AND-OR tree, estimating the parts below with
+    the value network (:func:`mathrl.agents.alphazero.andor.lookahead`)."""
 
     def __init__(self, spec: str, problem=None):
-        path, self.sims = parse_spec(spec)
-        if self.sims:
-            raise ValueError(f"{spec}: a cut policy uses the network alone (no sims=N)")
+        body, self.depth = _split_depth(spec)
+        path, sims = parse_spec(body)
+        if sims:
+            raise ValueError(f"{spec}: a cut policy searches by depth (agent:RUN:depth=D), not sims=N")
         self.agent = ProblemAgent.load(path)
         if self.agent.kind != "semigroup":
             raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not semigroup proofs")
@@ -146,12 +150,28 @@ class AlphaZeroCutPolicy:
 
     @torch.inference_mode()
     def choose(self, problem, node) -> int:
-        from mathrl.agents.alphazero.simpson import featurise
+        from mathrl.agents.alphazero.andor import PartsNetwork, lookahead
+        from mathrl.envs.semigroups.state import ProofState
 
-        obs = problem.observe(node)
-        x = torch.from_numpy(featurise(obs["cand"], obs["left"], obs["right"], obs["ternary"]))[None]
-        logits = self.agent.net(x)[0][0].float().numpy()
-        available = problem.available(node)
-        if not available.any():
+        if not problem.available(node).any():
             raise ValueError("no available cell: the node is not active")
-        return int(np.argmax(np.where(available, logits, -np.inf)))
+        model = PartsNetwork(self.agent.net, "semigroup")
+        state = ProofState(problem, roots=[node])
+        if self.depth:
+            return lookahead([state], model.sizes, self.depth)[0][0]
+        return model.choose([state])[0]
+
+
+def _split_depth(spec: str) -> tuple[str, int]:
+    """``agent:RUN[:depth=D]`` -> (``agent:RUN``, D), D in 0..3 (0: the network alone)."""
+    head, colon, tail = spec.strip().rpartition(":")
+    if not (colon and tail.startswith("depth=")):
+        return spec, 0
+    try:
+        depth = int(tail[6:])
+    except ValueError:
+        raise ValueError(f"{spec}: depth=D needs an integer, got {tail[6:]!r}") from None
+    if not 0 <= depth <= 3:
+        raise ValueError(f"{spec}: depth must be in 0..3 (each level multiplies the work by the cells times the "
+                         f"values), got {depth}")
+    return head, depth

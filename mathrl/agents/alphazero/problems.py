@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.config import MAX_COUNT, SearchConfig, _int, _real
-from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes
+from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes, targets_of
 from mathrl.agents.files import load_file, not_readable, save_file
 from mathrl.agents.runlog import MetricsLog
 from mathrl.agents.runs import write_json
@@ -72,6 +72,7 @@ class ProblemConfig:
     weight_decay: float = 1e-4
     eval_episodes: int = 16        # greedy (no noise, tau = 0) episodes on held-out instances per iteration
     seed: int = 0
+    workers: int = 1               # self-play split over this many processes (or Ray tasks with --ray)
 
     def __post_init__(self):
         self.validate()
@@ -84,7 +85,7 @@ class ProblemConfig:
             raise ValueError(f"episodes must be an EpisodeConfig, got {self.episodes!r}")
         for name, low, high in (("episodes_per_iter", 1, MAX_COUNT), ("buffer_size", 1, 10**7),
                                 ("train_steps", 1, MAX_COUNT), ("batch_size", 1, 65536),
-                                ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1)):
+                                ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1), ("workers", 1, 256)):
             _int(self, name, low, high)
         _real(self, "lr", 0.0, low_open=True)
         _real(self, "weight_decay", 0.0)
@@ -127,7 +128,7 @@ def _pad_batch(inputs: list[tuple], pis: list[np.ndarray], masks: list[np.ndarra
     width = max(len(p) for p in pis)
     pi, legal = torch.zeros(len(pis), width), torch.zeros(len(pis), width, dtype=torch.bool)
     for i, (p, m) in enumerate(zip(pis, masks)):
-        pi[i, :len(p)], legal[i, :len(m)] = torch.from_numpy(p), torch.from_numpy(m)
+        pi[i, :len(p)], legal[i, :len(m)] = torch.tensor(p), torch.tensor(m)  # copies: Ray hands out read-only arrays
     if len(inputs[0]) == 2:  # (rows, valid): pad to the longest set
         longest = max(x[0].shape[1] for x in inputs)
         rows = torch.zeros(len(inputs), longest, inputs[0][0].shape[2])
@@ -147,6 +148,19 @@ def loss_terms(net, inputs: tuple, pi: torch.Tensor, legal: torch.Tensor, z: tor
     return policy, torch.mean((value - z / value_scale) ** 2)
 
 
+def _l1_mse(error: torch.Tensor) -> torch.Tensor:
+    return (error.abs() + error ** 2) / 2
+
+
+def parts_loss_terms(net, inputs: tuple, targets: torch.Tensor, legal: torch.Tensor, z: torch.Tensor):
+    """(cut loss, value loss) for "parts" targets, Simpson's (L1 + MSE) / 2 on each: the cut network
+    ``N2 = -logits`` against the cut targets on the available cells, the value against log10 sizes."""
+    logits, value = net(*inputs)
+    n2 = -logits[:, :targets.shape[1]]
+    cut = (_l1_mse(n2 - targets) * legal).sum() / legal.sum().clamp(min=1)
+    return cut, _l1_mse(value - z).mean()
+
+
 class ProblemTrainer:
     """Owns a run folder: ``config.json`` (a readable copy), ``checkpoint.pt``, ``metrics.jsonl``."""
 
@@ -160,9 +174,13 @@ class ProblemTrainer:
             raise ValueError("a new run needs a config")
         self.config = config
         torch.manual_seed(config.seed)
-        self.net = build_network(config.episodes, make_env(config.episodes))
+        env = make_env(config.episodes)
+        self.targets = targets_of(config.episodes, env)
+        self.net = build_network(config.episodes, env)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
+        self.best_eval = -float("inf")  # the agent file holds the weights that evaluated best so far
+        self.executor = None  # set while run() runs with workers or Ray
         self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
         if ckpt is not None:
             try:
@@ -172,6 +190,7 @@ class ProblemTrainer:
             self.optimizer.load_state_dict(ckpt["optimizer"])
             self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
             self.metrics_rows = int(ckpt["metrics_rows"])
+            self.best_eval = float(ckpt.get("best_eval", -float("inf")))
             self.buffer = {"inputs": [tuple(torch.from_numpy(np.asarray(t)) for t in x) for x in ckpt["inputs"]],
                            "pi": [np.asarray(p, dtype=np.float32) for p in ckpt["pi"]],
                            "mask": [np.asarray(m, dtype=bool) for m in ckpt["mask"]],
@@ -194,12 +213,16 @@ class ProblemTrainer:
             raise not_readable(path, WHAT, exc) from exc
         return ckpt
 
-    def checkpoint(self) -> None:
-        save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict()},
-                  self.out / AGENT)  # small, for benchmarks; derived from the checkpoint, so written first
+    def checkpoint(self, improved: bool = True) -> None:
+        """The agent file when the evaluation ``improved`` (or ties; always when nothing is evaluated), then
+        the checkpoint. The agent file is written first: a kill between the two leaves an agent at least as
+        good as the checkpoint's record says."""
+        if improved or not (self.out / AGENT).is_file():
+            save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
+                       "iteration": self.iteration, "eval_return": self.best_eval}, self.out / AGENT)
         save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
                    "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed": self.elapsed,
-                   "metrics_rows": self.log.rows,
+                   "metrics_rows": self.log.rows, "best_eval": self.best_eval,
                    "inputs": [tuple(t.numpy() for t in x) for x in self.buffer["inputs"]],
                    "pi": self.buffer["pi"], "mask": self.buffer["mask"],
                    "z": np.asarray(self.buffer["z"], dtype=np.float32)},
@@ -212,8 +235,7 @@ class ProblemTrainer:
     def step(self) -> dict:
         """One iteration: self-play, buffer, training, evaluation, checkpoint, metrics row."""
         cfg, start = self.config, time.perf_counter()
-        weights = {k: v.clone() for k, v in self.net.state_dict().items()}
-        games = play_episodes(weights, cfg.episodes, self._seed(0) % 2**31, cfg.episodes_per_iter)
+        games = self.self_play()
         for key in ("inputs", "pi", "mask"):
             self.buffer[key] = (self.buffer[key] + list(games[key]))[-cfg.buffer_size:]
         self.buffer["z"] = (self.buffer["z"] + [float(v) for v in games["z"]])[-cfg.buffer_size:]
@@ -226,7 +248,10 @@ class ProblemTrainer:
             inputs, pi, legal = _pad_batch([self.buffer["inputs"][i] for i in idx],
                                            [self.buffer["pi"][i] for i in idx], [self.buffer["mask"][i] for i in idx])
             z = torch.tensor([self.buffer["z"][i] for i in idx], dtype=torch.float32)
-            policy, value = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
+            if self.targets == "parts":
+                policy, value = parts_loss_terms(self.net, inputs, pi, legal, z)
+            else:
+                policy, value = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
             self.optimizer.zero_grad()
             (policy + value).backward()
             self.optimizer.step()
@@ -235,30 +260,82 @@ class ProblemTrainer:
         self.net.eval()
         self.iteration += 1
         self.elapsed += time.perf_counter() - start
+        eval_return = self.evaluate()
+        improved = not np.isnan(eval_return) and eval_return >= self.best_eval
+        if improved:
+            self.best_eval = eval_return
         row = {"iteration": self.iteration, "selfplay_return": float(np.mean(games["returns"])),
                "policy_loss": float(np.mean(policy_losses)), "value_loss": float(np.mean(value_losses)),
-               "eval_return": self.evaluate(), "buffer": size, "train_seconds": self.elapsed}
+               "eval_return": eval_return, "best_eval_return": self.best_eval if self.best_eval > -np.inf else None,
+               "buffer": size, "train_seconds": self.elapsed}
         self.log.write(row)
-        self.checkpoint()
+        self.checkpoint(improved or np.isnan(eval_return))
         return row
+
+    def self_play(self) -> dict:
+        """This iteration's episodes, split over ``workers`` calls of a plain function of (weights, config,
+        seed, count) run by the executor; the samples are merged in worker order."""
+        cfg = self.config
+        weights = {k: v.clone() for k, v in self.net.state_dict().items()}
+        if self.targets == "parts":
+            from mathrl.agents.alphazero.andor import play_proofs as play
+        else:
+            play = play_episodes
+        seed = self._seed(0) % 2**31
+        if cfg.workers == 1 and self.executor is None:
+            return play(weights, cfg.episodes, seed, cfg.episodes_per_iter)
+        shares = [cfg.episodes_per_iter // cfg.workers + (w < cfg.episodes_per_iter % cfg.workers)
+                  for w in range(cfg.workers)]
+        starts = np.cumsum([0] + shares[:-1])
+        jobs = [(weights, cfg.episodes, seed + int(s0), n) for s0, n in zip(starts, shares) if n > 0]
+        parts = self.executor.map(play, jobs) if self.executor is not None else [play(*job) for job in jobs]
+        merged = {key: [x for part in parts for x in part[key]] for key in ("inputs", "pi", "mask")}
+        merged["z"] = np.concatenate([part["z"] for part in parts])
+        merged["returns"] = np.concatenate([part["returns"] for part in parts])
+        return merged
 
     def evaluate(self) -> float:
         """Mean return of greedy searches (no root noise, tau = 0) on held-out instances (seeds from 10**9)."""
         cfg = self.config
         if cfg.eval_episodes == 0:
             return float("nan")
+        if self.targets == "parts":
+            return self._evaluate_proofs()
         greedy = cfg.episodes.but(temp_moves=0, search=cfg.episodes.search.but(dirichlet_eps=0.0))
         out = play_episodes(self.net.state_dict(), greedy, 10**9 + cfg.seed, cfg.eval_episodes)
         return float(np.mean(out["returns"]))
 
-    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False) -> list[dict]:
+    def _evaluate_proofs(self) -> float:
+        """Minus the mean proof size of the cut network's greedy proofs (no search, no exploration) of the
+        held-out instances (env seeds from 10**9); an instance drawn twice (a fixed problem) is proved once."""
+        from mathrl.agents.alphazero.andor import PartsNetwork, instance_parts, prove
+        from mathrl.agents.alphazero.networks import observation_kind
+
+        env = make_env(self.config.episodes)
+        model = PartsNetwork(self.net, observation_kind(env.observation_space))
+        sizes, seen = [], set()
+        for e in range(self.config.eval_episodes):
+            parts = instance_parts(env, 10**9 + self.config.seed + e)
+            key = tuple(np.asarray(p.observation()).tobytes() for p in parts)
+            if key in seen:
+                continue
+            seen.add(key)
+            sizes.append(prove(parts, model.choose))
+        return -float(np.mean(sizes))
+
+    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False,
+            ray: str | None = None) -> list[dict]:
         """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over
-        resumes) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept."""
+        resumes) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept. Self-play
+        runs on ``workers`` processes, or as Ray tasks when ``ray`` is given."""
         from tqdm import tqdm
 
+        from mathrl.agents.executor import make_executor
         from mathrl.agents.runs import interrupts_as_keyboard
 
         rows: list[dict] = []
+        if self.config.workers > 1 or ray is not None:
+            self.executor = make_executor(self.config.workers, ray)
         bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {self.config.episodes.env_id}",
                    unit="iter")
         try:
@@ -268,9 +345,17 @@ class ProblemTrainer:
                     rows.append(self.step())
                     bar.update(1)
                     bar.set_postfix(eval_return=f"{rows[-1]['eval_return']:.3g}")
+        except BaseException:
+            if self.executor is not None:
+                self.executor.close(abandon=True)
+                self.executor = None
+            raise
         finally:
             bar.close()
             self.log.close()
+            if self.executor is not None:
+                self.executor.close()
+                self.executor = None
         return rows
 
 

@@ -1,9 +1,10 @@
-"""AlphaZero training loop: self-play in a process pool, a FIFO replay buffer, and a network trained on it.
+"""AlphaZero training loop: self-play on parallel workers, a FIFO replay buffer, and a network trained on it.
 
 One iteration:
 
 1. the current weights play ``games_per_iter`` games, split over ``workers``
-   processes (each a plain ``play_games(weights, config, seed, n)`` call);
+   processes or Ray tasks (each a plain ``play_games(weights, config, seed, n)`` call,
+   :mod:`mathrl.agents.executor`);
 2. every position joins the replay buffer;
 3. the network trains on uniform minibatches, each sample under one random
    board symmetry, until each new position has been drawn ``reuse`` times in
@@ -34,11 +35,8 @@ The loss is ``(z - v)^2 - pi . log softmax(masked logits)`` plus ``c ||theta||^2
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
-import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +49,7 @@ from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
 from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
 from mathrl.agents.runlog import MetricsLog, cut_metrics
-from mathrl.agents.runs import (MANIFEST, commit_checkpoint, die_with_parent, finish_commit, interrupts_as_keyboard,
+from mathrl.agents.runs import (MANIFEST, commit_checkpoint, finish_commit, interrupts_as_keyboard,
                                 verify_manifest, write_json)
 from mathrl.envs.games.registry import make_game
 
@@ -169,17 +167,6 @@ def load_run_config(out: str | Path) -> AlphaZeroConfig:
     return _config_of(read_checkpoint(out), out)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a process pool now, its running jobs included (``shutdown`` would wait for them)."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
 class Trainer:
     """Owns a run directory: ``checkpoint.pt``, ``buffer.npz``, ``agent.pt``, ``metrics.jsonl``, TensorBoard logs."""
 
@@ -256,10 +243,7 @@ class Trainer:
         shares = [cfg.games_per_iter // cfg.workers + (w < cfg.games_per_iter % cfg.workers) for w in range(cfg.workers)]
         seeds = [int(np.random.SeedSequence([cfg.seed, self.iteration, w]).generate_state(1)[0]) for w in range(cfg.workers)]
         jobs = [(weights, cfg, seed, n) for seed, n in zip(seeds, shares) if n > 0]
-        if pool is None:
-            parts = [play_games(*job) for job in jobs]
-        else:
-            parts = list(pool.map(play_games, *zip(*jobs)))
+        parts = pool.map(play_games, jobs) if pool is not None else [play_games(*job) for job in jobs]
         merged = {k: np.concatenate([p[k] for p in parts]) for k in ("obs", "mask", "pi", "z", "results", "lengths")}
         merged["seconds"] = max(p["seconds"] for p in parts)
         merged["positions_evaluated"] = sum(p["positions_evaluated"] for p in parts)
@@ -336,7 +320,8 @@ class Trainer:
         self.metrics_rows = self._log.rows
 
     # ---- the loop ----------------------------------------------------------
-    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = True) -> dict:
+    def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = True,
+            ray: str | None = None) -> dict:
         """Train ``iterations`` more iterations (None: until ``time_limit``, or forever), checkpointing each.
 
         Ctrl-C, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` after making sure the last completed
@@ -345,13 +330,13 @@ class Trainer:
         """
         with interrupts_as_keyboard():
             try:
-                return self._run(iterations, time_limit, progress)
+                return self._run(iterations, time_limit, progress, ray)
             finally:
                 if self._log is not None:
                     self._log.close()
                     self._log = None
 
-    def _run(self, iterations, time_limit, progress) -> dict:
+    def _run(self, iterations, time_limit, progress, ray) -> dict:
         from tqdm import tqdm
 
         cfg = self.config
@@ -361,9 +346,10 @@ class Trainer:
         if not self._committed:  # a new run: checkpointed at iteration 0, so that an interrupt in the
             self.checkpoint()    # first iteration leaves a checkpoint too
         pool = None
-        if cfg.workers > 1:  # workers exit when this process dies, even by SIGKILL: no orphans
-            pool = ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent,
-                                       initargs=(1.0, os.getpid()))
+        if cfg.workers > 1 or ray is not None:  # processes (which die with this one) or Ray tasks
+            from mathrl.agents.executor import make_executor
+
+            pool = make_executor(cfg.workers, ray)
         bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
         last_seconds = 0.0
         done = 0
@@ -400,7 +386,7 @@ class Trainer:
                                  if k in ("policy_loss", "value_loss", "vs_random_score", "vs_mcts_score")})
         except KeyboardInterrupt:
             if pool is not None:  # SIGTERM reaches this process only: the workers' games are not waited for
-                _stop_workers(pool)
+                pool.close(abandon=True)
                 pool = None
             if self._unsaved:  # interrupted while checkpointing a completed iteration: finish that
                 self.checkpoint()
@@ -408,7 +394,7 @@ class Trainer:
         finally:
             bar.close()
             if pool is not None:
-                pool.shutdown()
+                pool.close()
         agent = self.out / "agent.pt"
         if done == 0:  # agent.pt from the checkpointed state (a kill after a commit may have left an older one)
             save_agent(agent, self.net, self.config, {"iteration": self.iteration, "games_played": self.games_played,

@@ -4,7 +4,7 @@
 search, NMCS: ``mathrl.agents.searchers``) by up to ``iterations`` iterations
 (or until ``seconds`` pass, or a word reaches the goal) and returns its new
 state. It needs nothing but its arguments, so the same call runs in-process,
-in a process pool today, or on Ray tomorrow. Islands only meet at migration
+in a process pool or on Ray (:mod:`mathrl.agents.executor`). Islands only meet at migration
 points, at fixed iteration numbers, so a run is reproducible whatever the
 chunk boundaries or the scheduling.
 
@@ -16,19 +16,13 @@ and then kills them.
 
 from __future__ import annotations
 
-import os
 import pickle
-import signal
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from ..goal import Goal
-from ..runs import die_with_parent
-
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 _ENV_CACHE: dict = {}  # the last env built in this process, reused while score and size match
 
@@ -116,48 +110,23 @@ def can_send(score) -> bool:
         return False
 
 
-def _init_worker(owner: int) -> None:
-    for var in THREAD_VARS:
-        os.environ[var] = "1"
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    die_with_parent(0.5, owner)  # no orphans when the main process is killed
-
-
 class IslandPool:
-    """Runs island chunks in worker processes (or in-process when there is one island)."""
+    """Runs island chunks on an :mod:`~mathrl.agents.executor` backend: worker processes (one per island),
+    Ray tasks (``ray``: ``auto``, ``local`` or an address), or in-process when there is one island or the
+    score cannot be sent to another process. Islands only meet at fixed migration iterations, so the
+    backend never changes a run's numbers."""
 
-    def __init__(self, islands: int, score):
-        self.executor = None
+    def __init__(self, islands: int, score, ray: str | None = None):
+        from ..executor import Executor, make_executor
+
         if islands > 1 and can_send(score):
-            # Children read thread limits at interpreter start: pin BLAS before they import numpy.
-            saved = {v: os.environ.get(v) for v in THREAD_VARS}
-            for var in THREAD_VARS:
-                os.environ[var] = "1"
-            import multiprocessing
-
-            self.executor = ProcessPoolExecutor(max_workers=islands, initializer=_init_worker, initargs=(os.getpid(),),
-                                                mp_context=multiprocessing.get_context("spawn"))
-            for var, value in saved.items():
-                if value is None:
-                    os.environ.pop(var, None)
-                else:
-                    os.environ[var] = value
+            self.executor = make_executor(islands, ray)
+        else:
+            self.executor = Executor()
 
     def map(self, calls: list[tuple]) -> list[ChunkResult]:
-        if self.executor is None:
-            return [run_chunk(*call) for call in calls]
-        futures = [self.executor.submit(run_chunk, *call) for call in calls]
-        return [f.result() for f in futures]
+        return self.executor.map(run_chunk, calls)
 
     def close(self, abandon: bool = False) -> None:
         """Shut the workers down; ``abandon`` (an interrupt or a crash): kill them mid-chunk, don't wait."""
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        processes = list((getattr(executor, "_processes", None) or {}).values()) if abandon else []
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            try:
-                process.kill()
-            except (OSError, ValueError, AttributeError):
-                pass  # already gone
+        self.executor.close(abandon)

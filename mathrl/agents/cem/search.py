@@ -300,9 +300,13 @@ class Search:
         return open(path, "a")
 
     def run(self, *, time_limit: float | None = None, max_iterations: int | None = None,
-            progress: bool = True, chunk_seconds: float = 5.0, checkpoint_seconds: float = 60.0) -> SearchResult:
+            progress: bool = True, chunk_seconds: float = 5.0, checkpoint_seconds: float = 60.0,
+            ray: str | None = None) -> SearchResult:
         """Search until the goal, ``time_limit`` more seconds (this call's budget, also on a
         resumed search) or ``max_iterations`` iterations per island in all.
+
+        Islands run as worker processes, or as Ray tasks when ``ray`` is given (``auto``, ``local`` or an
+        address); a chunk's result depends only on its inputs, so the run's numbers are the same.
 
         Checkpoints after the first round of chunks, then every ``checkpoint_seconds``
         (chunks are no longer than that), at the end, and when interrupted: Ctrl-C,
@@ -310,9 +314,9 @@ class Search:
         """
         with interrupts_as_keyboard():
             return self._run(time_limit, max_iterations, progress, min(chunk_seconds, checkpoint_seconds),
-                             checkpoint_seconds)
+                             checkpoint_seconds, ray)
 
-    def _run(self, time_limit, max_iterations, progress, chunk_seconds, checkpoint_seconds) -> SearchResult:
+    def _run(self, time_limit, max_iterations, progress, chunk_seconds, checkpoint_seconds, ray) -> SearchResult:
         cfg = self.config
         log = self._open_log()
         started = time.perf_counter() - self.elapsed
@@ -322,7 +326,7 @@ class Search:
         candidate = None
         pool = bar = None
         try:
-            pool = IslandPool(cfg.islands, self.score)
+            pool = IslandPool(cfg.islands, self.score, ray)
             bar = tqdm(total=max_iterations, initial=self.iteration, unit="it", disable=not progress,
                        dynamic_ncols=True, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
             while candidate is None:

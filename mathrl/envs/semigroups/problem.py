@@ -60,6 +60,7 @@ class Problem:
     N: int
     K: int
     name: str = "problem"
+    MEMO_ENTRIES = 100_000  # cuts remembered by :meth:`children`
 
     def roots(self) -> list[Node]:
         raise NotImplementedError
@@ -74,14 +75,27 @@ class Problem:
         return (node.cand.sum(axis=2) >= 2).reshape(-1)
 
     def children(self, node: Node, cell: int) -> list[tuple[Node, str]]:
-        """Children of a cut at ``cell`` (= x * N + y), one per candidate value in increasing order."""
-        if node.status != ACTIVE:
-            raise ValueError(f"cannot cut a {node.status} node")
-        x, y = divmod(int(cell), self.N)
-        if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
-            raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
-        kids = self._children(node, x, y)
-        return [(k, k.status) for k in kids]
+        """Children of a cut at ``cell`` (= x * N + y), one per candidate value in increasing order.
+
+        Cuts are remembered (up to :attr:`MEMO_ENTRIES`, then forgotten all at once): a search or a learner
+        cuts the same node at the same cell many times, and propagation is the expensive part. Nodes are
+        immutable, so sharing them is safe (the key includes the root and depth the children inherit); the list
+        returned is the caller's own.
+        """
+        key = (node.key, node.root, node.depth, int(cell))  # children inherit the root and depth + 1
+        memo = self.__dict__.setdefault("_children_memo", {})
+        kids = memo.get(key)
+        if kids is None:
+            if node.status != ACTIVE:
+                raise ValueError(f"cannot cut a {node.status} node")
+            x, y = divmod(int(cell), self.N)
+            if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
+                raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
+            kids = tuple((k, k.status) for k in self._children(node, x, y))
+            if len(memo) >= self.MEMO_ENTRIES:
+                memo.clear()
+            memo[key] = kids
+        return list(kids)
 
     def _children(self, node: Node, x: int, y: int) -> list[Node]:
         raise NotImplementedError

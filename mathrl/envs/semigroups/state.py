@@ -167,6 +167,38 @@ class ProofState:
         return np.concatenate([np.asarray(v, dtype=np.float32).reshape(-1)
                                for v in self.observation_dict().values()])
 
+    # --- independent parts (mathrl.core.Decomposable) ---------------------------------------
+    def subproblems(self) -> list["ProofState"]:
+        """The open nodes as one-node proofs, the current one first: the sizes of their proofs add up to
+        the cuts this proof still needs, so a search can cost each apart (an AND node)."""
+        nodes = [entry[0] for entry in self._frontier]
+        return [self._one_node(n) for n in (reversed(nodes) if self._dfs else nodes)]
+
+    def split(self, action) -> list["ProofState"]:
+        """The active children of a cut of the current node at ``action``, each as a one-node proof (done
+        and impossible children need no cut, so they are not parts); this state is unchanged. The cut's
+        proof size is 1 + the sum of the parts' (an OR node chooses the cell minimising it)."""
+        a = as_action(action)
+        node = self.current_node
+        if node is None:
+            raise IllegalActionError("the proof is complete; no cell is left to cut")
+        if not 0 <= a < self.num_actions:
+            raise IllegalActionError(f"cell {a} is not available in the current node")
+        try:
+            kids = self.problem.children(node, a)
+        except ValueError as exc:
+            raise IllegalActionError(str(exc)) from exc
+        return [self._one_node(k) for k, status in kids if status == ACTIVE]
+
+    def _one_node(self, node: Node) -> "ProofState":
+        other = copy.copy(self)  # shares the problem and the observation template
+        other._frontier = deque([(node, 0, -1)])
+        other._next_id, other._log = 1, []
+        other.proof_size = other.done_leaves = other.impossible_leaves = 0
+        other.last_cut, other.last_children = None, []
+        other._avail_node, other._avail = None, None
+        return other
+
     # --- views ------------------------------------------------------------------------------
     @property
     def current_node(self) -> Node | None:

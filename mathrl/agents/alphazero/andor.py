@@ -1,0 +1,277 @@
+"""Learning to prove by parts: a size network and a cut network on AND-OR problems (Simpson 2021).
+
+A proof node cut at a cell splits into independent subproofs, one per candidate value, and the proof's
+size is one plus the sum of theirs. The problem is an AND-OR tree: at an OR node we choose the cut, at
+an AND node the parts add. Return-to-go along one long depth-first episode hides that structure (a move's
+return then includes the cost of unrelated sibling subtrees), so on such problems (states that are
+:class:`mathrl.core.Decomposable`) the agent learns as Simpson did (arXiv:2106.03015, section 4):
+
+* the **value** ``V(s)`` estimates log10 of the size of the proof of ``s`` (at least one cut);
+* the **cut network** (the policy head, read as ``N2 = -logits``) estimates, per cell,
+  ``Y = log10(1 + sum of the parts' sizes)``, the proof size below ``s`` if it is cut there. The
+  proof-time policy cuts the available cell with the smallest ``N2``: no search at proof time.
+
+One round of self-play (:func:`play_proofs`) proves the env's instances breadth first with the current
+cut network, cutting a random cell with probability ``explore`` and keeping at most ``width`` nodes per
+level (Simpson's dropout proofs; the dropped ones are estimated by the value network). Every cut node
+gives one sample:
+
+* cut targets: for every available cell, ``Y`` from the value network on that cut's parts (a one-step
+  lookahead), plus Simpson's rank term (the cell's rank among the available ones by ``Y``, divided by
+  ``k - 1``), which keeps both which cell is best and how much the others lose;
+* a value target: log10 of the size the proof below the node actually had, with the parts cut at random
+  or dropped replaced by their estimates (so exploration does not teach that a node is worse than it is);
+  a node cut at random gets the one-step backup ``min Y`` instead;
+* besides, ``explore_parts`` parts per cut node from the cuts *not* taken get samples with one-step
+  targets (Simpson's exploration pool), so the values that decide between cuts are learned for the cuts
+  the policy does not take yet.
+
+:func:`lookahead` is the search: at an OR node the cell minimising ``1 + sum of the parts' estimated sizes``
+(``depth`` levels of cuts, then the value). With an exact value it gives the minimum proof (tested
+against the exact solver).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+MAX_LOG_SIZE = 8.0  # value estimates are clamped to [0, 8] (Simpson's clamp: at least one cut, at most 10^8)
+
+
+def is_decomposable(state) -> bool:
+    """Whether ``state`` offers independent parts (``subproblems`` and ``split``, :class:`mathrl.core.Decomposable`)."""
+    from mathrl.core import Decomposable
+
+    return state.num_players == 1 and isinstance(state, Decomposable)
+
+
+class PartsNetwork:
+    """A value-policy network read as Simpson's pair: sizes from the value head, cut scores from the policy."""
+
+    def __init__(self, net: torch.nn.Module, kind: str):
+        self.net, self.kind = net.eval(), kind
+        self.positions = 0
+
+    @torch.inference_mode()
+    def evaluate(self, states: Sequence, chunk: int = 1024) -> tuple[list[np.ndarray], np.ndarray]:
+        """(cut scores ``N2`` per state over its actions, unavailable cells +inf; estimated log10 sizes)."""
+        from mathrl.agents.alphazero.episodes import encode
+
+        scores, logs = [], []
+        for start in range(0, len(states), chunk):
+            part = states[start:start + chunk]
+            logits, values = self.net(*encode(part, self.kind))
+            logits, values = logits.float().numpy(), values.float().numpy()
+            for state, row in zip(part, logits):
+                mask = state.action_mask()
+                scores.append(np.where(mask, -row[:state.num_actions], np.inf))
+            logs.append(values)
+        self.positions += len(states)
+        return scores, (np.concatenate(logs) if logs else np.zeros(0))
+
+    @torch.inference_mode()
+    def sizes(self, states: Sequence, chunk: int = 2048) -> np.ndarray:
+        """Estimated proof sizes ``10 ** clamp(V, 0, 8)`` (through the network's ``value`` method where it has
+        one, e.g. Simpson's pair, whose value has a trunk of its own)."""
+        from mathrl.agents.alphazero.episodes import encode
+
+        if not states:
+            return np.zeros(0)
+        value = getattr(self.net, "value", None) or (lambda *x: self.net(*x)[1])
+        logs = [value(*encode(states[i:i + chunk], self.kind)).float().numpy() for i in range(0, len(states), chunk)]
+        self.positions += len(states)
+        return 10.0 ** np.clip(np.concatenate(logs), 0.0, MAX_LOG_SIZE)
+
+    def choose(self, states: Sequence) -> list[int]:
+        """The proof-time policy: the available cell with the smallest ``N2`` in each state."""
+        return [int(np.argmin(s)) for s in self.evaluate(states)[0]] if states else []
+
+
+def lookahead(states: Sequence, sizes: Callable[[list], np.ndarray], depth: int = 1) -> list[tuple[int, float]]:
+    """For each state, (the move minimising the estimated proof size, that size), searching ``depth`` levels
+    of cuts on the AND-OR tree and estimating the parts below with ``sizes(states) -> sizes``.
+
+    An OR node costs ``1 + min over moves of the sum of its parts``; an AND node (a move) the sum of its
+    parts; parts at the horizon cost ``sizes``, all of them in one call. With exact sizes and ``depth = 1``
+    this is the minimum-proof policy.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    horizon: list = []
+
+    def expand(state, d):  # [(action, [part trees])] where a part tree is an int (horizon index) or a list
+        moves = []
+        for a in state.legal_actions():
+            parts = state.split(a)
+            if d == 1:
+                trees = []
+                for p in parts:
+                    trees.append(len(horizon))
+                    horizon.append(p)
+            else:
+                trees = [expand(p, d - 1) for p in parts]
+            moves.append((a, trees))
+        return moves
+
+    trees = [expand(s, depth) for s in states]
+    estimates = np.asarray(sizes(horizon), dtype=np.float64) if horizon else np.zeros(0)
+
+    def cost(tree) -> tuple[int, float]:
+        best_action, best = -1, np.inf
+        for a, parts in tree:
+            total = 1.0 + sum(float(estimates[p]) if isinstance(p, int) else cost(p)[1] for p in parts)
+            if total < best:
+                best_action, best = a, total
+        return best_action, best
+
+    return [cost(t) for t in trees]
+
+
+def prove(states: Sequence, choose: Callable[[list], list[int]], max_cuts: int | None = None) -> int:
+    """The size of the proofs of ``states`` (one-part states) cutting where ``choose(states) -> moves`` says,
+    breadth first, one ``choose`` call per level (the count is the same in any order for a policy that
+    looks only at the node). Stops with a ValueError past ``max_cuts``."""
+    level, cuts = list(states), 0
+    while level:
+        actions = choose(level)
+        cuts += len(level)
+        if max_cuts is not None and cuts > max_cuts:
+            raise ValueError(f"the proof needs more than {max_cuts} cuts")
+        level = [p for s, a in zip(level, actions) for p in s.split(a)]
+    return cuts
+
+
+def instance_parts(env, seed: int) -> list:
+    """The env's instance for ``seed`` as its open parts (for a proof env: the root nodes)."""
+    env.reset(seed=seed)
+    state = env.unwrapped.state
+    return state.subproblems()
+
+
+def play_proofs(weights: dict, config, seed: int, n_episodes: int, threads: int = 1) -> dict:
+    """One round of self-play on a decomposable problem: samples in the layout of
+    :func:`~mathrl.agents.alphazero.episodes.play_episodes` (``pi`` holds the cut targets ``Y`` plus rank
+    term over each state's actions, ``z`` the value targets) and ``returns``: minus each instance's proof
+    size as played (exploration included)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _play(weights, config, seed, n_episodes)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
+    from mathrl.agents.alphazero.episodes import build_network, encode, make_env
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    env = make_env(config)
+    kind = observation_kind(env.observation_space)
+    net = build_network(config, env)
+    net.load_state_dict(weights)
+    model = PartsNetwork(net, kind)
+    # one record per cut node: [episode, parent record (-1 for a root), children records, chosen parts'
+    # estimated sizes for those not cut, random?, one-step backup, targets Y]
+    nodes: list[dict] = []
+    level = []
+    for e in range(n_episodes):
+        level += [(p, e, -1) for p in instance_parts(env, seed + e)]
+    inputs, pis, masks = [], [], []  # the proof's cut nodes' samples, in the order of ``nodes``
+    side: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": [], "episode": []}  # parts of cuts not taken
+    while level:
+        if len(level) > config.width:  # dropout: keep a uniform sample, estimate the rest
+            keep = np.sort(rng.choice(len(level), config.width, replace=False))
+            dropped = np.setdiff1d(np.arange(len(level)), keep)
+            estimates = model.sizes([level[i][0] for i in dropped])
+            for i, size in zip(dropped, estimates):
+                if level[i][2] >= 0:
+                    nodes[level[i][2]]["estimated"] += float(size)
+            level = [level[i] for i in keep]
+        states = [s for s, _, _ in level]
+        scores, _ = model.evaluate(states)
+        splits = [{a: s.split(a) for a in s.legal_actions()} for s in states]
+        ys = _cut_values(model, states, splits)
+        encoded = encode(states, kind)
+        next_level, aside = [], []
+        for i, ((state, episode, parent), sp, y) in enumerate(zip(level, splits, ys)):
+            legal = state.action_mask()
+            explored = rng.random() < config.explore
+            action = int(rng.choice(np.flatnonzero(legal))) if explored else int(np.argmin(scores[i]))
+            index = len(nodes)
+            nodes.append({"episode": episode, "parent": parent, "children": [], "estimated": 0.0,
+                          "random": explored, "backup": float(y[legal].min())})
+            if parent >= 0:
+                nodes[parent]["children"].append(index)
+            inputs.append(tuple(t[i:i + 1].clone() for t in encoded))
+            pis.append(_with_rank(y, legal).astype(np.float32))
+            masks.append(legal)
+            next_level += [(p, episode, index) for p in sp[action]]
+            others = [p for a, ps in sp.items() if a != action for p in ps]
+            if others and config.explore_parts:
+                aside += [(others[j], episode) for j in rng.choice(len(others), min(config.explore_parts,
+                                                                                      len(others)), replace=False)]
+        if aside:  # parts of the cuts not taken: one-step targets, so their values are learned too
+            side_states = [s for s, _ in aside]
+            side_splits = [{a: s.split(a) for a in s.legal_actions()} for s in side_states]
+            side_encoded = encode(side_states, kind)
+            for j, ((state, episode), y) in enumerate(zip(aside, _cut_values(model, side_states, side_splits))):
+                legal = state.action_mask()
+                side["inputs"].append(tuple(t[j:j + 1].clone() for t in side_encoded))
+                side["pi"].append(_with_rank(y, legal).astype(np.float32))
+                side["mask"].append(legal)
+                side["z"].append(float(y[legal].min()))
+                side["episode"].append(episode)
+        level = next_level
+    z = np.concatenate([_value_targets(nodes), np.asarray(side["z"], dtype=np.float64)])
+    returns = np.zeros(n_episodes)
+    for node in nodes:
+        returns[node["episode"]] -= 1
+    return {"inputs": inputs + side["inputs"], "pi": pis + side["pi"], "mask": masks + side["mask"],
+            "z": z.astype(np.float32), "cut_nodes": len(nodes),
+            "episode": np.asarray([n["episode"] for n in nodes] + side["episode"], dtype=np.int64),
+            "returns": returns, "lengths": -returns, "kind": kind, "seconds": time.perf_counter() - start,
+            "positions_evaluated": model.positions}
+
+
+def _cut_values(model: PartsNetwork, states: list, splits: list[dict]) -> list[np.ndarray]:
+    """Per state, ``Y[a] = log10(1 + sum of the estimated sizes of the parts of cut a)`` (0 where unavailable),
+    with one value batch for all the parts."""
+    sizes = iter(model.sizes([p for sp in splits for ps in sp.values() for p in ps]).tolist())
+    out = []
+    for state, sp in zip(states, splits):
+        y = np.zeros(state.num_actions, dtype=np.float64)
+        for a, ps in sp.items():
+            y[a] = np.log10(1.0 + sum(next(sizes) for _ in ps))
+        out.append(y)
+    return out
+
+
+def _with_rank(y: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """``Y`` plus Simpson's rank term on the legal cells: rank by ``Y`` (ties by cell) / max(1, k - 1)."""
+    out = np.zeros_like(y)
+    cells = np.flatnonzero(legal)
+    order = cells[np.argsort(y[cells], kind="stable")]
+    out[order] = y[order] + np.arange(len(order)) / max(1, len(order) - 1)
+    return out
+
+
+def _value_targets(nodes: list[dict]) -> np.ndarray:
+    """log10 of each cut node's proof size as played, bottom up: its children cut greedily count their own
+    size, children cut at random their one-step backup, dropped children their estimate."""
+    size = np.zeros(len(nodes))
+    target = np.zeros(len(nodes))
+    for i in range(len(nodes) - 1, -1, -1):  # children come after their parent
+        node = nodes[i]
+        total = 1.0 + node["estimated"]
+        for c in node["children"]:
+            total += 10.0 ** nodes[c]["backup"] if nodes[c]["random"] else size[c]
+        size[i] = total
+        target[i] = node["backup"] if node["random"] else np.log10(total)
+    return target

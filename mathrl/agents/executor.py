@@ -1,0 +1,202 @@
+"""One way to run plain functions in parallel: in this process, in a local process pool, or on Ray.
+
+Every parallel piece of mathrl is a plain function of its inputs (weights, config, seed, a chunk of
+ideals) to data, so *where* it runs is a choice made once, here, and never changes the numbers: the same
+calls give the same results on every backend (tested). Nothing here schedules work itself:
+
+* ``inline``: the calls run one after another in this process (one worker, or a score that cannot be
+  sent to another process);
+* ``process``: :class:`concurrent.futures.ProcessPoolExecutor` with spawned workers that pin BLAS and
+  OpenMP to one thread each, leave Ctrl-C to the main process and die with it
+  (:func:`~mathrl.agents.runs.die_with_parent`);
+* ``ray``: Ray tasks (Moritz et al. 2018, "Ray: a distributed framework for emerging AI applications"),
+  on a local Ray started for the run (``--ray local``), the cluster this machine belongs to
+  (``--ray auto``) or one at an address (``--ray HOST:PORT``). A task whose worker dies is retried by
+  Ray, so a killed worker costs at most its unfinished task.
+
+``Executor.map(fn, calls)`` returns the results in the order of the calls; ``Executor.as_completed``
+yields ``(index, result)`` as they finish, for progress bars.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Iterator, Sequence
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+BACKENDS = ("inline", "process", "ray")
+RAY_TASK_RETRIES = 3  # a task whose worker process dies is run again, up to this many times
+
+
+@contextlib.contextmanager
+def thread_vars(value: str = "1", force: bool = True):
+    """Set numba's, OpenMP's and BLAS's thread-count variables (``force`` False keeps values the user set)
+    and restore them on exit. They act when a process first imports numpy or numba, so worker processes
+    started inside the block get one thread each."""
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    for var in THREAD_VARS:
+        if force:
+            os.environ[var] = value
+        else:
+            os.environ.setdefault(var, value)
+    try:
+        yield
+    finally:
+        for var, old in saved.items():
+            if old is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = old
+
+
+class ExecutorError(ValueError):
+    """A backend that cannot be used as asked (Ray not installed, a cluster not reachable)."""
+
+
+def parse_ray(value: str | None) -> str | None:
+    """``--ray`` as given (``auto``, ``local`` or ``HOST:PORT``) or None; ValueError for an empty or odd value."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value in ("auto", "local"):
+        return value
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--ray must be auto, local or HOST:PORT (a Ray head's address), got {value!r}")
+    return value
+
+
+class Executor:
+    """The interface every backend offers (see the module docstring)."""
+
+    backend = "inline"
+    workers = 1
+
+    def map(self, fn: Callable, calls: Sequence[tuple]) -> list:
+        results: list = [None] * len(calls)
+        for i, result in self.as_completed(fn, calls):
+            results[i] = result
+        return results
+
+    def as_completed(self, fn: Callable, calls: Sequence[tuple]) -> Iterator[tuple[int, object]]:
+        for i, call in enumerate(calls):
+            yield i, fn(*call)
+
+    def close(self, abandon: bool = False) -> None:
+        """Release the workers; ``abandon`` (an interrupt or a crash) kills running calls instead of waiting."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self.close(abandon=exc is not None)
+
+
+def _init_worker(owner: int) -> None:
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    from mathrl.agents.runs import die_with_parent
+
+    die_with_parent(0.5, owner)  # no orphans when the main process is killed
+
+
+class ProcessExecutor(Executor):
+    """A local pool of spawned worker processes, one thread each."""
+
+    backend = "process"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        with thread_vars():  # children read thread limits at interpreter start
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                            mp_context=multiprocessing.get_context("spawn"))
+
+    def as_completed(self, fn, calls):
+        futures = {self.pool.submit(fn, *call): i for i, call in enumerate(calls)}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self, abandon: bool = False) -> None:
+        pool, self.pool = getattr(self, "pool", None), None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values()) if abandon else []
+        pool.shutdown(wait=not abandon, cancel_futures=True)
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, ValueError, AttributeError):
+                pass  # already gone
+
+
+class RayExecutor(Executor):
+    """Ray tasks, one CPU each, retried when their worker dies."""
+
+    backend = "ray"
+
+    def __init__(self, address: str = "local", workers: int | None = None):
+        try:
+            import ray
+        except ImportError:
+            raise ExecutorError("--ray needs Ray: pip install 'mathrl[ray]'") from None
+        self.ray, self.started = ray, False
+        env = {"env_vars": {var: "1" for var in THREAD_VARS}}
+        if not ray.is_initialized():
+            try:
+                if address == "local":
+                    ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                             runtime_env=env, configure_logging=False)
+                else:
+                    ray.init(address=address, include_dashboard=False, log_to_driver=False, runtime_env=env,
+                             configure_logging=False)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise ExecutorError(f"--ray {address}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+            self.started = True
+        self.workers = int(ray.cluster_resources().get("CPU", 1))
+        self._remote: dict = {}
+
+    def as_completed(self, fn, calls):
+        ray = self.ray
+        remote = self._remote.get(fn)
+        if remote is None:
+            remote = self._remote[fn] = ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(fn)
+        refs = {remote.remote(*call): i for i, call in enumerate(calls)}
+        pending = list(refs)
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                for ref in done:
+                    yield refs[ref], ray.get(ref)
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+
+    def close(self, abandon: bool = False) -> None:
+        if self.started and self.ray.is_initialized():
+            self.ray.shutdown()
+        self.started = False
+
+
+def start_ray(ray: str, workers: int | None = None) -> None:
+    """Connect to (or start) Ray now, so that a command refuses a bad ``--ray`` in one line before it writes
+    anything; the executors made later share this connection (and leave it to the process's exit)."""
+    RayExecutor(parse_ray(ray), workers if ray.strip() == "local" else None).started = False
+
+
+def make_executor(workers: int = 1, ray: str | None = None) -> Executor:
+    """The executor a command asked for: Ray when ``ray`` is given (``auto``, ``local`` or an address),
+    else a process pool of ``workers`` processes, or inline for one worker."""
+    if ray is not None:
+        return RayExecutor(parse_ray(ray), workers if ray == "local" else None)
+    if workers <= 1:
+        return Executor()
+    return ProcessExecutor(workers)

@@ -1,0 +1,141 @@
+"""AlphaZero on AND-OR problems: proof states split into independent parts, the lookahead search with an exact
+size oracle (the exact solver) gives the proven minimum, and self-play's targets are the sizes the proofs had."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from mathrl.agents.alphazero.andor import PartsNetwork, _with_rank, is_decomposable, lookahead, play_proofs, prove
+from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env
+from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
+from mathrl.core import IllegalActionError
+from mathrl.envs.semigroups.graded import GradedProblem
+from mathrl.envs.semigroups.policies import MinimumSolver
+from mathrl.envs.semigroups.state import ProofState
+from mathrl.agents.runs import read_jsonl
+
+# Simpson's Theorem 11.1: the minimum proof sizes of the graded (3, 2) instances, per sigma
+MINIMUM_32 = [9, 21, 23, 37, 11, 5, 3, 5, 3, 11, 3, 3, 17]
+
+
+def oracle(problem):
+    solver = MinimumSolver(problem)
+    return solver, (lambda states: np.array([solver.value(s.current_node) for s in states], dtype=float))
+
+
+def test_a_proof_state_splits_into_parts_whose_minimum_sizes_add_up():
+    problem = GradedProblem(a=3, b=2, sigma=[1, 3, 9])
+    state = ProofState(problem)
+    assert is_decomposable(state)
+    solver, _ = oracle(problem)
+    parts = state.subproblems()
+    assert [p.current_node.root for p in parts] == [1, 3, 9]  # the current node first, in cutting order
+    assert [solver.value(p.current_node) for p in parts] == [MINIMUM_32[i] for i in (1, 3, 9)]
+    before = state.clone()
+    node = state.current_node
+    for a in state.legal_actions():
+        kids = problem.children(node, a)
+        split = state.split(a)
+        assert [p.current_node.key for p in split] == [k.key for k, status in kids if status == "active"]
+        assert all(p.open_nodes == 1 and p.proof_size == 0 for p in split)
+    assert state.proof_size == before.proof_size and state.open_nodes == before.open_nodes  # unchanged
+    assert min(1 + sum(solver.value(p.current_node) for p in state.split(a)) for a in state.legal_actions()) \
+        == MINIMUM_32[1]  # the AND-OR recursion
+    unavailable = int(np.flatnonzero(~state.action_mask())[0]) if (~state.action_mask()).any() else None
+    if unavailable is not None:
+        with pytest.raises(IllegalActionError):
+            state.split(unavailable)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_lookahead_with_an_exact_size_oracle_proves_the_minimum(depth):
+    sigmas = list(range(13)) if depth == 1 else [0, 4, 5, 9, 11]
+    problem = GradedProblem(a=3, b=2, sigma=sigmas)
+    _, sizes = oracle(problem)
+    total = prove(ProofState(problem).subproblems(), lambda states: [a for a, _ in lookahead(states, sizes, depth)])
+    assert total == sum(MINIMUM_32[s] for s in sigmas)  # 151 for all 13
+
+
+def test_lookahead_with_a_poor_oracle_is_no_better_than_the_minimum_and_reports_its_estimate():
+    problem = GradedProblem(a=3, b=2, sigma=[3])
+    parts = ProofState(problem).subproblems()
+    [(action, estimate)] = lookahead(parts, lambda states: np.ones(len(states)))  # every part costs one cut
+    fewest = min(len(parts[0].split(a)) for a in parts[0].legal_actions())
+    assert estimate == 1 + fewest and len(parts[0].split(action)) == fewest
+    assert prove(parts, lambda states: [a for a, _ in lookahead(states, lambda s: np.ones(len(s)))]) >= MINIMUM_32[3]
+
+
+def test_the_rank_term_orders_the_available_cells():
+    y = np.array([0.0, 2.0, 1.0, 5.0, 1.0])
+    legal = np.array([False, True, True, False, True])
+    out = _with_rank(y, legal)
+    assert out[0] == out[3] == 0.0
+    assert out[2] == 1.0 + 0.0 and out[4] == 1.0 + 0.5 and out[1] == 2.0 + 1.0  # ties by cell
+
+
+def config(explore=0.0, width=10**6, **kw):
+    return EpisodeConfig(env_id="mathrl/SemigroupProof-v0", env_kwargs=json.dumps({"a": 3, "b": 2, "sigma": [1, 4]}),
+                         explore=explore, width=width, **kw)
+
+
+def test_self_play_targets_are_the_sizes_of_the_proofs_it_played():
+    cfg = config()
+    torch.manual_seed(0)
+    net = build_network(cfg)
+    out = play_proofs(net.state_dict(), cfg, seed=3, n_episodes=1)
+    n = out["cut_nodes"]
+    assert out["returns"].tolist() == [-n]
+    assert len(out["pi"]) == len(out["mask"]) == len(out["inputs"]) == len(out["z"]) > n  # side parts too
+    # the played proof is the network's own greedy proof (no exploration, no dropout)
+    env = make_env(cfg)
+    env.reset(seed=3)
+    assert prove(env.unwrapped.state.subproblems(), PartsNetwork(net, "semigroup").choose) == n
+    # and every value target is log10 of the size a subtree had: the two roots (the first level) add up to it
+    assert np.isclose(10.0 ** float(out["z"][0]) + 10.0 ** float(out["z"][1]), n, rtol=1e-5)
+    assert np.all(out["z"] >= 0)
+    for pi, mask in zip(out["pi"], out["mask"]):  # cut targets on the available cells only
+        assert mask.any() and np.all(pi[~mask] == 0) and np.all(pi[mask] >= 0)
+    # a side part's value target is its one-step backup: the smallest cut target without the rank term
+    for pi, mask, z in list(zip(out["pi"], out["mask"], out["z"]))[n:]:
+        assert np.isclose(z, pi[mask].min(), atol=1e-5)
+
+
+def test_self_play_is_reproducible_and_dropout_bounds_each_level():
+    cfg = config(explore=0.3, width=4)
+    net = build_network(cfg)
+    a = play_proofs(net.state_dict(), cfg, seed=5, n_episodes=2)
+    b = play_proofs(net.state_dict(), cfg, seed=5, n_episodes=2)
+    assert np.array_equal(a["z"], b["z"]) and all(np.array_equal(x, y) for x, y in zip(a["pi"], b["pi"]))
+    full = play_proofs(net.state_dict(), config(explore=0.3), seed=5, n_episodes=2)
+    assert len(a["z"]) < len(full["z"])
+
+
+def test_the_trainer_learns_parts_on_proofs_and_resumes_exactly(tmp_path):
+    cfg = ProblemConfig(episodes=config(explore=0.2, width=50), episodes_per_iter=2, buffer_size=500,
+                        train_steps=4, batch_size=16, eval_episodes=2, seed=1)
+    straight = ProblemTrainer(cfg, tmp_path / "straight")
+    assert straight.targets == "parts"
+    rows = straight.run(2)
+    assert all(r["eval_return"] <= -(MINIMUM_32[1] + MINIMUM_32[4]) for r in rows)  # never below the minimum
+    first = ProblemTrainer(cfg, tmp_path / "resumed")
+    first.run(1)
+    again = ProblemTrainer(None, tmp_path / "resumed", resume=True)
+    again.run(1)
+    for (k, x), y in zip(straight.net.state_dict().items(), again.net.state_dict().values()):
+        assert torch.equal(x, y), k
+    strip = [[{k: v for k, v in r.items() if k != "train_seconds"} for r in read_jsonl(tmp_path / f / "metrics.jsonl")]
+             for f in ("straight", "resumed")]
+    assert strip[0] == strip[1]
+    best = max(r["eval_return"] for r in rows)
+    assert rows[-1]["best_eval_return"] == best
+
+
+def test_parts_targets_are_refused_where_states_do_not_split(tmp_path):
+    with pytest.raises(ValueError, match="independent parts"):
+        ProblemTrainer(ProblemConfig(episodes=EpisodeConfig(env_id="mathrl/GraphConstruction-v0",
+                                                            env_kwargs='{"n": 5}', targets="parts")), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
