@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv (once) and install mathrl into it, with a CPU-only torch.
 # A bare `pip install torch` would pull several GB of CUDA packages, so torch is
-# installed first: a "+cpu" wheel if pip can find one, else PyTorch's CPU-only wheel index. Then mathrl itself (editable, numba included) with the test and ray extras.
+# installed first: a "+cpu" wheel if pip can find one, else PyTorch's CPU-only wheel index. Then mathrl itself (editable, numba included) with the extras the tests exercise: test, ray, sb3, docs,
+# tensorboard (the trainers' logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -19,7 +20,7 @@ if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
 fi
 stamp="$VENV/.mathrl-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    if ! "${PIP[@]}" install -e ".[test,ray]" > "$VENV/install.log" 2>&1; then
+    if ! "${PIP[@]}" install -e ".[test,ray,sb3,docs,tensorboard]" > "$VENV/install.log" 2>&1; then
         cat "$VENV/install.log" >&2
         echo "setup: installing mathrl failed (log above)" >&2
         exit 1

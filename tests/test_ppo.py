@@ -176,6 +176,18 @@ def test_masks_are_respected_during_training(tmp_path, env_id, kwargs):
     assert info["action_mask"][a] == 1
 
 
+def test_ppo_trains_on_multibinary_words_as_the_graph_env_emits_them(tmp_path):
+    """The graph env's default observation is MultiBinary (int8 bits): the policy casts it to float32."""
+    env = gym.make("mathrl/GraphConstruction-v0", n=6)
+    assert isinstance(env.observation_space, gym.spaces.MultiBinary)
+    cfg = make_config("mathrl/GraphConstruction-v0", env_kwargs={"n": 6}, num_envs=2, num_steps=30, total_steps=120,
+                      eval_episodes=2, update_epochs=1, num_minibatches=2, eval_every=0)
+    summary = PPOTrainer(cfg, tmp_path).run(progress=False)
+    assert summary["global_step"] == 120 and np.isfinite(summary["eval_return"])
+    obs, info = env.reset(seed=0)
+    assert load_agent(tmp_path).act(obs, info["action_mask"]) in (0, 1)
+
+
 def test_skip_forced_leaves_single_choice_states_out_of_the_policy_loss(tmp_path):
     """Changing the advantages of forced states changes nothing with skip_forced, and does without."""
     import copy

@@ -189,10 +189,13 @@ def test_policy_names():
 
 def test_empty_episode_when_no_root_is_active():
     env = make(family="nilpotent", n=1)  # the trivial semigroup: the root is already done
-    obs, info = env.reset()
-    assert info["empty_episode"] and not info["action_mask"].any()
-    obs, r, term, trunc, info = env.step(0)
-    assert term and not trunc and r == 0.0 and info["proof_size"] == 0
+    for action in range(env.action_space.n):
+        obs, info = env.reset()
+        # one step ends it; until then any action is allowed (an all-False mask breaks masked sampling)
+        assert info["empty_episode"] and info["action_mask"].all() and env.unwrapped.action_masks().all()
+        obs, r, term, trunc, info = env.step(action)
+        assert term and not trunc and r == 0.0 and info["proof_size"] == 0 and not info["invalid_action"]
+        assert not info["action_mask"].any()
 
 
 def test_larger_graded_case_completes_with_policy_independent_leaves():

@@ -5,7 +5,8 @@ Two kinds, chosen from the observation space:
 * ``"pairs"``: a Dict with a ``"pairs"`` entry whose rows are the actions (Buchberger, padded or
   sequence mode). Rows beyond the last legal action in the batch are cut off before the network
   sees them, so a 256-row padded observation costs what its real pairs cost.
-* ``"mlp"``: a Box, or a Dict of Boxes (everything but ``"action_mask"``), flattened in key order.
+* ``"mlp"``: a Box, MultiBinary or MultiDiscrete array (cast to float32), or a Dict of them (everything
+  but ``"action_mask"``), flattened in key order.
 
 Masks come from ``info["action_mask"]`` (every mathrl env sets it), else ``obs["action_mask"]``,
 else every action is legal (classic control).
@@ -15,6 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 from gymnasium import spaces
+
+
+# array spaces the MLP policy flattens and casts to float32 (a graph word is MultiBinary, a board Box)
+ARRAYS = (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)
 
 
 class ObsAdapter:
@@ -35,13 +40,14 @@ class ObsAdapter:
             rows = observation_space["pairs"]
             shape = rows.feature_space.shape if isinstance(rows, spaces.Sequence) else rows.shape[1:]
             return cls("pairs", n, row_dim=int(np.prod(shape)))
-        if isinstance(observation_space, spaces.Box):
+        if isinstance(observation_space, ARRAYS):
             return cls("mlp", n, obs_dim=int(np.prod(observation_space.shape)))
         if isinstance(observation_space, spaces.Dict):
             keys = [k for k in observation_space.spaces if k != "action_mask"]
-            bad = [k for k in keys if not isinstance(observation_space[k], spaces.Box)]
+            bad = [k for k in keys if not isinstance(observation_space[k], ARRAYS)]
             if bad:
-                raise ValueError(f"the MLP policy flattens Box entries only; {bad} are not Boxes")
+                raise ValueError(f"the MLP policy flattens Box, MultiBinary and MultiDiscrete entries only; {bad} "
+                                 f"are none of these")
             return cls("mlp", n, keys=keys, obs_dim=sum(int(np.prod(observation_space[k].shape)) for k in keys))
         raise ValueError(f"unsupported observation space for PPO: {observation_space}")
 

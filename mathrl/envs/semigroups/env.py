@@ -172,9 +172,15 @@ class SemigroupProofEnv(gym.Env):
 
     # --- masks and snapshots ------------------------------------------------------------------
     def action_masks(self) -> np.ndarray:
-        """bool[N*N]: the current node's cells with two or more candidates (what MaskablePPO asks for)."""
+        """bool[N*N]: the current node's cells with two or more candidates (what MaskablePPO asks for).
+
+        An empty episode (no root is active: nothing to prove) still needs one step to end, so until then
+        every cell is allowed (any action ends it with reward 0): a mask is never all False before the end,
+        which a masked distribution could not sample from."""
         if self._ended or self.state is None:
             return np.zeros(self.N * self.N, dtype=bool)
+        if self._empty:
+            return np.ones(self.N * self.N, dtype=bool)
         return self.state.action_mask()
 
     @property
