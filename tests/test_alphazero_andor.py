@@ -139,3 +139,29 @@ def test_parts_targets_are_refused_where_states_do_not_split(tmp_path):
         ProblemTrainer(ProblemConfig(episodes=EpisodeConfig(env_id="mathrl/GraphConstruction-v0",
                                                             env_kwargs='{"n": 5}', targets="parts")), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_cut_policy_search_uses_the_learned_sizes_and_needs_parts_targets(tmp_path):
+    from mathrl.agents.alphazero.problem_agent import AlphaZeroCutPolicy
+
+    parts = ProblemConfig(episodes=config(width=30), episodes_per_iter=1, buffer_size=200, train_steps=2,
+                          batch_size=8, eval_episodes=1, seed=3)
+    ProblemTrainer(parts, tmp_path / "parts").run(1)
+    problem = GradedProblem(a=3, b=2, sigma=[3])
+    policy = AlphaZeroCutPolicy(f"agent:{tmp_path / 'parts'}:depth=1", problem)
+    model = PartsNetwork(policy.agent.net, "semigroup")
+    state = ProofState(problem).subproblems()[0]
+    estimated = {a: 1 + model.sizes(state.split(a)).sum() for a in state.legal_actions()}
+    assert estimated[policy.choose(problem, state.current_node)] == min(estimated.values())
+    # a run that learned returns-to-go has no size to search with: refused in one line
+    returns = parts.but(episodes=config(targets="returns", search=parts.episodes.search.but(n_sims=2)))
+    ProblemTrainer(returns, tmp_path / "returns").run(1)
+    with pytest.raises(ValueError, match="returns-to-go"):
+        AlphaZeroCutPolicy(f"agent:{tmp_path / 'returns'}:depth=1", problem)
+    AlphaZeroCutPolicy(f"agent:{tmp_path / 'returns'}", problem)  # the network alone is fine
+
+
+def test_a_run_saved_before_parts_targets_existed_resumes_as_it_was():
+    data = ProblemConfig(episodes=config()).to_dict()
+    del data["episodes"]["targets"]
+    assert ProblemConfig.from_dict(data).episodes.targets == "returns"

@@ -128,3 +128,18 @@ def test_single_player_self_play_gives_the_same_training_on_processes_and_on_ray
     for (key, a), b in zip(trainers["process"].net.state_dict().items(), trainers["ray"].net.state_dict().values()):
         assert torch.equal(a, b), key
     assert len(trainers["process"].buffer["z"]) == len(trainers["ray"].buffer["z"]) > 0
+
+
+def test_a_proof_split_into_independent_subtrees_adds_up_to_the_whole_on_every_backend(ray_executor):
+    from mathrl.benchmarks.semigroups import prove_in_parts
+    from mathrl.envs.semigroups.env import make_problem
+    from mathrl.envs.semigroups.proof import prove
+
+    for (a, b, sigma), policy in (((3, 2, "all"), "benchmark"), ((4, 2, [5]), "lookahead1")):
+        problem = make_problem("simpson", a=a, b=b, sigma=sigma)
+        whole = prove(problem, policy)
+        with ProcessExecutor(2) as pool:
+            for depth, executor in ((1, Executor()), (3, pool), (2, ray_executor)):
+                parts = prove_in_parts(problem, policy, 0, depth, executor)
+                assert (parts.nodes, parts.done, parts.impossible) == (whole.nodes, whole.done, whole.impossible)
+                assert parts.per_root == whole.per_root

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pettingzoo")
-from pettingzoo.test import api_test  # noqa: E402
+from pettingzoo.test import api_test, seed_test  # noqa: E402
 
 from mathrl.envs.games.connect4 import ConnectFour  # noqa: E402
 from mathrl.envs.games.hex import Hex  # noqa: E402
@@ -21,6 +21,13 @@ GAMES = [TicTacToe(), ConnectFour(), Othello(n=6), Hex(n=5)]
 @pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
 def test_api_test(game):
     api_test(to_pettingzoo(game), num_cycles=1000)
+
+
+@pytest.mark.filterwarnings("ignore:Observation")
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_seed_test(game):
+    """PettingZoo's seed test: two envs reset with the same seed give the same observations and masks."""
+    seed_test(lambda: to_pettingzoo(type(game)(**({"n": game.n} if hasattr(game, "n") else {}))), num_cycles=200)
 
 
 def test_observations_rewards_and_dead_steps():

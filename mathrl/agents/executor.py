@@ -24,6 +24,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Iterator, Sequence
 
@@ -112,12 +113,12 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int):
         self.workers = workers
-        with thread_vars():  # children read thread limits at interpreter start
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
-                                            mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                        mp_context=multiprocessing.get_context("spawn"))
 
     def as_completed(self, fn, calls):
-        futures = {self.pool.submit(fn, *call): i for i, call in enumerate(calls)}
+        with thread_vars():  # workers are spawned on demand, at submit: they read thread limits at start
+            futures = {self.pool.submit(fn, *call): i for i, call in enumerate(calls)}
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()
@@ -151,15 +152,20 @@ class RayExecutor(Executor):
         self.ray, self.started = ray, False
         env = {"env_vars": {var: "1" for var in THREAD_VARS}}
         if not ray.is_initialized():
+            # ray.init installs a SIGTERM handler that exits at once; a run's own handler (checkpoint, then
+            # stop: mathrl.agents.runs.interrupts_as_keyboard) must stay in charge
+            handlers = _signal_handlers()
             try:
-                if address == "local":
-                    ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                if address == "local":  # as many CPUs as workers asked for (more than one), else all of them
+                    ray.init(num_cpus=workers if workers and workers > 1 else os.cpu_count(), include_dashboard=False, log_to_driver=False,
                              runtime_env=env, configure_logging=False)
                 else:
                     ray.init(address=address, include_dashboard=False, log_to_driver=False, runtime_env=env,
                              configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ExecutorError(f"--ray {address}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+            finally:
+                _restore_signal_handlers(handlers)
             self.started = True
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._remote: dict = {}
@@ -184,6 +190,17 @@ class RayExecutor(Executor):
         if self.started and self.ray.is_initialized():
             self.ray.shutdown()
         self.started = False
+
+
+def _signal_handlers() -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT) if signal.getsignal(sig) is not None}
+
+
+def _restore_signal_handlers(handlers: dict) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 def start_ray(ray: str, workers: int | None = None) -> None:

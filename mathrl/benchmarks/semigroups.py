@@ -71,7 +71,6 @@ def parse_sigma(text):
 def compare(args) -> int:
     from mathrl.envs.semigroups.env import make_problem
     from mathrl.envs.semigroups.policies import POLICIES
-    from mathrl.envs.semigroups.proof import prove
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if not strategies:
@@ -85,6 +84,17 @@ def compare(args) -> int:
         v = getattr(args, name)
         if v is not None and v < 1:
             raise BenchError(f"--{name} must be >= 1, got {v}")
+    if not 0 <= args.split_depth <= 64:
+        raise BenchError(f"--split-depth must be in 0..64, got {args.split_depth}")
+    if not 1 <= args.workers <= 1024:
+        raise BenchError(f"--workers must be in 1..1024, got {args.workers}")
+    if args.ray is not None:
+        from mathrl.agents.executor import parse_ray
+
+        try:
+            parse_ray(args.ray)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
     generic = args.family in ("all", "nilpotent")
     if generic and args.n is not None:
         from mathrl.envs.semigroups.families import check_in_reach
@@ -115,10 +125,34 @@ def compare(args) -> int:
     else:
         family.update(n=args.n, degree=args.degree)
     result = {"family": family, "strategies": {}}
+    parallel = args.split_depth > 0 or args.workers > 1 or args.ray is not None
+    executor = _executor(args) if parallel else None
+    try:
+        _prove_all(args, problem, strategies, policies, generic, parallel, executor, result)
+    except BaseException:
+        if executor is not None:
+            executor.close(abandon=True)  # Ctrl-C: running subtree proofs are killed, not waited for
+        raise
+    if executor is not None:
+        executor.close()
+        result["executor"] = {"backend": executor.backend, "workers": executor.workers,
+                              "split_depth": max(args.split_depth, 1)}
+    text = "\n".join(f"{s:<11} nodes {c['nodes']:>7}  done {c['done']:>6}  impossible {c['impossible']:>6}  "
+                     f"{c['seconds']:8.2f} s" for s, c in result["strategies"].items())
+    emit(result, text, args.json, out)
+    return 0
+
+
+def _prove_all(args, problem, strategies, policies, generic, parallel, executor, result) -> None:
+    """Every strategy's proof, into ``result["strategies"]``."""
+    from mathrl.envs.semigroups.proof import prove
+
     with progress(len(strategies), "proofs", args.quiet, unit="policy") as bar:
         for s in strategies:
             bar.set_postfix(policy=s, refresh=True)
-            if generic:  # long proofs: a second bar counts the cuts
+            if parallel:
+                r = prove_in_parts(problem, s, args.seed, max(args.split_depth, 1), executor)
+            elif generic:  # long proofs: a second bar counts the cuts
                 with progress(None, f"{problem.name} {s}", args.quiet, unit="cut") as cuts:
                     problem.on_cut = cuts.update
                     try:
@@ -131,10 +165,34 @@ def compare(args) -> int:
                                        "seconds": round(r.seconds, 4),
                                        "per_root": {str(k): v for k, v in sorted(r.per_root.items())}}
             bar.update()
-    text = "\n".join(f"{s:<11} nodes {c['nodes']:>7}  done {c['done']:>6}  impossible {c['impossible']:>6}  "
-                     f"{c['seconds']:8.2f} s" for s, c in result["strategies"].items())
-    emit(result, text, args.json, out)
-    return 0
+
+
+def _executor(args):
+    from mathrl.agents.executor import ExecutorError, make_executor
+
+    try:
+        return make_executor(args.workers, args.ray)
+    except (ExecutorError, ValueError) as exc:
+        raise BenchError(str(exc)) from None
+
+
+def prove_part(problem, policy: str, nodes: list, seed: int):
+    """A plain function for an executor: the proof of ``nodes`` (independent subtrees) with ``policy``."""
+    from mathrl.envs.semigroups.proof import prove
+
+    return prove(problem, policy, seed=seed, roots=nodes)
+
+
+def prove_in_parts(problem, policy: str, seed: int, depth: int, executor):
+    """The whole proof's counts, its subtrees below ``depth`` levels proved as independent tasks (chunks of
+    nodes, about four per worker) and added to the counts of the levels above (Simpson's proofs are
+    AND-OR trees: the subtrees of a level share nothing)."""
+    from mathrl.envs.semigroups.proof import add_results, split_proof
+
+    head, nodes = split_proof(problem, policy, depth, seed)
+    chunk = max(1, -(-len(nodes) // (4 * max(1, executor.workers))))
+    calls = [(problem, policy, nodes[i:i + chunk], seed) for i in range(0, len(nodes), chunk)]
+    return add_results([head, *executor.map(prove_part, calls)])
 
 
 # ---- speed: the benchmark-order proof against Simpson's times -------------------------------
@@ -264,6 +322,12 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
         p.add_argument("--no-halfones-filter", action="store_true")
         p.add_argument("--force", action="store_true",
                        help="run all / nilpotent orders known to be out of reach (all above 5, nilpotent above 6)")
+        p.add_argument("--split-depth", type=int, default=0, metavar="D",
+                       help="prove the subtrees below D levels as independent tasks (default: one sequential proof; "
+                            "1 with --workers or --ray); the counts are the same for every policy but random")
+        p.add_argument("--workers", type=int, default=1, help="processes for the subtrees (default 1)")
+        p.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                       help="prove the subtrees as Ray tasks (pip install 'mathrl[ray]')")
     else:
         p = argparse.ArgumentParser(prog="mathrl bench semigroups speed",
                                     description="wall time of the benchmark-order proofs of graded cases against "

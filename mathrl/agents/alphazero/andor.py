@@ -75,13 +75,13 @@ class PartsNetwork:
 
     @torch.inference_mode()
     def sizes(self, states: Sequence, chunk: int = 2048) -> np.ndarray:
-        """Estimated proof sizes ``10 ** clamp(V, 0, 8)`` (through the network's ``value`` method where it has
-        one, e.g. Simpson's pair, whose value has a trunk of its own)."""
+        """Estimated proof sizes ``10 ** clamp(V, 0, 8)`` (through the network's ``value_only`` method where it
+        has one, e.g. Simpson's pair, whose value has a trunk of its own)."""
         from mathrl.agents.alphazero.episodes import encode
 
         if not states:
             return np.zeros(0)
-        value = getattr(self.net, "value", None) or (lambda *x: self.net(*x)[1])
+        value = getattr(self.net, "value_only", None) or (lambda *x: self.net(*x)[1])
         logs = [value(*encode(states[i:i + chunk], self.kind)).float().numpy() for i in range(0, len(states), chunk)]
         self.positions += len(states)
         return 10.0 ** np.clip(np.concatenate(logs), 0.0, MAX_LOG_SIZE)
@@ -155,8 +155,8 @@ def instance_parts(env, seed: int) -> list:
 def play_proofs(weights: dict, config, seed: int, n_episodes: int, threads: int = 1) -> dict:
     """One round of self-play on a decomposable problem: samples in the layout of
     :func:`~mathrl.agents.alphazero.episodes.play_episodes` (``pi`` holds the cut targets ``Y`` plus rank
-    term over each state's actions, ``z`` the value targets) and ``returns``: minus each instance's proof
-    size as played (exploration included)."""
+    term over each state's actions, ``z`` the value targets) and ``returns``: minus the number of cuts each
+    instance's played proof kept (exploration included; subtrees dropped by ``width`` are not counted)."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

@@ -89,7 +89,7 @@ class SemigroupNet(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return -self.cut(x).flatten(1), self.size(x)
 
-    def value(self, x: torch.Tensor) -> torch.Tensor:
+    def value_only(self, x: torch.Tensor) -> torch.Tensor:
         """The value head alone (N has its own trunk): half the work where only sizes are needed."""
         return self.size(x)
 

@@ -136,6 +136,9 @@ class AlphaZeroCutPolicy:
         if self.agent.kind != "semigroup":
             raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not semigroup proofs")
         self.name = spec.strip()
+        if self.depth and self.agent.config.episodes.targets == "returns":
+            raise ValueError(f"{spec}: depth=D searches with the value as a proof size, but {path} learned "
+                             f"returns-to-go (episodes.targets = returns); use agent:RUN alone")
         if problem is not None:
             self._check_problem(problem)
 

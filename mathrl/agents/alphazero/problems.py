@@ -103,6 +103,8 @@ class ProblemConfig:
         if not isinstance(episodes, dict):
             raise ValueError(f"episodes must be an object of episode fields, got {episodes!r}")
         episodes = dict(episodes)
+        # a run written before "targets" existed learned returns-to-go: it must resume (and load) as it was
+        episodes.setdefault("targets", "returns")
         search = episodes.pop("search", {})
         if not isinstance(search, dict):
             raise ValueError(f"episodes.search must be an object of search fields, got {search!r}")

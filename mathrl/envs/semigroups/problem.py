@@ -60,10 +60,18 @@ class Problem:
     N: int
     K: int
     name: str = "problem"
-    MEMO_ENTRIES = 100_000  # cuts remembered by :meth:`children`
+    MEMO_ENTRIES = 100_000  # cuts remembered by :meth:`children` (``remember=True``)
 
     def roots(self) -> list[Node]:
         raise NotImplementedError
+
+    def __getstate__(self) -> dict:
+        """Sent to another process without its memo of cuts (rebuilt there as needed) or a progress callback."""
+        state = dict(self.__dict__)
+        state.pop("_children_memo", None)
+        if "on_cut" in state:
+            state["on_cut"] = None
+        return state
 
     def status(self, node: Node) -> str:
         return node.status
@@ -74,16 +82,17 @@ class Problem:
             return np.zeros(self.N * self.N, dtype=bool)
         return (node.cand.sum(axis=2) >= 2).reshape(-1)
 
-    def children(self, node: Node, cell: int) -> list[tuple[Node, str]]:
+    def children(self, node: Node, cell: int, remember: bool = False) -> list[tuple[Node, str]]:
         """Children of a cut at ``cell`` (= x * N + y), one per candidate value in increasing order.
 
-        Cuts are remembered (up to :attr:`MEMO_ENTRIES`, then forgotten all at once): a search or a learner
-        cuts the same node at the same cell many times, and propagation is the expensive part. Nodes are
-        immutable, so sharing them is safe (the key includes the root and depth the children inherit); the list
-        returned is the caller's own.
+        ``remember=True`` keeps the cut in a memo (up to :attr:`MEMO_ENTRIES`, then forgotten all at once):
+        a search or a learner cuts the same node at the same cell many times, and propagation is the
+        expensive part. A proof cuts each node once, so proofs (and their timings) do not use it. Nodes are
+        immutable, so sharing them is safe (the key includes the root and depth the children inherit); the
+        list returned is the caller's own.
         """
-        key = (node.key, node.root, node.depth, int(cell))  # children inherit the root and depth + 1
-        memo = self.__dict__.setdefault("_children_memo", {})
+        key = (node.key, node.root, node.depth, int(cell))
+        memo = self.__dict__.setdefault("_children_memo", {}) if remember else {}
         kids = memo.get(key)
         if kids is None:
             if node.status != ACTIVE:
@@ -92,9 +101,10 @@ class Problem:
             if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
                 raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
             kids = tuple((k, k.status) for k in self._children(node, x, y))
-            if len(memo) >= self.MEMO_ENTRIES:
-                memo.clear()
-            memo[key] = kids
+            if remember:
+                if len(memo) >= self.MEMO_ENTRIES:
+                    memo.clear()
+                memo[key] = kids
         return list(kids)
 
     def _children(self, node: Node, x: int, y: int) -> list[Node]:

@@ -33,7 +33,7 @@ class ProofResult:
 
 
 def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs", collect_done: bool = False,
-          max_nodes: int | None = None) -> ProofResult:
+          max_nodes: int | None = None, roots=None) -> ProofResult:
     """Cut every active node with ``policy`` until only leaves remain.
 
     ``traversal="dfs"`` cuts the most recently opened node next, children
@@ -41,7 +41,8 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
     cuts level by level. A policy that looks only at the node makes the same
     cut at a node whichever traversal reaches it, so the counts do not depend
     on the traversal (tested); a stateful one (``random``) may differ.
-    ``max_nodes`` stops after that many cuts (``complete=False``).
+    ``max_nodes`` stops after that many cuts (``complete=False``). ``roots`` proves those nodes instead of
+    the problem's roots (a part of a larger proof, see :func:`split_proof`).
     """
     if traversal not in ("dfs", "bfs"):
         raise ValueError(f"traversal must be 'dfs' or 'bfs', got {traversal!r}")
@@ -60,7 +61,7 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
             res.impossible += 1
             row["impossible"] += 1
 
-    roots = problem.roots()
+    roots = problem.roots() if roots is None else list(roots)
     for root in roots:
         res.per_root.setdefault(root.root, {"nodes": 0, "done": 0, "impossible": 0})
         if root.status != ACTIVE:
@@ -79,3 +80,59 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
                 record(k, status)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def split_proof(problem: Problem, policy="benchmark", depth: int = 2, seed=None) -> tuple[ProofResult, list]:
+    """The first ``depth`` levels of the proof, cut breadth first with ``policy``: (their counts, the active
+    nodes left below them). The subtrees of those nodes are independent proofs, so proving them apart (in
+    other processes, on other machines) and adding their counts to these gives the whole proof's counts,
+    for any policy that looks only at the node (every built-in one but ``random``)."""
+    pol = make_policy(policy, problem, rng=np.random.default_rng(seed))
+    t0 = time.perf_counter()
+    res = ProofResult()
+    level = []
+    for root in problem.roots():
+        res.per_root.setdefault(root.root, {"nodes": 0, "done": 0, "impossible": 0})
+        if root.status == ACTIVE:
+            level.append(root)
+        else:
+            _count(res, root, root.status)
+    for _ in range(depth):
+        below = []
+        for node in level:
+            res.nodes += 1
+            res.per_root[node.root]["nodes"] += 1
+            for kid, status in problem.children(node, pol.choose(problem, node)):
+                if status == ACTIVE:
+                    below.append(kid)
+                else:
+                    _count(res, kid, status)
+        level = below
+    res.seconds = time.perf_counter() - t0
+    return res, level
+
+
+def _count(res: ProofResult, node, status) -> None:
+    row = res.per_root.setdefault(node.root, {"nodes": 0, "done": 0, "impossible": 0})
+    if status == DONE:
+        res.done += 1
+        row["done"] += 1
+    elif status == IMPOSSIBLE:
+        res.impossible += 1
+        row["impossible"] += 1
+
+
+def add_results(results) -> ProofResult:
+    """The counts of several parts of one proof added up (per root too); seconds are summed (CPU time)."""
+    total = ProofResult()
+    for r in results:
+        total.nodes += r.nodes
+        total.done += r.done
+        total.impossible += r.impossible
+        total.seconds += r.seconds
+        total.complete = total.complete and r.complete
+        for root, row in r.per_root.items():
+            mine = total.per_root.setdefault(root, {"nodes": 0, "done": 0, "impossible": 0})
+            for k in mine:
+                mine[k] += row[k]
+    return total

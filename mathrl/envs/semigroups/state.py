@@ -185,7 +185,7 @@ class ProofState:
         if not 0 <= a < self.num_actions:
             raise IllegalActionError(f"cell {a} is not available in the current node")
         try:
-            kids = self.problem.children(node, a)
+            kids = self.problem.children(node, a, remember=True)  # a search splits the same node again and again
         except ValueError as exc:
             raise IllegalActionError(str(exc)) from exc
         return [self._one_node(k) for k, status in kids if status == ACTIVE]
