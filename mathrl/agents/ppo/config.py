@@ -185,11 +185,12 @@ PRESETS: dict[str, dict] = {
     "semigroups": dict(env_id="mathrl/SemigroupProof-v0", env_kwargs={"a": 3, "b": 2}, num_envs=4, num_steps=256,
                        total_steps=300_000, gamma=1.0, gae_lambda=0.95, lr=3e-4, hidden=(128, 128), obs_norm=True,
                        reward_scale=0.1, ent_coef=0.01, eval_every=10, eval_episodes=1),
-    # Graph construction (Wagner 2021's setting, one bit per step; the env's default score and n): words are
-    # MultiBinary and cast to float; reward only at the last bit, so no discounting and GAE close to Monte Carlo.
-    "graphs": dict(env_id="mathrl/GraphConstruction-v0", num_envs=8, num_steps=171, total_steps=400_000,
-                   gamma=1.0, gae_lambda=0.95, lr=3e-4, hidden=(128, 128), ent_coef=0.01, update_epochs=4,
-                   num_minibatches=4, eval_every=10, eval_episodes=16),
+    # Graph construction, one bit per step (Wagner 2021's setting): C4-free graphs on 10 vertices, reward
+    # edges - ex(10, C4) at the last bit (0 is optimal). Words are MultiBinary, cast to float. Not the env's
+    # default wagner-2.1: it gives -10^6 to every disconnected graph, and PPO from scratch meets nothing else.
+    "graphs": dict(env_id="mathrl/GraphConstruction-v0", env_kwargs={"score": "c4-free", "n": 10}, num_envs=8,
+                   num_steps=45, total_steps=300_000, gamma=1.0, gae_lambda=0.95, lr=3e-4, hidden=(128, 128),
+                   ent_coef=0.01, update_epochs=4, num_minibatches=4, eval_every=10, eval_episodes=16),
     "connect4": dict(env_id="mathrl/ConnectFour-v0", num_envs=16, num_steps=64, total_steps=300_000, gamma=0.99,
                      gae_lambda=0.95, lr=3e-4, hidden=(256, 256), ent_coef=0.01, eval_every=20,
                      eval_episodes=200),
