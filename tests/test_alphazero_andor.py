@@ -161,7 +161,18 @@ def test_cut_policy_search_uses_the_learned_sizes_and_needs_parts_targets(tmp_pa
     AlphaZeroCutPolicy(f"agent:{tmp_path / 'returns'}", problem)  # the network alone is fine
 
 
-def test_a_run_saved_before_parts_targets_existed_resumes_as_it_was():
+def test_a_run_saved_before_parts_targets_existed_resumes_as_it_was(tmp_path, capsys):
     data = ProblemConfig(episodes=config()).to_dict()
     del data["episodes"]["targets"]
-    assert ProblemConfig.from_dict(data).episodes.targets == "returns"
+    assert ProblemConfig.from_saved(data).episodes.targets == "returns"
+    assert ProblemConfig.from_dict(data).episodes.targets == "auto"  # a new config learns by parts where it can
+    # and the command line's new runs do too, with and without --set (the command)
+    from mathrl.cli import main
+
+    for extra in ([], ["--set", "episodes.explore=0.2"]):
+        out = tmp_path / f"run{len(extra)}"
+        assert main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs",
+                     '{"a": 3, "b": 2, "sigma": [5]}', "--iterations", "1", "--set", "episodes_per_iter=1",
+                     "--set", "train_steps=1", *extra, "--out", str(out), "--quiet"]) == 0
+        trainer = ProblemTrainer(None, out, resume=True)
+        assert trainer.targets == "parts" and trainer.config.episodes.targets == "auto"

@@ -50,7 +50,7 @@ class ProblemAgent:
             raise ValueError(f"{path}: no AlphaZero run there (no {AGENT} or {CHECKPOINT})")
         ckpt = load_file(file, WHAT)
         try:
-            config = ProblemConfig.from_dict(json.loads(ckpt["config"]))
+            config = ProblemConfig.from_saved(json.loads(ckpt["config"]))
             check_untrusted(config, file)  # before the env is built: building it must not run code
             net = build_network(config.episodes)
             net.load_state_dict(ckpt["weights"])

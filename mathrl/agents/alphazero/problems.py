@@ -97,14 +97,20 @@ class ProblemConfig:
         return asdict(self)
 
     @classmethod
+    def from_saved(cls, data: dict) -> "ProblemConfig":
+        """The config of a saved run (a checkpoint or agent file). A run saved before ``episodes.targets``
+        existed learned returns-to-go, so it resumes and loads as it was (a new config's default is "auto")."""
+        if isinstance(data, dict) and isinstance(data.get("episodes"), dict) and "targets" not in data["episodes"]:
+            data = {**data, "episodes": {**data["episodes"], "targets": "returns"}}
+        return cls.from_dict(data)
+
+    @classmethod
     def from_dict(cls, data: dict) -> "ProblemConfig":
         data = dict(data)
         episodes = data.pop("episodes", {})
         if not isinstance(episodes, dict):
             raise ValueError(f"episodes must be an object of episode fields, got {episodes!r}")
         episodes = dict(episodes)
-        # a run written before "targets" existed learned returns-to-go: it must resume (and load) as it was
-        episodes.setdefault("targets", "returns")
         search = episodes.pop("search", {})
         if not isinstance(search, dict):
             raise ValueError(f"episodes.search must be an object of search fields, got {search!r}")
@@ -171,7 +177,7 @@ class ProblemTrainer:
         ckpt = None
         if resume:
             ckpt = self._read()
-            config = ProblemConfig.from_dict(json.loads(ckpt["config"]))
+            config = ProblemConfig.from_saved(json.loads(ckpt["config"]))
         if config is None:
             raise ValueError("a new run needs a config")
         self.config = config
@@ -210,7 +216,7 @@ class ProblemTrainer:
         if not isinstance(ckpt, dict) or any(k not in ckpt for k in keys):
             raise not_readable(path, WHAT, "not a mathrl AlphaZero problem checkpoint")
         try:
-            check_untrusted(ProblemConfig.from_dict(json.loads(ckpt["config"])), path)
+            check_untrusted(ProblemConfig.from_saved(json.loads(ckpt["config"])), path)
         except (TypeError, ValueError) as exc:
             raise not_readable(path, WHAT, exc) from exc
         return ckpt
