@@ -57,14 +57,17 @@ class PartsNetwork:
         self.positions = 0
 
     @torch.inference_mode()
-    def evaluate(self, states: Sequence, chunk: int = 1024) -> tuple[list[np.ndarray], np.ndarray]:
-        """(cut scores ``N2`` per state over its actions, unavailable cells +inf; estimated log10 sizes)."""
+    def evaluate(self, states: Sequence, encoded: tuple | None = None,
+                 chunk: int = 1024) -> tuple[list[np.ndarray], np.ndarray]:
+        """(cut scores ``N2`` per state over its actions, unavailable cells +inf; estimated log10 sizes).
+        ``encoded``: the states' network input, when the caller already has it."""
         from mathrl.agents.alphazero.episodes import encode
 
         scores, logs = [], []
         for start in range(0, len(states), chunk):
             part = states[start:start + chunk]
-            logits, values = self.net(*encode(part, self.kind))
+            x = encode(part, self.kind) if encoded is None else tuple(t[start:start + chunk] for t in encoded)
+            logits, values = self.net(*x)
             logits, values = logits.float().numpy(), values.float().numpy()
             for state, row in zip(part, logits):
                 mask = state.action_mask()
@@ -195,10 +198,10 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
                     nodes[level[i][2]]["estimated"] += float(size)
             level = [level[i] for i in keep]
         states = [s for s, _, _ in level]
-        scores, _ = model.evaluate(states)
+        encoded = encode(states, kind)
+        scores, _ = model.evaluate(states, encoded)
         splits = [{a: s.split(a) for a in s.legal_actions()} for s in states]
         ys = _cut_values(model, states, splits)
-        encoded = encode(states, kind)
         next_level, aside = [], []
         for i, ((state, episode, parent), sp, y) in enumerate(zip(level, splits, ys)):
             legal = state.action_mask()

@@ -51,15 +51,9 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
     res = ProofResult(done_leaves=Counter() if collect_done else None)
 
     def record(node, status):
-        row = res.per_root[node.root]
-        if status == DONE:
-            res.done += 1
-            row["done"] += 1
-            if collect_done:
-                res.done_leaves[node.key] += 1
-        elif status == IMPOSSIBLE:
-            res.impossible += 1
-            row["impossible"] += 1
+        _count(res, node, status)
+        if collect_done and status == DONE:
+            res.done_leaves[node.key] += 1
 
     roots = problem.roots() if roots is None else list(roots)
     for root in roots:
@@ -113,6 +107,7 @@ def split_proof(problem: Problem, policy="benchmark", depth: int = 2, seed=None)
 
 
 def _count(res: ProofResult, node, status) -> None:
+    """Count a leaf (done or impossible) in the totals and in its root's row."""
     row = res.per_root.setdefault(node.root, {"nodes": 0, "done": 0, "impossible": 0})
     if status == DONE:
         res.done += 1
