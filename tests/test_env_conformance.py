@@ -217,3 +217,22 @@ def test_the_conformance_check_can_fail(flag, message):
     with pytest.raises(ProtocolError, match=message):
         for seed in range(5):
             check_pure_state(Countdown(7, **{flag: True}), rng=seed)
+
+
+@pytest.mark.parametrize("env_id, kwargs", CASES, ids=CASE_IDS)
+def test_rgb_array_frames_have_one_shape_and_follow_the_state(env_id, kwargs):
+    """``rgb_array`` (what video recorders and SB3's ``make_vec_env`` ask for): a uint8 (H, W, 3) frame after
+    reset and after every step, the same shape all episode, and not the same picture throughout."""
+    env = gym.make(env_id, render_mode="rgb_array", **kwargs)
+    rng = np.random.default_rng(5)
+    obs, info = env.reset(seed=3)  # the episode the other tests play (seed 0's over QQ is far longer)
+    frames = [env.render()]
+    for _ in range(MAX_STEPS):
+        obs, reward, terminated, truncated, info = env.step(_legal_action(info, env, rng))
+        frames.append(env.render())
+        if terminated or truncated:
+            break
+    assert all(f.dtype == np.uint8 and f.ndim == 3 and f.shape[2] == 3 for f in frames)
+    assert len({f.shape for f in frames}) == 1
+    if len(frames) > 2:
+        assert any(not np.array_equal(frames[0], f) for f in frames[1:])

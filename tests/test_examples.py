@@ -16,6 +16,8 @@ SCRIPTS = {  # script -> a line its output must contain
     "semigroup_cut_policy.py": "done leaves",
     "alphazero_connect4.py": "against a random mover",
     "sb3_maskable_ppo.py": "MaskablePPO",
+    "sb3_buchberger.py": "fewer additions than Degree on",
+    "own_ideals.py": "ToricCurves: mean polynomial additions",
 }
 
 

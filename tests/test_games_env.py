@@ -167,7 +167,7 @@ def test_illegal_actions_end_the_episode_with_a_loss():
     ({"learner_side": True}, "learner_side"), ({"illegal_action": "x"}, "illegal_action"),
     ({"opponent": "nobody"}, "random, lookahead"), ({"opponent": "mcts:0"}, "mcts:N"),
     ({"opponent": "mcts:x"}, "mcts:N"), ({"opponent": 3}, "callable"), ({"opponent": "agent:"}, "agent:PATH"),
-    ({"opponent": "agent:/some/where.pt"}, "no agent file"), ({"render_mode": "rgb_array"}, "render_mode"),
+    ({"opponent": "agent:/some/where.pt"}, "no agent file"), ({"render_mode": "rgb"}, "render_mode"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

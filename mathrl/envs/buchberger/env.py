@@ -38,6 +38,7 @@ from mathrl.envs.buchberger.families import FixedIdealSource
 from mathrl.envs.buchberger.parsing import parse_ideal
 from mathrl.envs.buchberger.parsing import MAX_DEGREE
 from mathrl.envs.buchberger.strategies import make_strategy
+from mathrl.envs.pictures import shades_to_rgb
 
 __all__ = ["BuchbergerEnv", "make_state", "observation_bytes", "check_observation_size", "MAX_OBS_BYTES"]
 
@@ -78,7 +79,7 @@ class BuchbergerEnv(gym.Env):
     (``invalid_action="penalize"``), or raise ``ValueError`` (``"raise"``).
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(self, ideal_dist="3-20-10-weighted", ideal=None, gens=None, field=32003, order="grevlex",
                  elimination="gebauermoeller", rewards="additions", k=2, obs_mode="padded", max_pairs=256,
@@ -104,7 +105,7 @@ class BuchbergerEnv(gym.Env):
                                       or max_steps < 1):
             raise ValueError(f"max_steps must be an integer >= 1 or None, got {max_steps!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"unsupported render_mode {render_mode!r}; only 'ansi'")
+            raise ValueError(f"unsupported render_mode {render_mode!r}; choose 'ansi' or 'rgb_array'")
         if max_obs_bytes is not None and (isinstance(max_obs_bytes, bool) or
                                           not isinstance(max_obs_bytes, (int, np.integer)) or max_obs_bytes < 1):
             raise ValueError(f"max_obs_bytes must be an integer >= 1 or None, got {max_obs_bytes!r}")
@@ -232,6 +233,12 @@ class BuchbergerEnv(gym.Env):
     def render(self):
         if self.render_mode == "ansi":
             return self.state.render() if self.state is not None else "(not reset)"
+        if self.render_mode == "rgb_array" and self.state is not None:
+            # the S-pair queue: one column per row of the padded observation, its lcm exponents as grey levels
+            rows = np.zeros((self.max_pairs, self.row_len), dtype=np.int32)
+            if self.state.num_pairs:
+                self.state.write_pair_exponents(rows, self.k)
+            return shades_to_rgb(rows.T, high=max(1, int(rows.max())))
         return None
 
     # --- masks, features, snapshots -----------------------------------------------------------

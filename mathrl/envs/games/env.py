@@ -13,6 +13,7 @@ from gymnasium import spaces
 
 from mathrl.core import IllegalActionError, as_action
 from mathrl.envs.games.opponents import make_opponent, play_move
+from mathrl.envs.pictures import cells_to_rgb
 
 LEARNER_SIDES = (0, 1, "random", "alternate")
 
@@ -39,7 +40,7 @@ class VsOpponentEnv(gym.Env):
     * The opponent's generator is seeded from ``np_random`` at each reset.
     """
 
-    metadata = {"render_modes": ["ansi", "human"]}
+    metadata = {"render_modes": ["ansi", "human", "rgb_array"], "render_fps": 4}
 
     def __init__(self, game, opponent="random", *, learner_side="random", dict_obs=False,
                  illegal_action="lose", render_mode=None):
@@ -48,7 +49,7 @@ class VsOpponentEnv(gym.Env):
         if illegal_action not in ("lose", "raise"):
             raise ValueError(f"illegal_action must be 'lose' or 'raise', got {illegal_action!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"unsupported render_mode {render_mode!r}; choose 'ansi' or 'human'")
+            raise ValueError(f"unsupported render_mode {render_mode!r}; choose 'ansi', 'human' or 'rgb_array'")
         self.game = game
         self.opponent = make_opponent(opponent, game)
         self.learner_side = learner_side if isinstance(learner_side, str) else int(learner_side)
@@ -121,6 +122,9 @@ class VsOpponentEnv(gym.Env):
             return str(self.state)
         if self.render_mode == "human":
             print(str(self.state) + "\n")
+        if self.render_mode == "rgb_array":  # empty cells grey, the first player's stones black, the second's red
+            planes = self.state.observation(0)  # player 0's frame is the board as it stands
+            return cells_to_rgb(planes[0] + 2 * planes[1])
         return None
 
     def action_masks(self) -> np.ndarray:

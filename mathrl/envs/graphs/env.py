@@ -13,6 +13,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from ..pictures import cells_to_rgb
 from .scores import REGISTRY, Score, ScoreError, resolve
 from .state import WordConstructionState, as_bit
 
@@ -78,6 +79,21 @@ def render_text(score: Score, word: np.ndarray, t: int) -> str:
     return head + score.kind.text(word, t, score.n)
 
 
+def render_picture(score: Score, word: np.ndarray, t: int) -> np.ndarray:
+    """The partial object's (n, n) array as an image: decided 1s black, decided 0s white, undecided grey
+    (for a graph, the symmetric adjacency matrix with a white diagonal)."""
+    decided = np.arange(score.word_length) < t
+    cells = np.where(decided, np.where(word[:score.word_length] > 0, 1, 3), 0).astype(np.int8)
+    if score.kind.name == "graph":
+        n = score.n
+        grid = np.full((n, n), 3, dtype=np.int8)
+        rows, cols = np.triu_indices(n, k=1)
+        grid[rows, cols] = cells
+        grid[cols, rows] = cells
+        return cells_to_rgb(grid)
+    return cells_to_rgb(cells.reshape(score.n, score.n))
+
+
 class WordConstructionEnv(gym.Env):
     """Decide ``L`` bits, one per step; the only reward is the score of the finished word.
 
@@ -85,7 +101,7 @@ class WordConstructionEnv(gym.Env):
     name, ``"file.py:function"``, ``"module:function"`` or a callable).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(self, score, *, obs_dtype=np.int8, render_mode: str | None = None,
                  max_obs_bytes: int | None = MAX_OBS_BYTES):
@@ -133,9 +149,13 @@ class WordConstructionEnv(gym.Env):
                 "counterexample": bool(valid and state.final_score > self.score.tol)}
 
     def render(self):
-        if self.render_mode != "ansi" or self.state is None:
+        if self.state is None:
             return None
-        return render_text(self.score, self.state.word, self.state.t)
+        if self.render_mode == "rgb_array":
+            return render_picture(self.score, self.state.word, self.state.t)
+        if self.render_mode == "ansi":
+            return render_text(self.score, self.state.word, self.state.t)
+        return None
 
     def _obs(self) -> np.ndarray:
         return self.state.observation().astype(self.obs_dtype, copy=False)

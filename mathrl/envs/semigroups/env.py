@@ -23,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mathrl.core import as_action
+from mathrl.envs.pictures import shades_to_rgb
 from mathrl.envs.semigroups.problem import Problem
 from mathrl.envs.semigroups.state import SCALARS, ProofState
 
@@ -70,7 +71,7 @@ class SemigroupProofEnv(gym.Env):
     (``"raise"``). Non-integer actions raise ``TypeError``.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(self, family="simpson", a=3, b=2, sigma="all", n=None, degree=None, nilpotent=False,
                  profile_filter=True, halfones_filter=True, max_nodes=100_000, max_steps=None,
@@ -84,7 +85,7 @@ class SemigroupProofEnv(gym.Env):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
                 raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"unsupported render_mode {render_mode!r}; only 'ansi'")
+            raise ValueError(f"unsupported render_mode {render_mode!r}; choose 'ansi' or 'rgb_array'")
         self.problem = make_problem(family, a, b, sigma, n, degree, nilpotent, profile_filter, halfones_filter)
         self.family = "graded" if family in ("simpson", "graded") and not nilpotent else (
             "nilpotent" if nilpotent else family)
@@ -156,6 +157,11 @@ class SemigroupProofEnv(gym.Env):
         return self._obs(), float(reward), terminated, truncated, info
 
     def render(self):
+        if self.render_mode == "rgb_array":
+            # the current node's table: each cell shaded by its number of candidate values (white: decided)
+            node = self.state.current_node if self.state is not None else None
+            sizes = node.cand.sum(axis=2) - 1 if node is not None else np.zeros((self.N, self.N))
+            return shades_to_rgb(sizes, high=max(1, self.N - 1))
         if self.render_mode != "ansi":
             return None
         state = self.state
