@@ -112,7 +112,18 @@ def test_resume_from_the_cli(tmp_path):
     proc = run_cli("search", "--resume", str(tmp_path), "--iterations", "4", "--quiet")
     assert proc.returncode == 1, proc.stderr
     assert json.loads((tmp_path / "best.json").read_text())["iterations"] == 4
-    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 4
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 4
+
+
+def test_resume_continues_the_log_of_a_run_folder_from_before_metrics_jsonl(tmp_path):
+    """Run folders of mathrl 0.1.0 named the search's log ``log.jsonl``: a resume carries it on as
+    ``metrics.jsonl``, with the rows it already had and none twice."""
+    args = ["search", "--score", "wagner-2.1", "--n", "6", "--sessions", "50", "--islands", "1", "--quiet"]
+    assert run_cli(*args, "--iterations", "2", "--out", str(tmp_path)).returncode == 1
+    (tmp_path / "metrics.jsonl").rename(tmp_path / "log.jsonl")
+    assert run_cli("search", "--resume", str(tmp_path), "--iterations", "3", "--quiet").returncode == 1
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [row["iteration"] for row in rows] == [0, 1, 2] and not (tmp_path / "log.jsonl").exists()
 
 
 def test_wagner21_star_is_not_reported(tmp_path):

@@ -105,7 +105,7 @@ def test_search_islands_give_the_same_run_on_processes_and_on_ray(ray_executor, 
     best = [json.loads((tmp_path / name / "best.json").read_text()) for name in ("process", "ray")]
     assert best[0]["word"] == best[1]["word"] and best[0]["score"] == best[1]["score"]
     logs = [[{k: v for k, v in json.loads(line).items() if k != "seconds"}
-             for line in (tmp_path / name / "log.jsonl").read_text().splitlines()] for name in ("process", "ray")]
+             for line in (tmp_path / name / "metrics.jsonl").read_text().splitlines()] for name in ("process", "ray")]
     assert logs[0] == logs[1] and len(logs[0]) == 8
 
 

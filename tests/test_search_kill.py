@@ -58,7 +58,7 @@ def sigkill(proc: subprocess.Popen) -> bool:
 
 
 def log_has_rows(out: Path):
-    return lambda: (out / "log.jsonl").exists() and (out / "log.jsonl").stat().st_size > 0
+    return lambda: (out / "metrics.jsonl").exists() and (out / "metrics.jsonl").stat().st_size > 0
 
 
 def written_since(path: Path, since: int):
@@ -82,7 +82,7 @@ def kill_at(proc: subprocess.Popen, out: Path, moment: str, rng: random.Random, 
     if not wait_for(written_since(out / "run.json", since), proc):
         return False
     if moment == "random":
-        if not wait_for(written_since(out / "log.jsonl", since), proc):  # truncated, then appended to
+        if not wait_for(written_since(out / "metrics.jsonl", since), proc):  # truncated, then appended to
             return False
         time.sleep(rng.uniform(0.0, 1.5))
     elif moment == "mid-checkpoint":
@@ -98,7 +98,7 @@ def kill_at(proc: subprocess.Popen, out: Path, moment: str, rng: random.Random, 
 
 
 def log_rows(out: Path) -> list[dict]:
-    lines = (out / "log.jsonl").read_bytes().split(b"\n")
+    lines = (out / "metrics.jsonl").read_bytes().split(b"\n")
     assert lines[-1] == b"", "a torn last row"
     return [json.loads(line) for line in lines[:-1]]  # every row parses: none torn
 
@@ -316,7 +316,7 @@ def test_resume_of_a_run_killed_before_its_first_checkpoint_starts_from_run_json
 
     Search(make("c4-free", n=6), tmp_path, config=LocalConfig(islands=1, steps=5), preset_name="local", seed=4,
            target=1e9)  # run.json only: killed before any round ended
-    (tmp_path / "log.jsonl").write_text('{"island": 0, "iter')  # a torn row
+    (tmp_path / "metrics.jsonl").write_text('{"island": 0, "iter')  # a torn row
     resumed = Search(make("c4-free", n=6), tmp_path, resume=True)
     assert (resumed.seed, resumed.target, resumed.iteration, resumed.config.steps) == (4, 1e9, 0, 5)
     resumed.run(max_iterations=2, progress=False)

@@ -102,6 +102,35 @@ def nan_to_none(data):
     return data
 
 
+def summary_key(name: str) -> str:
+    """A strategy or agent name (``agent:runs/x:sims=32``) as a ``key=value`` key (``agent_runs_x_sims_32``)."""
+    key = re.sub(r"\W+", "_", str(name)).strip("_") or "value"
+    return key if key.isidentifier() else f"_{key}"
+
+
+def summary_line(**fields) -> str:
+    """The last line every long command prints: ``key=value`` pairs separated by spaces, in the order
+    given, so a script can read a run's outcome with ``dict(t.split("=", 1) for t in line.split())``.
+    Floats get 6 significant digits, booleans are ``true``/``false``, None is ``none``; a value with a
+    space or an ``=`` is quoted (``shlex.quote``)."""
+    import shlex
+
+    def text(value) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value is None:
+            return "none"
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        value = str(value)
+        return shlex.quote(value) if not value or any(c in value for c in " =\t\n'\"") else value
+
+    for key in fields:
+        if not key.isidentifier():
+            raise ValueError(f"summary key {key!r} is not an identifier")
+    return " ".join(f"{key}={text(value)}" for key, value in fields.items())
+
+
 def write_json(path, data) -> None:
     """``data`` as indented JSON, replacing ``path`` atomically. NaN/inf are refused (not JSON)."""
     text = json.dumps(data, indent=2, default=_json_default, allow_nan=False) + "\n"

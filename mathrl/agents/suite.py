@@ -20,12 +20,16 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from mathrl.agents.runlog import MetricsLog
+from mathrl.agents.runs import summary_key, summary_line
 
 
 class BenchError(ValueError):
@@ -215,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-base", type=int, default=0, help="first seed")
     parser.add_argument("--cap", type=float, default=120.0, help="wall-clock seconds per run")
     parser.add_argument("--out", default="runs/bench_search", help="folder for bench_search.json and .png")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON (nothing else on stdout)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= MAX_SEEDS or args.seed_base < 0:
         raise BenchError(f"--seeds must be in 1..{MAX_SEEDS} and --seed-base >= 0, got {args.seeds} and "
@@ -233,25 +238,32 @@ def main(argv: list[str] | None = None) -> int:
         raise BenchError(str(exc)) from exc
     out = check_writable_folder(args.out, "--out", BenchError)
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags()}
+    notes = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores, AVX-512: {machine['avx512f']}, "
-          f"bf16: {machine['avx512_bf16']} (absolute times differ ~2x between machines of one kind)")
+          f"bf16: {machine['avx512_bf16']} (absolute times differ ~2x between machines of one kind)", file=notes)
     rates = score_rates([p for p in problems if p.score in ("wagner-2.1", "c4-free")])
     for label, rate in rates.items():
-        print(f"score rate {label}: {rate:,} evaluations/s (batched)")
+        print(f"score rate {label}: {rate:,} evaluations/s (batched)", file=notes)
     seeds = list(range(args.seed_base, args.seed_base + args.seeds))
     rows: list[dict] = []
     from tqdm import tqdm
 
     total = len(problems) * len(agents) * len(seeds)
-    with tqdm(total=total, unit="run", desc="bench search") as bar:
-        for problem in problems:
-            for agent in agents:
-                for seed in seeds:
-                    row = run_one(agent, problem, seed, args.cap)
-                    row["scored"] = problem.scored
-                    rows.append(row)
-                    bar.set_postfix(problem=problem.label, agent=agent, refresh=False)
-                    bar.update()
+    out.mkdir(parents=True, exist_ok=True)
+    log = MetricsLog(out, "run", 0)  # one row per run; TensorBoard shows time and score against the run index
+    try:
+        with tqdm(total=total, unit="run", desc="bench search", disable=args.quiet) as bar:
+            for problem in problems:
+                for agent in agents:
+                    for seed in seeds:
+                        row = run_one(agent, problem, seed, args.cap)
+                        row["scored"] = problem.scored
+                        rows.append(row)
+                        log.write({"run": len(rows) - 1, **row})
+                        bar.set_postfix(problem=problem.label, agent=agent, refresh=False)
+                        bar.update()
+    finally:
+        log.close()
     table = summarise(rows, agents, problems)
     result = {"machine": machine, "cap_seconds": args.cap, "seeds": seeds, "agents": agents,
               "problems": [p.label for p in problems], "score_rates": rates, "summary": table, "runs": rows}
@@ -259,7 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     plot(rows, agents, args.cap, out / "bench_search.png")
     if args.json:
         print(json.dumps(table, indent=2))
-    else:
-        print(format_table(table))
+        return 0
+    print(format_table(table))
     print(f"-> {out / 'bench_search.json'}, {out / 'bench_search.png'}")
+    solved = {f"solved_{summary_key(a)}": sum(r["success"] for r in rows if r["agent"] == a and r["scored"])
+              for a in agents}
+    print(summary_line(runs=len(rows), scored_runs_per_agent=sum(r["scored"] for r in rows) // len(agents),
+                       **solved, files=out))
     return 0

@@ -68,7 +68,7 @@ import sys
 import time
 
 from mathrl.benchmarks.common import (add_output_options, check_out_dir, check_out_file, emit, one_cpu, one_thread,
-                                      progress, write_json, run_mode)
+                                      progress, summary_key, write_json, run_mode)
 from mathrl.sysinfo import cpu_model
 
 # Mean (sample sd) of polynomial additions over 10,000 ideals with the authors' implementation: Peifer,
@@ -423,7 +423,9 @@ def compare(args) -> int:
         raise BenchError(str(exc).splitlines()[0]) from exc
     if args.plot:
         plot(result, costs, args.plot)
-    emit(result, format_table(result), args.json, out)
+    emit(result, format_table(result), args.json, out,
+         summary={"ideals": args.ideals, "samples": args.samples,
+                  **{f"mean_{summary_key(name)}": cell["mean"] for name, cell in result["strategies"].items()}})
     return 0
 
 
@@ -454,7 +456,9 @@ def baselines(args) -> int:
                 f"(at least {MIN_JUDGED_SAMPLES}), so no pass is claimed; files in {out}")
     else:
         text = f"all within 3 standard errors of the reference: {summary['all_pass']}; files in {out}"
-    emit(summary, text, args.json, out / "summary.json")
+    emit(summary, text, args.json, out / "summary.json",
+         summary={"all_pass": summary["all_pass"], "judged": summary["judged"], "samples": args.samples,
+                  "files": out})
     return 0 if summary["all_pass"] else 1
 
 

@@ -44,11 +44,29 @@ def write_json(path: Path, data) -> None:
     write_atomically(path, data)
 
 
-def emit(result: dict, text: str, as_json: bool, out: Path | None = None) -> None:
-    """Write ``result`` to ``out`` (if given), then print it as JSON or print ``text``."""
+def summary_key(name: str) -> str:
+    """:func:`mathrl.agents.runs.summary_key`, imported when called (this module loads no numpy)."""
+    from mathrl.agents.runs import summary_key as key
+
+    return key(name)
+
+
+def emit(result: dict, text: str, as_json: bool, out: Path | None = None, summary: dict | None = None) -> None:
+    """Write ``result`` to ``out`` (if given), then print it as JSON, or print ``text`` and a last
+    ``key=value`` line (:func:`mathrl.agents.runs.summary_line`) of ``summary``, by default the result's
+    top-level numbers, flags and short strings."""
+    from mathrl.agents.runs import summary_key, summary_line
+
     if out is not None:
         write_json(out, result)
-    print(json.dumps(result, indent=2) if as_json else text, flush=True)
+    if as_json:
+        print(json.dumps(result, indent=2), flush=True)
+        return
+    if summary is None:
+        summary = {key: value for key, value in result.items()
+                   if isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 80)}
+    print(text, flush=True)
+    print(summary_line(**{summary_key(k): v for k, v in summary.items()}), flush=True)
 
 
 def progress(total: int, desc: str, quiet: bool, unit: str = "it"):

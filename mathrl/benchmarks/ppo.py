@@ -212,4 +212,7 @@ def main(argv=None) -> int:
     write_json(out / "result.json", {"runs": rows, "curves": pictures})
     print(format_table(rows))
     print(f"wrote {out / 'result.json'} and {', '.join(pictures)}")
+    from mathrl.agents.runs import summary_line
+
+    print(summary_line(runs=len(rows), files=out))
     return 0

@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 
-from mathrl.benchmarks.common import add_output_options, check_out_file, emit, one_thread, progress, run_mode
+from mathrl.benchmarks.common import add_output_options, check_out_file, emit, one_thread, progress, run_mode, summary_key
 from mathrl.sysinfo import cpu_model
 
 REFERENCE_S = {"(3,2) all": 3.8, "(4,5) sigma=22": 198.0}
@@ -139,7 +139,8 @@ def compare(args) -> int:
                               "split_depth": max(args.split_depth, 1)}
     text = "\n".join(f"{s:<11} nodes {c['nodes']:>7}  done {c['done']:>6}  impossible {c['impossible']:>6}  "
                      f"{c['seconds']:8.2f} s" for s, c in result["strategies"].items())
-    emit(result, text, args.json, out)
+    emit(result, text, args.json, out,
+         summary={f"nodes_{summary_key(name)}": c["nodes"] for name, c in result["strategies"].items()})
     return 0
 
 

@@ -235,6 +235,7 @@ def _read_run_file(folder: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from mathrl.agents.cem.search import ResumeError, Search
+    from mathrl.agents.runs import summary_line
     from mathrl.agents.searchers import AgentSpecError, parse_agent
     from mathrl.scores import ScoreError
 
@@ -342,4 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"SCORING BUG: a claimed counterexample (score {result.best_score:+.10f}) failed verification "
               f"-> {result.record_path}", file=sys.stderr)
+    outcome = {"found": "target" if search.target is not None else "counterexample", "limit": "none"}
+    print(summary_line(result=outcome.get(result.status, result.status), score=float(result.best_score),
+                       iterations=result.iterations, evaluations=search.evaluations,
+                       seconds=round(float(result.seconds), 1), file=result.record_path))
     return result.exit_code

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mathrl.agents.runs import check_writable_file, nan_to_none, write_json
+from mathrl.agents.runs import check_writable_file, nan_to_none, summary_key, summary_line, write_json
 from mathrl.agents.alphazero.config import MAX_SIMS
 from mathrl.sysinfo import cpu_model
 
@@ -353,6 +353,9 @@ def main(argv: list[str]) -> int:
                   **tictactoe_mistakes(lambda states: batched(states, rng))}
         print(f"{args.agent}: {result['mistakes']} value-losing moves in {result['positions']} reachable positions")
     out = Path(args.out or f"runs/bench_games/{args.what}.json")
-    write_json(out, nan_to_none(result))  # a fraction over no positions (0 / 0) is null, not NaN
+    result = nan_to_none(result)  # a fraction over no positions (0 / 0) is null, not NaN
+    write_json(out, result)
     print(f"-> {out}")
+    print(summary_line(**{summary_key(k): v for k, v in result.items() if v is None or isinstance(v, (int, float, str))},
+                       file=out))
     return 0

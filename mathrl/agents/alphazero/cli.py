@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from mathrl.agents.alphazero.config import MAX_SIMS
-from mathrl.agents.runs import check_writable_folder
+from mathrl.agents.runs import check_writable_folder, summary_line
 
 
 class CLIError(Exception):
@@ -243,8 +243,8 @@ def problem_train_main(argv: list[str]) -> int:
     rows = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet, ray=args.ray)
     last = rows[-1] if rows else None
     print(f"{trainer.iteration} iterations, {trainer.elapsed:.0f} s of training -> {trainer.out / 'checkpoint.pt'}")
-    if last is not None:
-        print(f"eval_return={last['eval_return']:.4g}")
+    print(summary_line(eval_return=float(last["eval_return"]) if last is not None else None,
+                       iterations=trainer.iteration, seconds=round(float(trainer.elapsed), 1), out=trainer.out))
     return 0
 
 
@@ -370,6 +370,10 @@ def train_main(argv: list[str]) -> int:
                           ray=args.ray)
     print(f"{summary['iterations']} iterations, {summary['games']} games, "
           f"{summary['train_seconds']:.0f} s of training -> {trainer.out / 'agent.pt'}")
+    print(summary_line(iterations=summary["iterations"], games=summary["games"],
+                       seconds=round(float(summary["train_seconds"]), 1),
+                       vs_random=summary.get("vs_random_score"), vs_mcts=summary.get("vs_mcts_score"),
+                       agent=trainer.out / "agent.pt"))
     return 0
 
 

@@ -27,7 +27,7 @@ import torch
 from mathrl.agents.alphazero.config import MAX_COUNT, SearchConfig, _int, _real
 from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes, targets_of
 from mathrl.agents.files import load_file, not_readable, save_file
-from mathrl.agents.runlog import MetricsLog
+from mathrl.agents.runlog import MetricsLog, RunBar
 from mathrl.agents.runs import write_json
 
 CHECKPOINT = "checkpoint.pt"
@@ -336,7 +336,6 @@ class ProblemTrainer:
         """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over
         resumes) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept. Self-play
         runs on ``workers`` processes, or as Ray tasks when ``ray`` is given."""
-        from tqdm import tqdm
 
         from mathrl.agents.executor import make_executor
         from mathrl.agents.runs import interrupts_as_keyboard
@@ -344,14 +343,14 @@ class ProblemTrainer:
         rows: list[dict] = []
         if self.config.workers > 1 or ray is not None:
             self.executor = make_executor(self.config.workers, ray)
-        bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {self.config.episodes.env_id}",
-                   unit="iter")
+        bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
+                     desc=f"alphazero {self.config.episodes.env_id}", unit="iter")
         try:
             with interrupts_as_keyboard():
                 while (iterations is None or len(rows) < iterations) and (
                         time_limit is None or self.elapsed < time_limit):
                     rows.append(self.step())
-                    bar.update(1)
+                    bar.advance(1, self.elapsed)
                     bar.set_postfix(eval_return=f"{rows[-1]['eval_return']:.3g}")
         except BaseException:
             if self.executor is not None:

@@ -48,7 +48,7 @@ from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.selfplay import build_net, play_games
 from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
-from mathrl.agents.runlog import MetricsLog, cut_metrics
+from mathrl.agents.runlog import MetricsLog, RunBar, cut_metrics
 from mathrl.agents.runs import (MANIFEST, commit_checkpoint, finish_commit, interrupts_as_keyboard,
                                 verify_manifest, write_json)
 from mathrl.envs.games.registry import make_game
@@ -337,7 +337,6 @@ class Trainer:
                     self._log = None
 
     def _run(self, iterations, time_limit, progress, ray) -> dict:
-        from tqdm import tqdm
 
         cfg = self.config
         torch.set_num_threads(max(1, cfg.workers))
@@ -350,7 +349,8 @@ class Trainer:
             from mathrl.agents.executor import make_executor
 
             pool = make_executor(cfg.workers, ray)
-        bar = tqdm(total=iterations, disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
+        bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
+                     desc=f"alphazero {cfg.game}", unit="iter")
         last_seconds = 0.0
         done = 0
         record = {}
@@ -381,9 +381,9 @@ class Trainer:
                 self._unsaved = True
                 self.checkpoint()
                 done += 1
-                bar.update(1)
-                bar.set_postfix({k: round(v, 3) for k, v in record.items()
-                                 if k in ("policy_loss", "value_loss", "vs_random_score", "vs_mcts_score")})
+                bar.advance(1, self.elapsed)
+                bar.set_postfix(**{k: round(v, 3) for k, v in record.items()
+                                   if k in ("policy_loss", "value_loss", "vs_random_score", "vs_mcts_score")})
         except KeyboardInterrupt:
             if pool is not None:  # SIGTERM reaches this process only: the workers' games are not waited for
                 pool.close(abandon=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mathrl.agents.runs import check_writable_folder, save_figure, write_json
+from mathrl.agents.runs import check_writable_folder, save_figure, summary_line, write_json
 
 
 class BenchError(ValueError):
@@ -75,7 +75,7 @@ def measure_rate(preset_name: str, seconds: float, n: int, seed: int = 0) -> dic
         start = time.perf_counter()
         result = search.run(time_limit=seconds, progress=False, chunk_seconds=min(5.0, seconds))
         wall = time.perf_counter() - start
-        rows = [json.loads(line) for line in open(Path(tmp) / "log.jsonl")]
+        rows = [json.loads(line) for line in open(Path(tmp) / "metrics.jsonl")]
     per_iteration = [sum(r["seconds"].values()) for r in rows[config.islands:]] or [float("nan")]
     island_iterations = len(rows)
     return {"preset": preset_name, "islands": config.islands, "sessions": config.n_sessions,
@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     plot(rates, hits, args.cap, out / "bench_cem.png")
     print(json.dumps({k: v for k, v in report.items() if k not in ("rates", "hits")}, indent=2))
     print(f"wrote {out / 'bench_cem.json'} and {out / 'bench_cem.png'}")
+    print(summary_line(successes=report.get("successes"), seeds=len(hits),
+                       median_seconds=report.get("median_seconds_to_counterexample"), files=out))
     return 0
 
 

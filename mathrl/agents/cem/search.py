@@ -7,7 +7,8 @@ shows progress, checkpoints, re-verifies every candidate independently, and
 writes results a person can open:
 ``counterexample.json`` + ``counterexample.png`` on success (``target.json`` +
 ``target.png`` when a target was asked for), ``best.json`` +
-``best.png`` otherwise, ``log.jsonl`` with per-iteration statistics.
+``best.png`` otherwise, ``metrics.jsonl`` with per-iteration statistics of every island
+(mirrored to TensorBoard under ``tensorboard/`` when that is installed).
 
 A run folder survives a kill at any instant (:mod:`mathrl.agents.runs`):
 
@@ -15,7 +16,7 @@ A run folder survives a kill at any instant (:mod:`mathrl.agents.runs`):
   work, so even a run killed in its first second can be resumed (from scratch);
 * ``checkpoint.pt`` is written after the first completed round of the islands,
   then every ``checkpoint_seconds``, at the end, and on Ctrl-C, SIGTERM, SIGHUP
-  or a crash; it records how many complete rows ``log.jsonl`` had, and a resume
+  or a crash; it records how many complete rows ``metrics.jsonl`` had, and a resume
   cuts the log back to them before appending, so no row is duplicated or torn;
 * every file is replaced atomically, never rewritten in place;
 * island worker processes die with the main process, even after a SIGKILL.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -37,19 +39,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from mathrl.envs.graphs.scores import Score, verify_word
 
 from ..files import FileFormatError, load_file, save_file
 from ..goal import Goal
-from ..runs import append_jsonl, count_jsonl_rows, interrupts_as_keyboard, save_figure, truncate_jsonl, write_json
+from ..runlog import MetricsLog, RunBar
+from ..runs import count_jsonl_rows, interrupts_as_keyboard, save_figure, write_json
 from .config import preset
 from .islands import IslandPool, migrate
 
 CHECKPOINT = "checkpoint.pt"
 RUN_FILE = "run.json"
-LOG = "log.jsonl"
+LOG = "metrics.jsonl"
+LEGACY_LOG = "log.jsonl"  # the name of the same file in run folders of mathrl 0.1.0
 CHECKPOINT_FORMAT = "mathrl-search-checkpoint/2"  # /2: safe (weights_only) file, numpy arrays tagged
 CHECKPOINT_KEYS = ("config", "seed", "states", "elapsed", "word_length")  # "log_rows" since the kill-safe runs
 FOUND, LIMIT, FAILED_VERIFICATION = "found", "limit", "verification-failed"
@@ -186,7 +189,7 @@ class Search:
 
     @property
     def log_rows(self) -> int | None:
-        """Complete rows of ``log.jsonl`` that belong to :attr:`states` (None: an older checkpoint's log)."""
+        """Complete rows of ``metrics.jsonl`` that belong to :attr:`states` (None: an older checkpoint's log)."""
         return self._progress[1]
 
     # -- checkpoints ------------------------------------------------------------
@@ -288,16 +291,17 @@ class Search:
         return best
 
     # -- the loop -------------------------------------------------------------------
-    def _open_log(self):
-        """``log.jsonl`` cut back to the rows the checkpoint saw (a fresh run: none), open for appending."""
-        path = self.out / LOG
+    def _open_log(self) -> MetricsLog:
+        """``metrics.jsonl`` cut back to the rows the checkpoint saw (a fresh run: none), open for appending."""
+        path, legacy = self.out / LOG, self.out / LEGACY_LOG
+        if legacy.exists() and not path.exists():
+            os.replace(legacy, path)
         try:
             if self.log_rows is None:  # an older checkpoint did not count them: drop only a torn last row
                 self._commit(self.states, count_jsonl_rows(path))
-            truncate_jsonl(path, self.log_rows)
+            return MetricsLog(self.out, "iteration", self.log_rows, group_key="island")
         except FileFormatError as exc:
             raise ResumeError(f"cannot resume: {exc}") from exc
-        return open(path, "a")
 
     def run(self, *, time_limit: float | None = None, max_iterations: int | None = None,
             progress: bool = True, chunk_seconds: float = 5.0, checkpoint_seconds: float = 60.0,
@@ -327,8 +331,8 @@ class Search:
         pool = bar = None
         try:
             pool = IslandPool(cfg.islands, self.score, ray)
-            bar = tqdm(total=max_iterations, initial=self.iteration, unit="it", disable=not progress,
-                       dynamic_ncols=True, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
+            bar = RunBar(iterations=max_iterations, time_limit=time_limit, done_iterations=self.iteration,
+                         disable=not progress, desc=f"{self.preset_name} {self.score.name} n={self.score.n}")
             while candidate is None:
                 self.elapsed = time.perf_counter() - started
                 left = None if time_limit is None else time_limit - (time.perf_counter() - session_start)
@@ -350,7 +354,7 @@ class Search:
                 for result in pool.map(calls):
                     states[result.island] = result.state
                     for stats in result.stats:
-                        append_jsonl(log, {"island": result.island, **stats})
+                        log.write({"island": result.island, **stats})
                         rows += 1
                     if result.candidate is not None and found is None:
                         found = {**result.candidate, "island": result.island}
@@ -360,8 +364,8 @@ class Search:
                         migrate(states, cfg.migrate_top)  # the new round's dicts, not the committed ones
                 self._commit(states, rows)  # rows written past the last commit are cut on resume
                 candidate = found
-                bar.update(self.iteration - before)
-                bar.set_postfix(best=f"{self.best()[0]:+.6f}", refresh=False)
+                bar.advance(self.iteration - before, time.perf_counter() - session_start)
+                bar.set_postfix(best=f"{self.best()[0]:+.6f}")
                 self.elapsed = time.perf_counter() - started
                 if last_checkpoint is None or time.perf_counter() - last_checkpoint > checkpoint_seconds:
                     self.save_checkpoint()

@@ -104,6 +104,7 @@ def train_main(argv=None) -> int:
         raise CLIError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
     check_writable_folder(Path(out), "--resume" if args.resume else "--out", CLIError)
     from mathrl.agents.ppo.ppo import PPOTrainer
+    from mathrl.agents.runs import summary_line
 
     try:
         trainer = PPOTrainer(cfg, out, resume=bool(args.resume))
@@ -113,5 +114,6 @@ def train_main(argv=None) -> int:
     print(f"run folder: {out}")
     print(f"{summary['updates']} updates, {summary['global_step']} env steps, {summary['episodes']} episodes in "
           f"{summary['train_seconds']:.0f} s ({summary['steps_per_second']:.0f} steps/s)")
-    print(f"eval_return={summary['eval_return']:.2f}")
+    print(summary_line(eval_return=round(float(summary["eval_return"]), 2), steps=summary["global_step"],
+                       seconds=round(float(summary["train_seconds"]), 1), out=out))
     return 0
