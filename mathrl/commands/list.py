@@ -32,15 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     from mathrl.envs.games.registry import GAME_NAMES
     from mathrl.envs.semigroups.policies import POLICIES
 
+    single_player = [e for e in envs if ".games." not in str(gym.spec(e).entry_point)]
     agents = {"search": ["hybrid", "cem", "local", "nmcs"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
-              "alphazero": list(GAME_NAMES)}
+              "alphazero": list(GAME_NAMES), "alphazero-env": single_player}
     pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED],
                   "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}
     heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:RUN:sims=N", "agent:pretrained"],
                   "semigroup cut policies": list(POLICIES) + ["agent:RUN"]}
+    integrations = {"stable-baselines3": ["mathrl.integrations.sb3.PairSetPolicy (Buchberger's pair set)"]}
     if args.json:
         print_json({"envs": envs, "scores": scores, "agents": agents, "pretrained": pretrained,
-                    "heuristics": heuristics})
+                    "heuristics": heuristics, "integrations": integrations})
         return 0
     print("Environments:")
     for env_id in envs:
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
     print("Agents:")
     kinds = {"search": "mathrl search --agent", "cem": "presets", "ppo": "mathrl train ppo --preset",
-             "alphazero": "mathrl train alphazero --game"}
+             "alphazero": "mathrl train alphazero --game", "alphazero-env": "mathrl train alphazero --env"}
     for name, values in agents.items():
         print(f"  {name:<15} {kinds[name]}: {', '.join(values)}")
     print("Pretrained agents:")
@@ -58,5 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<15} {', '.join(values)}")
     print("Heuristics:")
     for name, values in heuristics.items():
+        print(f"  {name:<23} {', '.join(values)}")
+    print("Integrations:")
+    for name, values in integrations.items():
         print(f"  {name:<23} {', '.join(values)}")
     return 0
