@@ -172,3 +172,75 @@ def test_single_player_search_finds_the_shortest_path(seed):
         root = search([state], uniform_evaluator, cfg)[0]
         state.apply(best_action(root))
     assert -state.returns()[0] == best_cost(costs)
+
+
+class CountingEvaluator:
+    """The uniform evaluator, counting the positions it is asked about."""
+
+    def __init__(self):
+        self.positions = 0
+
+    def __call__(self, states):
+        self.positions += len(states)
+        return uniform_evaluator(states)
+
+
+def test_a_kept_subtree_counts_towards_the_simulations():
+    """Tree reuse: searching a kept child with count_existing runs only n_sims minus its visits."""
+    from mathrl.agents.alphazero.mcts import expand_roots
+
+    game = ConnectFour()
+    [root] = search([game.new_initial_state()], uniform_evaluator, SearchConfig(n_sims=400))
+    i = int(np.argmax(root.N))
+    child = root.children[i]
+    kept = int(child.n_total)
+    assert 0 < kept < 400
+    evaluator = CountingEvaluator()
+    [again] = search([child.state], evaluator, SearchConfig(n_sims=400), roots=[child], count_existing=True)
+    assert again is child and child.n_total == 400 and evaluator.positions <= 400 - kept
+    evaluator = CountingEvaluator()
+    [fresh] = search([child.state], evaluator, SearchConfig(n_sims=400),
+                     roots=expand_roots([child.state], evaluator))
+    assert fresh.n_total == 400 and evaluator.positions > 400 - kept
+
+
+def test_the_evaluation_cache_answers_as_the_network_does_and_forgets_old_weights():
+    import torch
+
+    from mathrl.agents.alphazero.evaluator import NetEvaluator
+    from mathrl.agents.alphazero.network import ResNet
+
+    torch.manual_seed(0)
+    game = ConnectFour()
+    net = ResNet(game.observation_shape, game.num_actions, 1, 8)
+    plain, cached = NetEvaluator(net), NetEvaluator(net, cache_size=8)
+    states = random_positions(game, 6, np.random.default_rng(1), max_plies=10)
+    states = states + [states[0].clone()]  # a repeat inside one batch is evaluated once
+    p0, v0 = plain(states)
+    p1, v1 = cached(states)
+    p2, v2 = cached(states[::-1])
+    np.testing.assert_allclose(p1, p0, atol=1e-5)
+    np.testing.assert_allclose(v1, v0, atol=1e-5)
+    np.testing.assert_allclose(p2, p1[::-1], atol=0)
+    assert cached.positions == len({s.key() for s in states}) and cached.cache_hits == len(states)
+    with torch.no_grad():  # new weights: the remembered answers are stale
+        next(net.parameters()).add_(0.5)
+    p3, _ = cached(states[:1])
+    np.testing.assert_allclose(p3, plain(states[:1])[0], atol=1e-5)
+    assert not np.allclose(p3, p1[:1])
+    cached(random_positions(game, 20, np.random.default_rng(2), max_plies=10))
+    assert len(cached.cache) <= 8
+
+
+def test_self_play_with_tree_reuse_and_the_cache_needs_fewer_network_positions():
+    from mathrl.agents.alphazero.config import default_config
+    from mathrl.agents.alphazero.selfplay import build_net, play_games
+
+    base = default_config("tictactoe").but(search=SearchConfig(n_sims=32, dirichlet_alpha=1.0), concurrent_games=8)
+    weights = build_net(base).state_dict()
+    plain = play_games(weights, base.but(reuse_tree=False, eval_cache=0), 0, 8)
+    reused = play_games(weights, base, 0, 8)
+    assert reused["positions_evaluated"] < 0.7 * plain["positions_evaluated"]
+    for out in (plain, reused):
+        np.testing.assert_allclose(out["pi"].sum(axis=1), 1.0, rtol=1e-5)
+        assert not (out["pi"] * ~out["mask"]).any()  # visits only on legal moves

@@ -99,6 +99,8 @@ class AlphaZeroConfig:
     concurrent_games: int = 128     # trees searched together, leaves evaluated in one batch
     workers: int = 2                # self-play processes (1 torch thread each)
     selfplay_precision: str = "fp32"  # "bf16": network in bfloat16 during self-play (~2x on CPUs with native bf16)
+    reuse_tree: bool = True         # keep the played move's subtree: search.n_sims counts its visits too
+    eval_cache: int = 100_000       # positions whose network output self-play remembers (LRU; 0 = none)
     # training
     buffer_size: int = 500_000      # positions
     reuse: float = 4.0              # expected times each new position is sampled
@@ -121,7 +123,8 @@ class AlphaZeroConfig:
         * counts >= 1: blocks, channels, games_per_iter, concurrent_games, workers, buffer_size,
           batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search),
           each at most its ``MAX_*`` bound (the buffer is bounded by memory, checked by the CLI);
-        * >= 0: temp_moves, eval_every (0 = never), weight_decay; seed in [0, 2**63 - 1];
+        * >= 0: temp_moves, eval_every (0 = never), weight_decay, eval_cache (at most 10**7); seed in
+          [0, 2**63 - 1]; reuse_tree a bool;
         * lr and reuse finite and > 0; selfplay_precision one of fp32, bf16;
         * game a non-empty name, game_kwargs (name, integer) pairs; the search fields as in SearchConfig.
         """
@@ -142,6 +145,8 @@ class AlphaZeroConfig:
             _int(self, name, 1, high)
         _int(self, "temp_moves", 0)
         _int(self, "eval_every", 0)
+        _int(self, "eval_cache", 0, 10_000_000)
+        _flag(self, "reuse_tree")
         _int(self, "seed", 0, MAX_SEED)
         _real(self, "lr", 0.0, low_open=True)
         _real(self, "reuse", 0.0, low_open=True)

@@ -19,7 +19,7 @@ import torch
 
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.evaluator import NetEvaluator
-from mathrl.agents.alphazero.mcts import sample_action, search
+from mathrl.agents.alphazero.mcts import add_dirichlet_noise, expand_roots, sample_action, search
 from mathrl.agents.alphazero.network import ResNet
 from mathrl.envs.games.registry import make_game
 
@@ -27,6 +27,19 @@ from mathrl.envs.games.registry import make_game
 def build_net(config: AlphaZeroConfig, game=None) -> ResNet:
     game = game or make_game(config.game, **dict(config.game_kwargs))
     return ResNet(game.observation_shape, game.num_actions, config.blocks, config.channels)
+
+
+def next_roots(states: list, kept: list, evaluator, config: AlphaZeroConfig, rng: np.random.Generator) -> list:
+    """The roots of this move's searches: the kept subtree where there is one (its visits count towards
+    ``n_sims``), else a new root, expanded with one evaluator call for all of them; each gets fresh
+    Dirichlet noise, as every self-play search does."""
+    fresh = [i for i, node in enumerate(kept) if node is None]
+    roots = list(kept)
+    for i, root in zip(fresh, expand_roots([states[i] for i in fresh], evaluator) if fresh else []):
+        roots[i] = root
+    for root in roots:
+        add_dirichlet_noise(root, config.search.dirichlet_alpha, config.search.dirichlet_eps, rng)
+    return roots
 
 
 def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
@@ -37,7 +50,7 @@ def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
     game = make_game(config.game, **dict(config.game_kwargs))
     net = build_net(config, game)
     net.load_state_dict(weights)
-    evaluator = NetEvaluator(net, precision=config.selfplay_precision)
+    evaluator = NetEvaluator(net, precision=config.selfplay_precision, cache_size=config.eval_cache)
     rng = np.random.default_rng(seed)
     obs, masks, pis, players, game_ids = [], [], [], [], []
     results, lengths = [], []
@@ -46,10 +59,13 @@ def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
     while game_base < n_games:
         batch = min(config.concurrent_games, n_games - game_base)
         states = [game.new_initial_state() for _ in range(batch)]
+        kept: list = [None] * batch  # per game, the subtree of the move just played (tree reuse)
         live = list(range(batch))
         ply = 0
         while live:
-            roots = search([states[g] for g in live], evaluator, config.search, rng, noise=True)
+            roots = next_roots([states[g] for g in live], [kept[g] for g in live], evaluator, config, rng)
+            roots = search([states[g] for g in live], evaluator, config.search, rng, roots=roots,
+                           count_existing=config.reuse_tree)
             temperature = 1.0 if ply < config.temp_moves else 0.0
             for g, root in zip(live, roots):
                 state = states[g]
@@ -59,7 +75,10 @@ def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
                 pis.append(state.policy_to_canonical(visits / visits.sum()))
                 players.append(state.current_player())
                 game_ids.append(game_base + g)
-                state.apply(sample_action(root, temperature, rng))
+                action = sample_action(root, temperature, rng)
+                state.apply(action)
+                child = root.children[root.actions.index(action)]
+                kept[g] = child if config.reuse_tree and child is not None and child.expanded else None
             live = [g for g in live if not states[g].is_terminal()]
             ply += 1
         for state in states:
