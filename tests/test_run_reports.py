@@ -88,3 +88,15 @@ def test_bench_search_json_is_the_only_thing_on_stdout(tmp_path):
     table = json.loads(done.stdout)
     assert table[0]["agent"] == "local" and table[0]["runs"] == 1
     assert len((tmp_path / "bench" / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_bench_search_fans_runs_out_to_workers_in_the_same_order(tmp_path):
+    argv = ["bench", "search", "--problems", "c4-free:6", "--agents", "local", "--seeds", "2", "--cap", "10",
+            "--quiet"]
+    one = mathrl(*argv, "--out", "one", cwd=tmp_path)
+    two = mathrl(*argv, "--out", "two", "--workers", "2", cwd=tmp_path)
+    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
+    rows = [json.loads((tmp_path / name / "bench_search.json").read_text())["runs"] for name in ("one", "two")]
+    key = [[(r["agent"], r["problem"], r["seed"], r["success"], r["best_score"]) for r in runs] for runs in rows]
+    assert key[0] == key[1] and all(k[3] for k in key[0])
+    assert json.loads((tmp_path / "two" / "bench_search.json").read_text())["backend"] == "process"

@@ -202,6 +202,7 @@ def format_table(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+MAX_WORKERS = 256  # runs at once on one machine: more is a typo, not a plan
 MAX_SEEDS = 1000  # runs per (agent, problem): beyond this the suite is days long (each run up to --cap seconds)
 
 
@@ -221,7 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="runs/bench_search", help="folder for bench_search.json and .png")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (nothing else on stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="runs at once, in worker processes (default 1: one after another). Runs that share "
+                             "cores take longer each: compare times only between suites run alike")
+    parser.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
+                        help="run the runs as Ray tasks (a cluster's address, or local)")
     args = parser.parse_args(argv)
+    from mathrl.agents.executor import ExecutorError, make_executor, start_ray
+
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise BenchError(f"--workers must be in 1..{MAX_WORKERS}, got {args.workers}")
     if not 1 <= args.seeds <= MAX_SEEDS or args.seed_base < 0:
         raise BenchError(f"--seeds must be in 1..{MAX_SEEDS} and --seed-base >= 0, got {args.seeds} and "
                          f"{args.seed_base}")
@@ -237,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     except AgentSpecError as exc:
         raise BenchError(str(exc)) from exc
     out = check_writable_folder(args.out, "--out", BenchError)
+    if args.ray is not None:  # connect first: a bad address is one line, before anything is written
+        try:
+            start_ray(args.ray, args.workers)
+        except (ExecutorError, ValueError) as exc:
+            raise BenchError(str(exc)) from None
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags()}
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores, AVX-512: {machine['avx512f']}, "
@@ -245,27 +260,31 @@ def main(argv: list[str] | None = None) -> int:
     for label, rate in rates.items():
         print(f"score rate {label}: {rate:,} evaluations/s (batched)", file=notes)
     seeds = list(range(args.seed_base, args.seed_base + args.seeds))
-    rows: list[dict] = []
     from tqdm import tqdm
 
-    total = len(problems) * len(agents) * len(seeds)
+    calls = [(agent, problem, seed, args.cap) for problem in problems for agent in agents for seed in seeds]
     out.mkdir(parents=True, exist_ok=True)
     log = MetricsLog(out, "run", 0)  # one row per run; TensorBoard shows time and score against the run index
+    done: dict[int, dict] = {}
+    executor = make_executor(args.workers, args.ray)  # each run is a plain function of its arguments
     try:
-        with tqdm(total=total, unit="run", desc="bench search", disable=args.quiet) as bar:
-            for problem in problems:
-                for agent in agents:
-                    for seed in seeds:
-                        row = run_one(agent, problem, seed, args.cap)
-                        row["scored"] = problem.scored
-                        rows.append(row)
-                        log.write({"run": len(rows) - 1, **row})
-                        bar.set_postfix(problem=problem.label, agent=agent, refresh=False)
-                        bar.update()
+        with tqdm(total=len(calls), unit="run", desc="bench search", disable=args.quiet) as bar:
+            for i, row in executor.as_completed(run_one, calls):
+                row["scored"] = calls[i][1].scored
+                done[i] = row
+                log.write({"run": i, **row})
+                bar.set_postfix(problem=row["problem"], agent=row["agent"], refresh=False)
+                bar.update()
+    except BaseException:
+        executor.close(abandon=True)
+        raise
     finally:
         log.close()
+    executor.close()
+    rows = [done[i] for i in range(len(calls))]
     table = summarise(rows, agents, problems)
     result = {"machine": machine, "cap_seconds": args.cap, "seeds": seeds, "agents": agents,
+              "workers": args.workers, "backend": executor.backend,
               "problems": [p.label for p in problems], "score_rates": rates, "summary": table, "runs": rows}
     write_json(out / "bench_search.json", result)
     plot(rows, agents, args.cap, out / "bench_search.png")
