@@ -77,7 +77,7 @@ def bench_buchberger(run: Path, samples: int, seed: int, workers: int | None, pr
     return out
 
 
-def bench_semigroups(run: Path, episodes: int, seed: int) -> dict:
+def bench_semigroups(run: Path, episodes: int, seed: int, progress: bool = False) -> dict:
     import gymnasium as gym
 
     from mathrl.agents.ppo.agent import evaluate, load_agent
@@ -85,7 +85,7 @@ def bench_semigroups(run: Path, episodes: int, seed: int) -> dict:
 
     agent = load_agent(run)
     greedy = evaluate(agent, episodes=1, seed=seed, greedy=True)
-    sampled = evaluate(agent, episodes=episodes, seed=seed, greedy=False)
+    sampled = evaluate(agent, episodes=episodes, seed=seed, greedy=False, progress=progress)
     env = gym.make(agent.env_id, **agent.env_kwargs).unwrapped
     benchmark = make_policy("benchmark", env.problem)
     obs, info = env.reset(seed=seed)
@@ -98,14 +98,15 @@ def bench_semigroups(run: Path, episodes: int, seed: int) -> dict:
             "benchmark_proof_size": size}
 
 
-def bench_game(run: Path, episodes: int, seed: int) -> dict:
+def bench_game(run: Path, episodes: int, seed: int, progress: bool = False) -> dict:
     from mathrl.agents.ppo.agent import evaluate, load_agent
 
     agent = load_agent(run)
     out = {}
     for opponent in ("random", "lookahead"):
         kwargs = {**agent.env_kwargs, "opponent": opponent}
-        returns = np.array(evaluate(agent, env_kwargs=kwargs, episodes=episodes, seed=seed)["returns"])
+        played = evaluate(agent, env_kwargs=kwargs, episodes=episodes, seed=seed, progress=progress)
+        returns = np.array(played["returns"])
         out[f"vs_{opponent}"] = {"win": float((returns > 0).mean()), "draw": float((returns == 0).mean()),
                                  "loss": float((returns < 0).mean()), "games": episodes}
     return out
@@ -125,13 +126,14 @@ def run_bench(runs, samples: int = 10_000, episodes: int = 200, seed: int = 1234
         if env_id == "mathrl/Buchberger-v0":
             row["buchberger"] = bench_buchberger(run, samples, seed, workers, progress)
         elif env_id == "mathrl/SemigroupProof-v0":
-            row["semigroups"] = bench_semigroups(run, min(episodes, 20), seed)
+            row["semigroups"] = bench_semigroups(run, min(episodes, 20), seed, progress)
         elif env_id in ("mathrl/TicTacToe-v0", "mathrl/ConnectFour-v0", "mathrl/Othello-v0", "mathrl/Hex-v0"):
-            row["games"] = bench_game(run, episodes, seed)
+            row["games"] = bench_game(run, episodes, seed, progress)
         else:
             from mathrl.agents.ppo.agent import evaluate, load_agent
 
-            row["eval_return"] = evaluate(load_agent(run), episodes=min(episodes, 20), seed=seed)["mean_return"]
+            row["eval_return"] = evaluate(load_agent(run), episodes=min(episodes, 20), seed=seed,
+                                          progress=progress)["mean_return"]
     return rows
 
 
