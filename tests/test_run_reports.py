@@ -100,3 +100,16 @@ def test_bench_search_fans_runs_out_to_workers_in_the_same_order(tmp_path):
     key = [[(r["agent"], r["problem"], r["seed"], r["success"], r["best_score"]) for r in runs] for runs in rows]
     assert key[0] == key[1] and all(k[3] for k in key[0])
     assert json.loads((tmp_path / "two" / "bench_search.json").read_text())["backend"] == "process"
+
+
+def test_bench_cem_with_no_hit_reports_no_median_and_logs_each_seed(tmp_path):
+    """Every seed missing its counterexample (n = 8 has none) made the median infinite, which JSON refuses:
+    the benchmark crashed after all its work. Now the median is null, and each seed is a metrics row."""
+    done = mathrl("bench", "cem", "--n", "8", "--skip-rate", "--seeds", "0", "--cap", "2", "--out", "out",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out" / "bench_cem.json").read_text())
+    assert report["successes"] == 0 and report["median_seconds_to_counterexample"] is None
+    [row] = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
+    assert row["seed"] == 0 and row["success"] is False
+    assert parse(done.stdout.strip().splitlines()[-1])["median_seconds"] == "none"

@@ -199,7 +199,15 @@ def _connect4_chooser(args, game):
     rng = np.random.default_rng(args.seed)
 
     def choose(move_strings):
-        return batched([game.from_moves(m) for m in move_strings], rng)
+        from tqdm import tqdm
+
+        moves = []  # in chunks, for a progress bar with an ETA; each chunk is still one batch of searches
+        with tqdm(total=len(move_strings), unit="position", desc="Pons' sets", disable=args.quiet) as bar:
+            for start in range(0, len(move_strings), CHUNK):
+                chunk = move_strings[start:start + CHUNK]
+                moves.extend(batched([game.from_moves(m) for m in chunk], rng))
+                bar.update(len(chunk))
+        return moves
 
     if args.agent in ("random", "solver", "perfect"):
         return args.agent, choose
@@ -292,9 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--png", default="runs/bench_games/curve.png")
     for q in (s, c, t, k):
         q.add_argument("--out", default=None, help="JSON file (default runs/bench_games/WHAT.json)")
+        q.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
     return p
 
 
+CHUNK = 256  # Pons positions searched together: big enough batches, small enough steps for the bar
 MAX_THREADS = 256  # torch's thread pool: more is a typo (100000 threads crash the process)
 MAXIMUM = {"trees": 65536, "leaves": 1024, "sims": MAX_SIMS, "repeats": 1000, "selfplay_games": 65536,
            "selfplay_sims": MAX_SIMS}

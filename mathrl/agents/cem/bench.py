@@ -87,30 +87,46 @@ def measure_rate(preset_name: str, seconds: float, n: int, seed: int = 0) -> dic
 
 
 def time_to_counterexample(seeds: list[int], cap: float, n: int, preset_name: str, out: Path) -> list[dict]:
-    rows = []
-    for seed in seeds:
-        run_dir = out / f"hit-{preset_name}-seed{seed}"
-        if run_dir.exists():
-            import shutil
+    """One ``mathrl search`` per seed, capped; a row each, also logged to ``OUT/metrics.jsonl`` (TensorBoard)."""
+    from tqdm import tqdm
 
-            shutil.rmtree(run_dir)
-        cmd = [sys.executable, "-m", "mathrl.cli", "search", "--score", "wagner-2.1", "--n", str(n),
-               "--preset", preset_name, "--seed", str(seed), "--time-limit", str(cap), "--out", str(run_dir),
-               "--quiet"]
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        row = {"seed": seed, "exit_code": proc.returncode, "success": proc.returncode == 0,
-               "wall_seconds": round(wall, 1)}
-        record = run_dir / ("counterexample.json" if proc.returncode == 0 else "best.json")
-        if record.exists():
-            data = json.loads(record.read_text())
-            row.update(iteration=data.get("iteration", data.get("iterations")), score=data["score"],
-                       search_seconds=data["wall_seconds"])
-        print(f"  seed {seed}: {'hit' if row['success'] else 'miss'} exit={proc.returncode} "
-              f"wall={wall:.1f}s iteration={row.get('iteration')} score={row.get('score')}", flush=True)
-        rows.append(row)
+    from mathrl.agents.runlog import MetricsLog
+
+    out.mkdir(parents=True, exist_ok=True)
+    log = MetricsLog(out, "seed", 0)
+    try:
+        with tqdm(total=len(seeds), unit="seed", desc=f"time to counterexample (cap {cap:.0f} s each)") as bar:
+            rows = [_one_hit(seed, cap, n, preset_name, out, log, bar) for seed in seeds]
+    finally:
+        log.close()
     return rows
+
+
+def _one_hit(seed: int, cap: float, n: int, preset_name: str, out: Path, log, bar) -> dict:
+    """One capped search of the 2.1 counterexample in its own process, reported and logged."""
+    run_dir = out / f"hit-{preset_name}-seed{seed}"
+    if run_dir.exists():
+        import shutil
+
+        shutil.rmtree(run_dir)
+    cmd = [sys.executable, "-m", "mathrl.cli", "search", "--score", "wagner-2.1", "--n", str(n),
+           "--preset", preset_name, "--seed", str(seed), "--time-limit", str(cap), "--out", str(run_dir),
+           "--quiet"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    row = {"seed": seed, "exit_code": proc.returncode, "success": proc.returncode == 0,
+           "wall_seconds": round(wall, 1)}
+    record = run_dir / ("counterexample.json" if proc.returncode == 0 else "best.json")
+    if record.exists():
+        data = json.loads(record.read_text())
+        row.update(iteration=data.get("iteration", data.get("iterations")), score=data["score"],
+                   search_seconds=data["wall_seconds"])
+    bar.write(f"  seed {seed}: {'hit' if row['success'] else 'miss'} exit={proc.returncode} "
+              f"wall={wall:.1f}s iteration={row.get('iteration')} score={row.get('score')}")
+    bar.update()
+    log.write(row)
+    return row
 
 
 def plot(rates: list[dict], hits: list[dict], cap: float, path: Path) -> None:
@@ -220,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         times = [h["wall_seconds"] if h["success"] else float("inf") for h in hits]
         report["hits"] = hits
         report["successes"] = sum(h["success"] for h in hits)
-        report["median_seconds_to_counterexample"] = float(np.median(times))
+        median = float(np.median(times))  # inf when half the seeds or more missed: JSON has no inf
+        report["median_seconds_to_counterexample"] = median if np.isfinite(median) else None
     write_json(out / "bench_cem.json", report)
     plot(rates, hits, args.cap, out / "bench_cem.png")
     print(json.dumps({k: v for k, v in report.items() if k not in ("rates", "hits")}, indent=2))
