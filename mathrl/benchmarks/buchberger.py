@@ -437,8 +437,12 @@ def baselines(args) -> int:
     summary = {"samples": args.samples, "seed": args.seed, "cpu_count": os.cpu_count(), "cpu": cpu_model(),
                "distributions": {}}
     all_pass, judged = True, True
+    from mathrl.agents.runlog import MetricsLog
+
+    out.mkdir(parents=True, exist_ok=True)
+    log = MetricsLog(out, "distribution_index", 0)  # one row per distribution, as each finishes
     with one_thread(force=True):  # the spawned workers inherit it: one thread per worker process
-        for dist in REFERENCE:
+        for index, dist in enumerate(REFERENCE):
             result, costs = run(dist, args.samples, args.seed, DEFAULT_STRATEGIES.split(","), workers=args.workers,
                                 progress=not args.quiet, ray=args.ray)
             write_json(out / f"{dist}.json", result)
@@ -446,8 +450,11 @@ def baselines(args) -> int:
             if not args.json:
                 print(format_table(result), flush=True)
             summary["distributions"][dist] = result
+            log.write({"distribution_index": index, "distribution": dist,
+                       **{f"mean_{summary_key(k)}": c["mean"] for k, c in result["strategies"].items()}})
             all_pass &= all(c["verdict"] != "FAIL" for c in result["strategies"].values())
             judged &= all("pass" in c for c in result["strategies"].values())
+    log.close()
     # a pass is claimed only when every mean was judged: with too few samples nothing failed, but nothing passed
     summary["judged"] = bool(judged)
     summary["all_pass"] = bool(all_pass and judged)

@@ -212,6 +212,12 @@ def main(argv=None) -> int:
     rows = run_bench(args.runs, args.samples, args.episodes, args.seed, args.workers, progress=not args.quiet)
     pictures = plot(rows, out)
     write_json(out / "result.json", {"runs": rows, "curves": pictures})
+    from mathrl.agents.runlog import MetricsLog
+
+    log = MetricsLog(out, "run", 0)  # one row per run folder (TensorBoard: its top-level numbers)
+    for i, row in enumerate(rows):
+        log.write({"run": i, **row})
+    log.close()
     print(format_table(rows))
     print(f"wrote {out / 'result.json'} and {', '.join(pictures)}")
     from mathrl.agents.runs import summary_line
