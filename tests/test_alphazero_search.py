@@ -196,8 +196,11 @@ def test_a_kept_subtree_counts_towards_the_simulations():
     kept = int(child.n_total)
     assert 0 < kept < 400
     evaluator = CountingEvaluator()
-    [again] = search([child.state], evaluator, SearchConfig(n_sims=400), roots=[child], count_existing=True)
+    [again] = search([child.state], evaluator, SearchConfig(n_sims=400), roots=[child], count_existing=400)
     assert again is child and child.n_total == 400 and evaluator.positions <= 400 - kept
+    [capped] = search([child.state], CountingEvaluator(), SearchConfig(n_sims=400), roots=[child],
+                      count_existing=100)  # at most 100 of its 400 visits count: 300 more
+    assert capped.n_total == 700
     evaluator = CountingEvaluator()
     [fresh] = search([child.state], evaluator, SearchConfig(n_sims=400),
                      roots=expand_roots([child.state], evaluator))

@@ -110,7 +110,8 @@ def summary_key(name: str) -> str:
 
 def summary_line(**fields) -> str:
     """The last line every long command prints: ``key=value`` pairs separated by spaces, in the order
-    given, so a script can read a run's outcome with ``dict(t.split("=", 1) for t in line.split())``.
+    given, so a script can read a run's outcome with
+    ``dict(t.split("=", 1) for t in shlex.split(line))``.
     Floats get 6 significant digits, booleans are ``true``/``false``, None is ``none``; a value with a
     space or an ``=`` is quoted (``shlex.quote``)."""
     import shlex

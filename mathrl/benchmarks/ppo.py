@@ -214,10 +214,12 @@ def main(argv=None) -> int:
     write_json(out / "result.json", {"runs": rows, "curves": pictures})
     from mathrl.agents.runlog import MetricsLog
 
-    log = MetricsLog(out, "run", 0)  # one row per run folder (TensorBoard: its top-level numbers)
-    for i, row in enumerate(rows):
-        log.write({"run": i, **row})
-    log.close()
+    log = MetricsLog(out, "index", 0)  # one row per run folder (TensorBoard: its top-level numbers)
+    try:
+        for i, row in enumerate(rows):
+            log.write({"index": i, **row})  # the row's own "run" is the folder
+    finally:
+        log.close()
     print(format_table(rows))
     print(f"wrote {out / 'result.json'} and {', '.join(pictures)}")
     from mathrl.agents.runs import summary_line

@@ -64,12 +64,15 @@ class PairSetExtractor(BaseFeaturesExtractor):
 
     def forward(self, observations: dict) -> torch.Tensor:
         mask = observations["action_mask"] > 0.5
-        # The queue sits in the first rows and the rest is padding: work on the rows some sample uses (a
-        # queue rarely holds more than a few dozen of the 256 pairs), and give the padding logit 0 (masked).
+        # The queue sits in the first rows and the rest is padding (zero rows): work on the rows some sample
+        # uses (a queue rarely holds more than a few dozen of the 256 pairs); the padding's logit is the same.
         used = int(mask.any(dim=0).nonzero().max()) + 1 if bool(mask.any()) else 1
         rows = observations["pairs"][:, :used].float()
         mask = mask[:, :used]
-        logits = torch.nn.functional.pad(self.scorer(rows).squeeze(-1), (0, self.rows - used))
+        logits = self.scorer(rows).squeeze(-1)
+        if used < self.rows:  # padding rows are zeros: their logit is the scorer's on a zero row, batch or not
+            pad = self.scorer(rows.new_zeros(1, self.row_dim)).reshape(1, 1).expand(logits.shape[0], self.rows - used)
+            logits = torch.cat([logits, pad], dim=1)
         e = self.embed(rows)
         m = mask.unsqueeze(-1).to(e.dtype)
         count = m.sum(dim=1)

@@ -99,7 +99,7 @@ class AlphaZeroConfig:
     concurrent_games: int = 128     # trees searched together, leaves evaluated in one batch
     workers: int = 2                # self-play processes (1 torch thread each)
     selfplay_precision: str = "fp32"  # "bf16": network in bfloat16 during self-play (~2x on CPUs with native bf16)
-    reuse_tree: bool = True         # keep the played move's subtree: search.n_sims counts its visits too
+    reuse_tree: bool = True         # keep the played move's subtree; n_sims counts up to half of it from its visits
     eval_cache: int = 100_000       # positions whose network output self-play remembers (LRU; 0 = none)
     # training
     buffer_size: int = 500_000      # positions

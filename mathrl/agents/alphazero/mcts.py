@@ -192,17 +192,17 @@ def expand_roots(states: Sequence, evaluator: Evaluator) -> list[Node]:
 
 def search(states: Sequence, evaluator: Evaluator, cfg: SearchConfig,
            rng: np.random.Generator | None = None, noise: bool = False,
-           roots: list[Node] | None = None, count_existing: bool = False) -> list[Node]:
+           roots: list[Node] | None = None, count_existing: int = 0) -> list[Node]:
     """Run ``cfg.n_sims`` simulations in each of ``len(states)`` trees; returns the roots.
 
     Each round, every tree descends to ``cfg.leaves_per_tree`` leaves (with
     virtual loss when more than one); all non-terminal leaves of the round go
     to the evaluator in one call. A leaf reached twice in a round is evaluated
     once. Pass ``roots`` to continue searching existing trees: ``cfg.n_sims`` more
-    simulations each, or with ``count_existing`` only as many as bring a root to
-    ``cfg.n_sims`` visits (tree reuse: the subtree of the move just played already
-    holds visits, as in AlphaGo Zero, where "the subtree below this child is
-    retained along with all its statistics").
+    simulations each, less the root's existing visits up to ``count_existing`` of
+    them (tree reuse: the subtree of the move just played already holds visits, as
+    in AlphaGo Zero, where "the subtree below this child is retained along with all
+    its statistics").
     """
     if roots is None:
         roots = expand_roots(states, evaluator)
@@ -214,7 +214,7 @@ def search(states: Sequence, evaluator: Evaluator, cfg: SearchConfig,
     minmaxes = [_MinMax() if cfg.normalize_q else None for _ in roots]
     k = max(1, cfg.leaves_per_tree)
     vl = cfg.virtual_loss if k > 1 else 0.0
-    done = [min(cfg.n_sims, int(root.n_total)) if count_existing else 0 for root in roots]
+    done = [min(cfg.n_sims, int(count_existing), int(root.n_total)) for root in roots]
     while True:
         pending: dict[int, Node] = {}          # id(leaf) -> leaf, each evaluated once
         waiting: list[tuple[list, Node, int]] = []  # (path, leaf, tree) to back up after the call

@@ -29,6 +29,14 @@ def build_net(config: AlphaZeroConfig, game=None) -> ResNet:
     return ResNet(game.observation_shape, game.num_actions, config.blocks, config.channels)
 
 
+def reused_visits(config: AlphaZeroConfig) -> int:
+    """How many of a kept subtree's visits count towards ``n_sims``: at most half. Those visits were made
+    before the node was the root, without Dirichlet noise on its moves; counting at most half keeps at
+    least half of every self-play search under the noisy root prior, so exploration of the moves the
+    network underrates is not traded away for speed."""
+    return config.search.n_sims // 2 if config.reuse_tree else 0
+
+
 def next_roots(states: list, kept: list, evaluator, config: AlphaZeroConfig, rng: np.random.Generator) -> list:
     """The roots of this move's searches: the kept subtree where there is one (its visits count towards
     ``n_sims``), else a new root, expanded with one evaluator call for all of them; each gets fresh
@@ -65,7 +73,7 @@ def play_games(weights: dict, config: AlphaZeroConfig, seed: int, n_games: int,
         while live:
             roots = next_roots([states[g] for g in live], [kept[g] for g in live], evaluator, config, rng)
             roots = search([states[g] for g in live], evaluator, config.search, rng, roots=roots,
-                           count_existing=config.reuse_tree)
+                           count_existing=reused_visits(config))
             temperature = 1.0 if ply < config.temp_moves else 0.0
             for g, root in zip(live, roots):
                 state = states[g]

@@ -294,13 +294,13 @@ class Search:
     def _open_log(self) -> MetricsLog:
         """``metrics.jsonl`` cut back to the rows the checkpoint saw (a fresh run: none), open for appending."""
         path, legacy = self.out / LOG, self.out / LEGACY_LOG
-        if legacy.exists() and not path.exists():
-            os.replace(legacy, path)
         try:
+            if legacy.exists() and not path.exists():
+                os.replace(legacy, path)
             if self.log_rows is None:  # an older checkpoint did not count them: drop only a torn last row
                 self._commit(self.states, count_jsonl_rows(path))
             return MetricsLog(self.out, "iteration", self.log_rows, group_key="island")
-        except FileFormatError as exc:
+        except (FileFormatError, OSError) as exc:
             raise ResumeError(f"cannot resume: {exc}") from exc
 
     def run(self, *, time_limit: float | None = None, max_iterations: int | None = None,
