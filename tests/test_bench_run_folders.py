@@ -83,3 +83,19 @@ def test_bench_games_writes_undefined_fractions_as_null_not_nan(capsys, tmp_path
     assert None in values and all(v is None or 0 <= v <= 1 for v in values)
     assert all(m["wdl_nontrivial"] is None for m in result.values()
                if isinstance(m, dict) and m.get("n_nontrivial") == 0)
+
+
+def test_bench_ppo_on_a_real_run_writes_metrics_rows_and_a_summary_line(capsys, tmp_path):
+    """A run's row carries its folder under "run": the metrics log must not take that for its step (with
+    tensorboard installed, the path as a TensorBoard step crashed the command after all its work)."""
+    from mathrl.agents.ppo import make_config, train
+
+    run = tmp_path / "cartpole"
+    train(make_config("CartPole-v1", total_steps=256, num_envs=2, num_steps=64, eval_every=0), str(run),
+          progress=False)
+    code, out, err = run_cli(capsys, ["bench", "ppo", str(run), "--episodes", "2", "--out", str(tmp_path / "b"),
+                                      "--quiet"])
+    assert code == 0, err
+    [row] = [json.loads(line) for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert row["index"] == 0 and row["run"] == str(run)
+    assert out.strip().splitlines()[-1].startswith("runs=1 ")
