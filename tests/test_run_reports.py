@@ -60,6 +60,9 @@ COMMANDS = {  # command -> keys its last line must have
                       "--quiet", "--out", "bench"], {"runs", "solved_local", "files"}),
     "bench games": (["bench", "games", "tictactoe", "--agent", "pretrained", "--out", "games.json"],
                     {"mistakes", "positions", "file"}),
+    "bench games speed": (["bench", "games", "speed", "--threads", "1", "--trees", "4", "--leaves", "2", "--sims",
+                           "16", "--repeats", "1", "--selfplay-games", "2", "--selfplay-sims", "8", "--quiet",
+                           "--out", "speed.json"], {"benchmark", "file"}),
 }
 
 

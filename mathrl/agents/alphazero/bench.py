@@ -107,29 +107,39 @@ def selfplay_speed(games: int, n_sims: int, seed: int = 0, precision: str = "fp3
 def run_speed(args) -> dict:
     from mathrl.agents.alphazero.evaluator import bf16_is_native
 
+    from tqdm import tqdm
+
     threads_list = [int(t) for t in args.threads.split(",")]
     rows = []
+    # the measurements, in order: 6 per thread count (4 searches, 2 network speeds), then 2 self-play runs
+    bar = tqdm(total=6 * len(threads_list) + 2, unit="measurement", desc="bench games speed", disable=args.quiet)
+
+    def step(value):
+        bar.update()
+        return value
+
     for threads in threads_list:
-        sequential = search_speed(1, 1, args.sims, threads, args.repeats)
-        batched = search_speed(args.trees, 1, args.sims, threads, args.repeats)
-        virtual = search_speed(1, args.leaves, args.sims, threads, args.repeats)
-        bf16 = search_speed(args.trees, 1, args.sims, threads, args.repeats, precision="bf16")
+        sequential = step(search_speed(1, 1, args.sims, threads, args.repeats))
+        batched = step(search_speed(args.trees, 1, args.sims, threads, args.repeats))
+        virtual = step(search_speed(1, args.leaves, args.sims, threads, args.repeats))
+        bf16 = step(search_speed(args.trees, 1, args.sims, threads, args.repeats, precision="bf16"))
         rows.append({"threads": threads, "sequential": sequential, "batched": batched, "virtual_loss": virtual,
                      "batched_bf16": bf16,
                      "ratio": batched["sims_per_second"] / sequential["sims_per_second"],
                      "ratio_virtual_loss": virtual["sims_per_second"] / sequential["sims_per_second"],
                      "ratio_bf16": bf16["sims_per_second"] / sequential["sims_per_second"],
-                     "network_b1": network_speed(1, threads, args.repeats),
-                     "network_b64": network_speed(64, threads, args.repeats)})
+                     "network_b1": step(network_speed(1, threads, args.repeats)),
+                     "network_b64": step(network_speed(64, threads, args.repeats))})
         r = rows[-1]
-        print(f"threads={threads}: batch-1 {sequential['sims_per_second']:.0f} sims/s | "
+        bar.write(f"threads={threads}: batch-1 {sequential['sims_per_second']:.0f} sims/s | "
               f"{args.trees} trees {batched['sims_per_second']:.0f} sims/s (x{r['ratio']:.2f}, "
               f"batch {batched['mean_batch']:.0f}) | one tree, {args.leaves} leaves/round "
               f"{virtual['sims_per_second']:.0f} sims/s (x{r['ratio_virtual_loss']:.2f}) | "
               f"{args.trees} trees in bf16 {bf16['sims_per_second']:.0f} sims/s (x{r['ratio_bf16']:.2f} "
               f"vs float32 batch-1) | network alone b1 {r['network_b1']:.0f}, b64 {r['network_b64']:.0f} positions/s")
-    play = selfplay_speed(args.selfplay_games, args.selfplay_sims)
-    play_bf16 = selfplay_speed(args.selfplay_games, args.selfplay_sims, precision="bf16")
+    play = step(selfplay_speed(args.selfplay_games, args.selfplay_sims))
+    play_bf16 = step(selfplay_speed(args.selfplay_games, args.selfplay_sims, precision="bf16"))
+    bar.close()
     print(f"self-play: {play['games_per_hour_per_process']:.0f} games/h per process, "
           f"{play_bf16['games_per_hour_per_process']:.0f} in bf16 "
           f"({args.selfplay_sims} sims/move, {args.selfplay_games} concurrent games, untrained 5x64 network)")
