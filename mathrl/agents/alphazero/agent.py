@@ -34,8 +34,10 @@ class AlphaZeroAgent:
         self.config = config
         self.game = make_game(config.game, **dict(config.game_kwargs))
         self.net = net.eval()
+        # the cache carries the network's answers from one move's search to the next (a game's searches
+        # overlap: the next position's tree is mostly below this one's)
         self.evaluator = NetEvaluator(self.net, symmetries=self.game.symmetries() if symmetrize else None,
-                                      precision=precision)
+                                      precision=precision, cache_size=config.eval_cache)
         changes = {"dirichlet_eps": 0.0}
         if n_sims is not None:
             changes["n_sims"] = n_sims

@@ -100,7 +100,7 @@ class AlphaZeroConfig:
     workers: int = 2                # self-play processes (1 torch thread each)
     selfplay_precision: str = "fp32"  # "bf16": network in bfloat16 during self-play (~2x on CPUs with native bf16)
     reuse_tree: bool = True         # keep the played move's subtree; n_sims counts up to half of it from its visits
-    eval_cache: int = 100_000       # positions whose network output self-play remembers (LRU; 0 = none)
+    eval_cache: int = 100_000       # positions whose network output self-play and play remember (LRU; 0 = none)
     # training
     buffer_size: int = 500_000      # positions
     reuse: float = 4.0              # expected times each new position is sampled
