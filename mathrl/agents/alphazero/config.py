@@ -123,8 +123,8 @@ class AlphaZeroConfig:
         * counts >= 1: blocks, channels, games_per_iter, concurrent_games, workers, buffer_size,
           batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search),
           each at most its ``MAX_*`` bound (the buffer is bounded by memory, checked by the CLI);
-        * >= 0: temp_moves, eval_every (0 = never), weight_decay, eval_cache (at most 10**7); seed in
-          [0, 2**63 - 1]; reuse_tree a bool;
+        * >= 0: temp_moves, eval_every (0 = never), weight_decay, eval_cache (at most 10**6 positions, a few
+          hundred MB per process); seed in [0, 2**63 - 1]; reuse_tree a bool;
         * lr and reuse finite and > 0; selfplay_precision one of fp32, bf16;
         * game a non-empty name, game_kwargs (name, integer) pairs; the search fields as in SearchConfig.
         """
@@ -145,7 +145,7 @@ class AlphaZeroConfig:
             _int(self, name, 1, high)
         _int(self, "temp_moves", 0)
         _int(self, "eval_every", 0)
-        _int(self, "eval_cache", 0, 10_000_000)
+        _int(self, "eval_cache", 0, 1_000_000)
         _flag(self, "reuse_tree")
         _int(self, "seed", 0, MAX_SEED)
         _real(self, "lr", 0.0, low_open=True)
