@@ -38,9 +38,9 @@ def reused_visits(config: AlphaZeroConfig) -> int:
 
 
 def next_roots(states: list, kept: list, evaluator, config: AlphaZeroConfig, rng: np.random.Generator) -> list:
-    """The roots of this move's searches: the kept subtree where there is one (its visits count towards
-    ``n_sims``), else a new root, expanded with one evaluator call for all of them; each gets fresh
-    Dirichlet noise, as every self-play search does."""
+    """The roots of this move's searches: the kept subtree where there is one (up to
+    :func:`reused_visits` of its visits count towards ``n_sims``), else a new root, expanded with one
+    evaluator call for all of them; each gets fresh Dirichlet noise, as every self-play search does."""
     fresh = [i for i, node in enumerate(kept) if node is None]
     roots = list(kept)
     for i, root in zip(fresh, expand_roots([states[i] for i in fresh], evaluator) if fresh else []):
