@@ -557,6 +557,32 @@ def run_env(backend, episodes, seed, dist, k, max_pairs):
     return steps, total
 
 
+def run_vector(mode, episodes, seed, dist, k, max_pairs, num_envs, copy=True):
+    """``gymnasium.make_vec`` with B envs (``mode``: "vector_entry_point", the compiled batch, or "sync"),
+    a uniformly random pair in every env each step. Steady state: after B episodes have ended (untimed:
+    construction, first draws, all B episodes starting at once), the time until ``episodes`` more end.
+    Returns (seconds, episodes ended, the vector env's class name)."""
+    import gymnasium as gym
+    import numpy as np
+
+    kwargs = {"copy": copy} if mode == "vector_entry_point" else {"vector_kwargs": {"copy": copy}}
+    env = gym.make_vec("mathrl/Buchberger-v0", num_envs=num_envs, vectorization_mode=mode, ideal_dist=dist, k=k,
+                       max_pairs=max_pairs, **kwargs)
+    rng = np.random.default_rng(seed)
+    _, info = env.reset(seed=seed)
+    ended, t0 = -num_envs, None
+    while ended < episodes:
+        if t0 is None and ended >= 0:
+            t0, ended = time.perf_counter(), 0
+        actions = (rng.random(num_envs) * np.minimum(info["num_pairs"], max_pairs)).astype(np.int64)
+        _, r, term, trunc, info = env.step(actions)
+        ended += int(np.count_nonzero(term | trunc))
+    seconds = time.perf_counter() - t0
+    name = type(env).__name__
+    env.close()
+    return seconds, ended, name
+
+
 def timed(fn, *args):
     t = time.perf_counter()
     out = fn(*args)
@@ -564,9 +590,11 @@ def timed(fn, *args):
 
 
 def speed(args) -> int:
-    for name in ("episodes", "pure_episodes", "repeats", "k", "max_pairs"):
+    for name in ("episodes", "pure_episodes", "repeats", "k", "max_pairs", "num_envs"):
         if getattr(args, name) < 1:
             raise BenchError(f"--{name.replace('_', '-')} must be >= 1")
+    if args.num_envs > 4096:
+        raise BenchError(f"--num-envs must be at most 4096, got {args.num_envs}")
     if args.sympy_ideals < 0:
         raise BenchError("--sympy-ideals must be >= 0")
     if args.seed < 0:
@@ -619,7 +647,9 @@ def measure_speed(args, pinned) -> dict | None:
     dt, ideals = timed(lambda: [src.sample(rng) for _ in range(args.episodes)])
     out["sampler_us_per_ideal"] = 1e6 * dt / args.episodes
 
-    res = {"env_auto": [], "env_python": [], "pure": [], "fast": [], "fast_combined": [], "fast_core_only": []}
+    res = {"env_auto": [], "env_python": [], "pure": [], "fast": [], "fast_combined": [], "fast_core_only": [],
+           "vector": [], "vector_nocopy": [], "sync_vector": []}
+    B = args.num_envs
     steps = {}
     agree = True
     bar = progress(args.repeats, f"{args.ideals} speed", args.quiet, unit="repeat")
@@ -643,6 +673,12 @@ def measure_speed(args, pinned) -> dict | None:
         dt, (n_steps, _) = timed(run_fast, src, ideals, args.episodes, seed, args.k, args.max_pairs)
         res["fast_core_only"].append(args.episodes / dt)
         out["us_per_step_fast_core_only"] = 1e6 * dt / n_steps
+        for name, mode, copy, eps in (("vector", "vector_entry_point", True, 5 * args.episodes),
+                                      ("vector_nocopy", "vector_entry_point", False, 5 * args.episodes),
+                                      ("sync_vector", "sync", True, args.pure_episodes)):
+            dt, ended, cls = run_vector(mode, eps, seed, args.ideals, args.k, args.max_pairs, B, copy)
+            res[name].append(ended / dt)
+            out[f"{name}_class"] = cls
         bar.update()
     bar.close()
     for name, vals in res.items():
@@ -651,6 +687,9 @@ def measure_speed(args, pinned) -> dict | None:
     out["steps_per_episode"] = steps["fast"]
     out["pure_fast_same_costs"] = bool(agree)
     out["speedup"] = out["fast_episodes_per_s"] / out["pure_episodes_per_s"]
+    out["num_envs"] = B
+    out["vector_over_sync"] = out["vector_episodes_per_s"] / out["sync_vector_episodes_per_s"]
+    out["vector_over_env"] = out["vector_episodes_per_s"] / out["env_auto_episodes_per_s"]
 
     # clone cost mid-episode
     st = BinomialState.from_generators(ideals[0], ring)
@@ -687,6 +726,12 @@ def format_speed(out: dict) -> str:
         f"fast, apply_and_write: {out['fast_combined_episodes_per_s']:8.0f} episodes/s  {out['fast_combined_all']}",
         f"fast core, no sampler: {out['fast_core_only_episodes_per_s']:8.0f} episodes/s  "
         f"({out['us_per_step_fast_core_only']:.2f} us/step)",
+        f"VECTOR (make_vec, B={out['num_envs']}): {out['vector_episodes_per_s']:8.0f} episodes/s  {out['vector_all']}"
+        f"  ({out['vector_class']})",
+        f"vector, copy=False:    {out['vector_nocopy_episodes_per_s']:8.0f} episodes/s  {out['vector_nocopy_all']}",
+        f"SyncVectorEnv, B={out['num_envs']}: {out['sync_vector_episodes_per_s']:8.0f} episodes/s  "
+        f"{out['sync_vector_all']}",
+        f"vector / sync {out['vector_over_sync']:.1f}x; vector / single env {out['vector_over_env']:.1f}x",
         f"speedup {out['speedup']:.1f}x; same costs on the same ideals and actions: {out['pure_fast_same_costs']}",
         f"clone {out['clone_us']:.2f} us; first episode (compile or cache load) {out['first_episode_s']:.2f} s"]
     if "sympy_groebner_ideals_per_s" in out:
@@ -755,6 +800,8 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
         p.add_argument("--repeats", type=int, default=5)
         p.add_argument("--k", type=int, default=2)
         p.add_argument("--max-pairs", type=int, default=256)
+        p.add_argument("--num-envs", type=int, default=256,
+                       help="B for the vector env figures (gymnasium.make_vec, and SyncVectorEnv as its reference)")
         p.add_argument("--sympy-ideals", type=int, default=20,
                        help="ideals for the sympy.groebner reference (0: skip)")
         p.add_argument("--seed", type=int, default=0)

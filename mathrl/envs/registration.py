@@ -25,7 +25,10 @@ ENV_SPECS = {
         "entry_point": "mathrl.envs.graphs.env:MatrixConstructionEnv",
         "vector_entry_point": "mathrl.envs.graphs.vector_env:MatrixConstructionVectorEnv",
     },
-    "mathrl/Buchberger-v0": {"entry_point": "mathrl.envs.buchberger.env:BuchbergerEnv"},
+    "mathrl/Buchberger-v0": {
+        "entry_point": "mathrl.envs.buchberger.env:BuchbergerEnv",
+        "vector_entry_point": "mathrl.envs.buchberger.vector_env:make_vector_env",
+    },
     "mathrl/SemigroupProof-v0": {"entry_point": "mathrl.envs.semigroups.env:SemigroupProofEnv"},
     "mathrl/TicTacToe-v0": {"entry_point": "mathrl.envs.games.env:TicTacToeEnv"},
     "mathrl/ConnectFour-v0": {"entry_point": "mathrl.envs.games.env:ConnectFourEnv"},

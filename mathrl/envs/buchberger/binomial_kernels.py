@@ -85,6 +85,13 @@ def inverse(c, p):
 def update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
     """Add the monic element (L, T) with sugar ``sug`` to G, creating its pairs with the configured
     elimination: the Gebauer-Moeller criteria (1988), only the coprime-leads (lcm) criterion, or none."""
+    update_ws(B, R, P, M, L, Ld, T, Td, nt, coef, sug, np.empty((0, M[M_N] + 3), np.int64), np.empty(0, np.int64))
+
+
+@njit
+def update_ws(B, R, P, M, L, Ld, T, Td, nt, coef, sug, W, I):
+    """``update`` with caller-owned scratch (W: rows of n + 3, I: a flat index buffer), so that a caller
+    stepping many states allocates nothing per step; scratch too small is replaced by a local array."""
     n = M[M_N]
     order = M[M_ORDER]
     elim = M[M_ELIM]
@@ -92,7 +99,9 @@ def update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
     npairs = M[M_NP]
     if m > 0:
         # gamma_i, then its degree, whether L_i is coprime to L, and whether (i, m) is a new pair
-        G = np.empty((m, n + 3), np.int64)
+        if W.shape[0] < m:
+            W = np.empty((m, n + 3), np.int64)
+        G = W[:m]
         gd = G[:, n]
         cop = G[:, n + 1]
         sel = G[:, n + 2]
@@ -154,17 +163,21 @@ def update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
                     lo = gd[t]
                 elif gd[t] > hi:
                     hi = gd[t]
-            start = np.zeros(hi - lo + 2, np.int64)  # a stable counting sort by degree
+            need = 2 * m + hi - lo + 2
+            if I.shape[0] < need:
+                I = np.empty(need, np.int64)
+            visit = I[:m]
+            kept = I[m:2 * m]
+            start = I[2 * m:need]  # a stable counting sort by degree
+            start[:] = 0
             for t in range(m):
                 start[gd[t] - lo + 1] += 1
             for d in range(1, hi - lo + 2):
                 start[d] += start[d - 1]
-            visit = np.empty(m, np.int64)
             for t in range(m):
                 d = gd[t] - lo
                 visit[start[d]] = t
                 start[d] += 1
-            kept = np.empty(m, np.int64)
             nkept = 0
             for t in range(m):
                 i = visit[t]
@@ -232,6 +245,12 @@ def update(B, R, P, M, L, Ld, T, Td, nt, coef, sug):
 
 @njit
 def init(B, R, P, M, E, C):
+    """``init_ws`` allocating its own scratch."""
+    return init_ws(B, R, P, M, E, C, np.empty((0, M[M_N] + 3), np.int64), np.empty(0, np.int64))
+
+
+@njit
+def init_ws(B, R, P, M, E, C, W, I):
     """``update`` with each generator, made monic: E (s, 2, n) holds the exponent fields of the two
     terms (x_{n-1} first unless grevlex; the second term is ignored for a monomial), C (s, 3) the
     lead and tail coefficients and the term count."""
@@ -254,7 +273,7 @@ def init(B, R, P, M, E, C):
         if nt == 2:
             coef = (C[k, 1] % p) * inverse(C[k, 0] % p, p) % p
         sug = Ld if Ld >= Td else Td
-        update(B, R, P, M, L, Ld, T, Td, nt, coef, sug)
+        update_ws(B, R, P, M, L, Ld, T, Td, nt, coef, sug, W, I)
     return M[M_NP]
 
 
@@ -274,6 +293,14 @@ def step(B, R, P, M, a):
     """Process pair a: its S-polynomial, fully reduced, joins G if non-zero; returns (polynomial
     additions of the step, that is 1 + reduction steps, then |P| and |G|)."""
     n = M[M_N]
+    return step_ws(B, R, P, M, a, np.empty((4, n + 2), np.int64), np.empty((0, n + 3), np.int64),
+                   np.empty(0, np.int64))
+
+
+@njit
+def step_ws(B, R, P, M, a, S, W, I):
+    """``step`` with caller-owned scratch: S (4, n + 2), and W and I as ``update_ws`` takes them."""
+    n = M[M_N]
     order = M[M_ORDER]
     p = M[M_P]
     nb = M[M_NB]
@@ -282,7 +309,7 @@ def step(B, R, P, M, a):
     j = P[a, P_J]
     gdeg = P[a, P_DEG]
     sugar = P[a, P_SUG]
-    S = np.empty((4, n + 2), np.int64)  # rows 0-1: h, rows 2-3: the remainder; then coefficient, degree
+    # S rows 0-1: h, rows 2-3: the remainder; then coefficient, degree
     H = S[0:2]
     hc = S[0:2, n]
     hd = S[0:2, n + 1]
@@ -404,7 +431,7 @@ def step(B, R, P, M, a):
         coef = 0
         if xn == 2:
             coef = xc[1] * inverse(xc[0], p) % p
-        update(B, R, P, M, X[0], xd[0], X[1], xd[1], xn, coef, sugar)
+        update_ws(B, R, P, M, X[0], xd[0], X[1], xd[1], xn, coef, sugar, W, I)
     else:
         M[M_COUNTERS + 3] += 1
     return cost, M[M_NP], M[M_NB]

@@ -34,12 +34,13 @@ class WordConstructionVectorEnv(VectorEnv):
     its actions and returns fresh observations), ``SAME_STEP`` (the reset happens in
     the terminal call; terminal observations and infos go to ``info["final_obs"]`` /
     ``info["final_info"]``) or ``DISABLED`` (step after termination raises).
+    ``copy`` is accepted as Gymnasium's vector envs take it; observations are always fresh arrays here.
     """
 
     metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(self, score, num_envs: int = 1, *, obs_dtype=np.int8,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP):
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, copy: bool = True):
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         self.score: Score = resolve(score)
