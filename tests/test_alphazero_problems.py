@@ -57,6 +57,32 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
     assert strip[0] == strip[1] and len(rows[1]) == 2
 
 
+def test_selfplay_ahead_learns_from_one_iteration_old_weights_and_resumes_exactly(tmp_path, monkeypatch):
+    """selfplay_ahead=1 on a single-player problem: staleness 0 then 1 (logged), a worker process or this
+    process give the same run, and a resumed run restarts the episodes in flight from their saved weights."""
+    import mathrl.agents.executor as executor
+
+    config = tiny(*PROBLEMS[0]).but(selfplay_ahead=1)
+    straight = ProblemTrainer(config, tmp_path / "straight")
+    straight.run(3)  # one worker process plays while this process learns
+    rows = read_jsonl(tmp_path / "straight" / "metrics.jsonl")
+    assert [r["selfplay_staleness"] for r in rows] == [0, 1, 1]
+    first = ProblemTrainer(config, tmp_path / "resumed")
+    first.run(2)
+    again = ProblemTrainer(None, tmp_path / "resumed", resume=True)
+    assert [(t, v) for t, v, _ in again.ahead.state()] == [(2, 1)]
+    monkeypatch.setattr(executor, "ProcessExecutor", lambda workers: executor.Executor())  # now in this process
+    again.run(1)
+    for (k, a), b in zip(straight.net.state_dict().items(), again.net.state_dict().values()):
+        assert torch.equal(a, b), k
+    strip = [[{k: v for k, v in r.items() if k not in ("train_seconds", "selfplay_wait_seconds")} for r in rs]
+             for rs in (rows, read_jsonl(tmp_path / "resumed" / "metrics.jsonl"))]
+    assert strip[0] == strip[1]
+    sync = read_jsonl(tmp_path / "sync" / "metrics.jsonl") if ProblemTrainer(
+        config.but(selfplay_ahead=0), tmp_path / "sync").run(1) else None
+    assert sync[0]["selfplay_staleness"] == 0 and "selfplay_wait_seconds" not in sync[0]
+
+
 def test_resume_refuses_a_folder_without_or_with_a_foreign_checkpoint(tmp_path):
     from mathrl.agents.files import save_file
 

@@ -101,6 +101,32 @@ def test_resume_is_exact(tmp_path):
     assert (tmp_path / "b" / "metrics.jsonl").read_text().count("\n") == 2
 
 
+def test_selfplay_ahead_plays_while_learning_with_logged_staleness_and_resumes_exactly(tmp_path, monkeypatch):
+    """selfplay_ahead=1: iteration i learns from games played by the weights of iteration i - 2 (staleness 1,
+    logged), started before iteration i - 1 learned; the games are a function of (weights, config, seeds),
+    so a worker process and this process give the same run, and a resumed run restarts the batch in flight
+    from the weights its checkpoint kept."""
+    ahead = TINY.but(selfplay_ahead=1)
+    straight = Trainer(ahead, tmp_path / "a")  # one worker process plays while this process learns
+    straight.run(iterations=3, progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["selfplay_staleness"] for r in rows] == [0, 1, 1]
+    assert all(r["selfplay_wait_seconds"] >= 0 for r in rows)
+    first = Trainer(ahead, tmp_path / "b")
+    first.run(iterations=2, progress=False)
+    resumed = Trainer(ahead, tmp_path / "b", resume=True)
+    assert [(t, v) for t, v, _ in resumed.ahead.state()] == [(3, 1)]  # the next games, with their weights' version
+    import mathrl.agents.executor as executor
+
+    monkeypatch.setattr(executor, "ProcessExecutor", lambda workers: executor.Executor())  # now in this process
+    resumed.run(iterations=1, progress=False)
+    for k, v in straight.net.state_dict().items():
+        assert torch.equal(v, resumed.net.state_dict()[k]), k
+    assert np.array_equal(straight.buffer.z[:straight.buffer.size], resumed.buffer.z[:resumed.buffer.size])
+    with pytest.raises(ValueError, match="selfplay_ahead"):
+        TINY.but(selfplay_ahead=-1)
+
+
 def test_time_limit_stops_between_iterations(tmp_path):
     trainer = Trainer(TINY, tmp_path)
     summary = trainer.run(time_limit=0.0, progress=False)

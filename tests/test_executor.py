@@ -56,6 +56,18 @@ def test_every_backend_gives_the_same_results_in_call_order(ray_executor):
     assert ray_executor.map(draw, CALLS) == expected
 
 
+def test_submit_returns_at_once_and_gives_the_results_in_order(ray_executor):
+    expected = [draw(*c) for c in CALLS]
+    assert Executor().submit(draw, CALLS).result() == expected
+    with ProcessExecutor(2) as pool:
+        first, second = pool.submit(draw, CALLS), pool.submit(draw, CALLS[:2])  # two batches in flight
+        assert second.result() == expected[:2] and first.result() == expected
+        pool.submit(draw, CALLS).cancel()  # cancelling leaves the pool usable
+        assert pool.map(draw, CALLS[:1]) == expected[:1]
+    pending = ray_executor.submit(draw, CALLS)
+    assert pending.result() == expected and pending.result() == expected
+
+
 def test_buchberger_benchmark_numbers_do_not_depend_on_the_backend(ray_executor):
     from mathrl.benchmarks.buchberger import run
 

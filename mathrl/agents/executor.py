@@ -15,7 +15,8 @@ calls give the same results on every backend (tested). Nothing here schedules wo
   Ray, so a killed worker costs at most its unfinished task.
 
 ``Executor.map(fn, calls)`` returns the results in the order of the calls; ``Executor.as_completed``
-yields ``(index, result)`` as they finish, for progress bars.
+yields ``(index, result)`` as they finish, for progress bars; ``Executor.submit`` starts them and returns
+at once (a :class:`Pending`), so the caller can work (a learner train) while they run.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ class Executor:
         for i, call in enumerate(calls):
             yield i, fn(*call)
 
+    def submit(self, fn: Callable, calls: Sequence[tuple]) -> "Pending":
+        """Start the calls and return at once (inline: run them now); ``Pending.result()`` waits for them
+        and returns their results in order. What lets a learner train while the workers play."""
+        return Pending([fn(*call) for call in calls])
+
     def close(self, abandon: bool = False) -> None:
         """Release the workers; ``abandon`` (an interrupt or a crash) kills running calls instead of waiting."""
 
@@ -95,6 +101,22 @@ class Executor:
 
     def __exit__(self, kind, exc, tb) -> None:
         self.close(abandon=exc is not None)
+
+
+class Pending:
+    """Calls started by :meth:`Executor.submit`: ``result()`` (their results, in order) or ``cancel()``."""
+
+    def __init__(self, results: list | None = None, wait: Callable | None = None, cancel: Callable | None = None):
+        self._results, self._wait, self._cancel = results, wait, cancel
+
+    def result(self) -> list:
+        if self._results is None:
+            self._results = self._wait()
+        return self._results
+
+    def cancel(self) -> None:
+        if self._results is None and self._cancel is not None:
+            self._cancel()
 
 
 def _init_worker(owner: int) -> None:
@@ -125,6 +147,11 @@ class ProcessExecutor(Executor):
         finally:
             for future in futures:
                 future.cancel()
+
+    def submit(self, fn, calls):
+        with thread_vars():
+            futures = [self.pool.submit(fn, *call) for call in calls]
+        return Pending(wait=lambda: [f.result() for f in futures], cancel=lambda: [f.cancel() for f in futures])
 
     def close(self, abandon: bool = False) -> None:
         pool, self.pool = getattr(self, "pool", None), None
@@ -170,11 +197,26 @@ class RayExecutor(Executor):
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._remote: dict = {}
 
-    def as_completed(self, fn, calls):
-        ray = self.ray
+    def _remote_of(self, fn):
         remote = self._remote.get(fn)
         if remote is None:
-            remote = self._remote[fn] = ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(fn)
+            remote = self._remote[fn] = self.ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(fn)
+        return remote
+
+    def submit(self, fn, calls):
+        ray = self.ray
+        remote = self._remote_of(fn)
+        refs = [remote.remote(*call) for call in calls]
+
+        def cancel():
+            for ref in refs:
+                ray.cancel(ref, force=True)
+
+        return Pending(wait=lambda: ray.get(refs), cancel=cancel)
+
+    def as_completed(self, fn, calls):
+        ray = self.ray
+        remote = self._remote_of(fn)
         refs = {remote.remote(*call): i for i, call in enumerate(calls)}
         pending = list(refs)
         try:

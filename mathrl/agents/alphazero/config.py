@@ -18,6 +18,7 @@ MAX_SIMS = 10**6               # simulations per move (AlphaZero used 800; 10**6
 MAX_WORKERS = 256              # self-play processes on one machine (100000 crash the process table)
 MAX_BLOCKS, MAX_CHANNELS = 100, 1024   # a 100 x 1024 residual net already has ~2 * 10**9 weights
 MAX_COUNT = 10**7              # games per iteration, concurrent games, batch size, evaluation games
+MAX_AHEAD = 4                  # selfplay_ahead: each iteration ahead keeps one more copy of the weights
 
 
 def _int(obj, name: str, low: int, high: int | None = None) -> None:
@@ -101,6 +102,9 @@ class AlphaZeroConfig:
     selfplay_precision: str = "fp32"  # "bf16": network in bfloat16 during self-play (~2x on CPUs with native bf16)
     reuse_tree: bool = True         # keep the played move's subtree; n_sims counts up to half of it from its visits
     eval_cache: int = 100_000       # positions whose network output self-play and play remember (LRU; 0 = none)
+    selfplay_ahead: int = 0         # iterations of games started ahead of the learner (0: play, then learn;
+                                    # 1: the workers play the next games, on weights one iteration old, while
+                                    # the learner trains: staleness <= 1, logged)
     # training
     buffer_size: int = 500_000      # positions
     reuse: float = 4.0              # expected times each new position is sampled
@@ -124,7 +128,7 @@ class AlphaZeroConfig:
           batch_size, eval_games, eval_sims, eval_mcts_sims, and search.n_sims (self-play needs a search),
           each at most its ``MAX_*`` bound (the buffer is bounded by memory, checked by the CLI);
         * >= 0: temp_moves, eval_every (0 = never), weight_decay, eval_cache (at most 10**6 positions, a few
-          hundred MB per process); seed in [0, 2**63 - 1]; reuse_tree a bool;
+          hundred MB per process), selfplay_ahead (at most MAX_AHEAD); seed in [0, 2**63 - 1]; reuse_tree a bool;
         * lr and reuse finite and > 0; selfplay_precision one of fp32, bf16;
         * game a non-empty name, game_kwargs (name, integer) pairs; the search fields as in SearchConfig.
         """
@@ -146,6 +150,7 @@ class AlphaZeroConfig:
         _int(self, "temp_moves", 0)
         _int(self, "eval_every", 0)
         _int(self, "eval_cache", 0, 1_000_000)
+        _int(self, "selfplay_ahead", 0, MAX_AHEAD)
         _flag(self, "reuse_tree")
         _int(self, "seed", 0, MAX_SEED)
         _real(self, "lr", 0.0, low_open=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mathrl.agents.alphazero.ahead import GamesAhead
 from mathrl.agents.alphazero.config import MAX_COUNT, SearchConfig, _int, _real
 from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes, targets_of
 from mathrl.agents.files import load_file, not_readable, save_file
@@ -73,6 +74,7 @@ class ProblemConfig:
     eval_episodes: int = 16        # greedy (no noise, tau = 0) episodes on held-out instances per iteration
     seed: int = 0
     workers: int = 1               # self-play split over this many processes (or Ray tasks with --ray)
+    selfplay_ahead: int = 0        # iterations of episodes started ahead of the learner (see AlphaZeroConfig)
 
     def __post_init__(self):
         self.validate()
@@ -85,7 +87,8 @@ class ProblemConfig:
             raise ValueError(f"episodes must be an EpisodeConfig, got {self.episodes!r}")
         for name, low, high in (("episodes_per_iter", 1, MAX_COUNT), ("buffer_size", 1, 10**7),
                                 ("train_steps", 1, MAX_COUNT), ("batch_size", 1, 65536),
-                                ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1), ("workers", 1, 256)):
+                                ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1), ("workers", 1, 256),
+                                ("selfplay_ahead", 0, 4)):
             _int(self, name, low, high)
         _real(self, "lr", 0.0, low_open=True)
         _real(self, "weight_decay", 0.0)
@@ -189,6 +192,7 @@ class ProblemTrainer:
         self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
         self.best_eval = -float("inf")  # the agent file holds the weights that evaluated best so far
         self.executor = None  # set while run() runs with workers or Ray
+        self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
         self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
         if ckpt is not None:
             try:
@@ -203,6 +207,8 @@ class ProblemTrainer:
                            "pi": [np.asarray(p, dtype=np.float32) for p in ckpt["pi"]],
                            "mask": [np.asarray(m, dtype=bool) for m in ckpt["mask"]],
                            "z": [float(v) for v in ckpt["z"]]}
+            if config.selfplay_ahead:  # the batches in flight at the checkpoint, started again in run()
+                self.ahead.restore(ckpt.get("pending"))
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "config.json", config.to_dict())
         self.log = MetricsLog(self.out, "iteration", self.metrics_rows)
@@ -233,7 +239,8 @@ class ProblemTrainer:
                    "metrics_rows": self.log.rows, "best_eval": self.best_eval,
                    "inputs": [tuple(t.numpy() for t in x) for x in self.buffer["inputs"]],
                    "pi": self.buffer["pi"], "mask": self.buffer["mask"],
-                   "z": np.asarray(self.buffer["z"], dtype=np.float32)},
+                   "z": np.asarray(self.buffer["z"], dtype=np.float32),
+                   "pending": self.ahead.state()},
                   self.out / CHECKPOINT)
 
     def _seed(self, purpose: int) -> int:
@@ -243,7 +250,7 @@ class ProblemTrainer:
     def step(self) -> dict:
         """One iteration: self-play, buffer, training, evaluation, checkpoint, metrics row."""
         cfg, start = self.config, time.perf_counter()
-        games = self.self_play()
+        games = self.games_ahead() if cfg.selfplay_ahead else self.self_play()
         for key in ("inputs", "pi", "mask"):
             self.buffer[key] = (self.buffer[key] + list(games[key]))[-cfg.buffer_size:]
         self.buffer["z"] = (self.buffer["z"] + [float(v) for v in games["z"]])[-cfg.buffer_size:]
@@ -275,31 +282,62 @@ class ProblemTrainer:
         row = {"iteration": self.iteration, "selfplay_return": float(np.mean(games["returns"])),
                "policy_loss": float(np.mean(policy_losses)), "value_loss": float(np.mean(value_losses)),
                "eval_return": eval_return, "best_eval_return": self.best_eval if self.best_eval > -np.inf else None,
-               "buffer": size, "train_seconds": self.elapsed}
+               "buffer": size, "train_seconds": self.elapsed,
+               "selfplay_staleness": self.iteration - 1 - games.get("version", self.iteration - 1)}
+        if "wait_seconds" in games:
+            row["selfplay_wait_seconds"] = games["wait_seconds"]
         self.log.write(row)
         self.checkpoint(improved or np.isnan(eval_return))
         return row
 
-    def self_play(self) -> dict:
-        """This iteration's episodes, split over ``workers`` calls of a plain function of (weights, config,
-        seed, count) run by the executor; the samples are merged in worker order."""
-        cfg = self.config
-        weights = {k: v.clone() for k, v in self.net.state_dict().items()}
+    def _play(self):
         if self.targets == "parts":
-            from mathrl.agents.alphazero.andor import play_proofs as play
-        else:
-            play = play_episodes
-        seed = self._seed(0) % 2**31
-        if cfg.workers == 1 and self.executor is None:
-            return play(weights, cfg.episodes, seed, cfg.episodes_per_iter)
+            from mathrl.agents.alphazero.andor import play_proofs
+
+            return play_proofs
+        return play_episodes
+
+    def _jobs(self, weights: dict, iteration: int) -> list:
+        """The self-play calls for the iteration after ``iteration`` updates: plain functions of (weights,
+        config, seed, count), their seeds from the run's seed and the iteration only."""
+        cfg = self.config
+        seed = int(np.random.SeedSequence([cfg.seed, iteration, 0]).generate_state(1)[0]) % 2**31
         shares = [cfg.episodes_per_iter // cfg.workers + (w < cfg.episodes_per_iter % cfg.workers)
                   for w in range(cfg.workers)]
         starts = np.cumsum([0] + shares[:-1])
-        jobs = [(weights, cfg.episodes, seed + int(s0), n) for s0, n in zip(starts, shares) if n > 0]
-        parts = self.executor.map(play, jobs) if self.executor is not None else [play(*job) for job in jobs]
+        return [(weights, cfg.episodes, seed + int(s0), n) for s0, n in zip(starts, shares) if n > 0]
+
+    @staticmethod
+    def _merge(parts: list) -> dict:
         merged = {key: [x for part in parts for x in part[key]] for key in ("inputs", "pi", "mask")}
         merged["z"] = np.concatenate([part["z"] for part in parts])
         merged["returns"] = np.concatenate([part["returns"] for part in parts])
+        return merged
+
+    def _weights(self) -> dict:
+        return {k: v.clone() for k, v in self.net.state_dict().items()}
+
+    def self_play(self) -> dict:
+        """This iteration's episodes, split over ``workers`` calls of a plain function of (weights, config,
+        seed, count) run by the executor; the samples are merged in worker order."""
+        cfg, play = self.config, self._play()
+        jobs = self._jobs(self._weights(), self.iteration)
+        if cfg.workers == 1 and self.executor is None:
+            return play(*jobs[0])
+        parts = self.executor.map(play, jobs) if self.executor is not None else [play(*job) for job in jobs]
+        return self._merge(parts)
+
+    def _start(self, executor, weights: dict, iteration: int):
+        return executor.submit(self._play(), self._jobs(weights, iteration))
+
+    def games_ahead(self) -> dict:
+        """This iteration's episodes with ``selfplay_ahead = k > 0``: those of up to k iterations ahead are
+        started with the current weights before this iteration's are awaited, so the workers play while
+        the learner trains (:class:`~mathrl.agents.alphazero.ahead.GamesAhead`)."""
+        parts, version, waited = self.ahead.next(self.executor, self.iteration, self.iteration, self._weights)
+        merged = self._merge(parts)
+        merged["wait_seconds"] = waited
+        merged["version"] = version  # the weights after this many updates played them
         return merged
 
     def evaluate(self) -> float:
@@ -343,6 +381,11 @@ class ProblemTrainer:
         rows: list[dict] = []
         if self.config.workers > 1 or ray is not None:
             self.executor = make_executor(self.config.workers, ray)
+        elif self.config.selfplay_ahead:  # one worker process plays while this one learns
+            from mathrl.agents.executor import ProcessExecutor
+
+            self.executor = ProcessExecutor(1)
+        self.ahead.restart(self.executor)  # batches a checkpoint kept in flight: start them again
         bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
                      desc=f"alphazero {self.config.episodes.env_id}", unit="iter")
         try:
@@ -360,8 +403,9 @@ class ProblemTrainer:
         finally:
             bar.close()
             self.log.close()
+            self.ahead.cancel()  # their weights stay in the checkpoint; the episodes are played again
             if self.executor is not None:
-                self.executor.close()
+                self.executor.close(abandon=bool(self.ahead.pending))
                 self.executor = None
         return rows
 

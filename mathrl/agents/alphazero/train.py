@@ -46,6 +46,7 @@ from mathrl.agents.alphazero.agent import AlphaZeroAgent, save_agent
 from mathrl.agents.alphazero.arena import as_player, bradley_terry, play_match
 from mathrl.agents.alphazero.config import AlphaZeroConfig
 from mathrl.agents.alphazero.network import masked_log_softmax
+from mathrl.agents.alphazero.ahead import GamesAhead
 from mathrl.agents.alphazero.selfplay import build_net, play_games
 from mathrl.agents.files import FileFormatError, load_file, not_readable, save_bytes, save_file
 from mathrl.agents.runlog import MetricsLog, RunBar, cut_metrics
@@ -198,6 +199,7 @@ class Trainer:
         self.games_played = 0
         self.matches: list = []     # [name, name, wins, losses] of every evaluation match (draws split)
         self.previous = None        # (iteration, weights) of the last evaluated network
+        self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
         self.metrics_rows: int | None = 0  # complete rows of metrics.jsonl belonging to this state
         self._unsaved = False       # the state is a completed iteration not yet checkpointed
         self._committed = resume    # the run folder holds a checkpoint of this run
@@ -229,6 +231,8 @@ class Trainer:
         self.matches = [list(m) for m in ckpt.get("matches", [])]
         previous = ckpt.get("previous")
         self.previous = None if previous is None else (int(previous[0]), dict(previous[1]))
+        if config.selfplay_ahead:  # the batches in flight at the checkpoint, started again by run()
+            self.ahead.restore(ckpt.get("pending"))
         rows = ckpt.get("metrics_rows")
         if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
             raise ValueError(f"metrics_rows {rows!r}")
@@ -237,16 +241,42 @@ class Trainer:
             self.buffer.load(self.out / "buffer.npz")
 
     # ---- one iteration ---------------------------------------------------
-    def self_play(self, pool) -> dict:
+    def _jobs(self, weights: dict, iteration: int) -> list:
+        """The self-play calls of one iteration: plain ``play_games(weights, config, seed, n)`` calls whose
+        seeds depend on the run's seed, the iteration and the worker only."""
         cfg = self.config
-        weights = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
         shares = [cfg.games_per_iter // cfg.workers + (w < cfg.games_per_iter % cfg.workers) for w in range(cfg.workers)]
-        seeds = [int(np.random.SeedSequence([cfg.seed, self.iteration, w]).generate_state(1)[0]) for w in range(cfg.workers)]
-        jobs = [(weights, cfg, seed, n) for seed, n in zip(seeds, shares) if n > 0]
-        parts = pool.map(play_games, jobs) if pool is not None else [play_games(*job) for job in jobs]
+        seeds = [int(np.random.SeedSequence([cfg.seed, iteration, w]).generate_state(1)[0]) for w in range(cfg.workers)]
+        return [(weights, cfg, seed, n) for seed, n in zip(seeds, shares) if n > 0]
+
+    @staticmethod
+    def _merge(parts: list) -> dict:
         merged = {k: np.concatenate([p[k] for p in parts]) for k in ("obs", "mask", "pi", "z", "results", "lengths")}
         merged["seconds"] = max(p["seconds"] for p in parts)
         merged["positions_evaluated"] = sum(p["positions_evaluated"] for p in parts)
+        return merged
+
+    def _weights(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+
+    def self_play(self, pool) -> dict:
+        """This iteration's games, played now by the current weights (``selfplay_ahead = 0``)."""
+        jobs = self._jobs(self._weights(), self.iteration)
+        parts = pool.map(play_games, jobs) if pool is not None else [play_games(*job) for job in jobs]
+        merged = self._merge(parts)
+        merged["version"] = self.iteration - 1
+        return merged
+
+    def _start(self, executor, weights: dict, iteration: int):
+        return executor.submit(play_games, self._jobs(weights, iteration))
+
+    def games_ahead(self, pool) -> dict:
+        """This iteration's games with ``selfplay_ahead = k > 0`` (:class:`~mathrl.agents.alphazero.ahead.GamesAhead`):
+        the games of up to k iterations ahead are started with the current weights before this iteration's
+        are awaited, so the workers play while the learner trains."""
+        parts, version, waited = self.ahead.next(pool, self.iteration, self.iteration - 1, self._weights)
+        merged = self._merge(parts)
+        merged["wait_seconds"], merged["version"] = waited, version
         return merged
 
     def learn(self, new_positions: int) -> dict:
@@ -306,6 +336,7 @@ class Trainer:
                 "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
                 "elapsed": self.elapsed, "games_played": self.games_played,
                 "matches": self.matches, "previous": self.previous,
+                "pending": self.ahead.state(),
                 "metrics_rows": self.metrics_rows}  # present: this checkpoint is committed by a manifest
         commit_checkpoint(self.out, {"checkpoint.pt": lambda path: save_file(ckpt, path),
                                      "buffer.npz": self.buffer.save},
@@ -345,10 +376,11 @@ class Trainer:
         if not self._committed:  # a new run: checkpointed at iteration 0, so that an interrupt in the
             self.checkpoint()    # first iteration leaves a checkpoint too
         pool = None
-        if cfg.workers > 1 or ray is not None:  # processes (which die with this one) or Ray tasks
-            from mathrl.agents.executor import make_executor
+        if cfg.workers > 1 or ray is not None or cfg.selfplay_ahead:  # processes (which die with this one) or Ray
+            from mathrl.agents.executor import ProcessExecutor, make_executor
 
-            pool = make_executor(cfg.workers, ray)
+            pool = make_executor(cfg.workers, ray) if cfg.workers > 1 or ray is not None else ProcessExecutor(1)
+        self.ahead.restart(pool)  # batches a checkpoint kept in flight: start them again
         bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
                      desc=f"alphazero {cfg.game}", unit="iter")
         last_seconds = 0.0
@@ -360,7 +392,7 @@ class Trainer:
                     break
                 t0 = time.perf_counter()
                 self.iteration += 1
-                played = self.self_play(pool)
+                played = self.games_ahead(pool) if cfg.selfplay_ahead else self.self_play(pool)
                 self.buffer.add(played["obs"], played["mask"], played["pi"], played["z"])
                 learned = self.learn(len(played["z"]))
                 results = played["results"][:, 0]
@@ -369,7 +401,10 @@ class Trainer:
                           "buffer": self.buffer.size, "selfplay_seconds": played["seconds"],
                           "sims_per_second": played["positions_evaluated"] / max(played["seconds"], 1e-9) * cfg.workers,
                           "first_player_score": float((results > 0).mean() + 0.5 * (results == 0).mean()),
-                          "mean_length": float(played["lengths"].mean()), **learned}
+                          "mean_length": float(played["lengths"].mean()),
+                          "selfplay_staleness": self.iteration - 1 - played["version"], **learned}
+                if "wait_seconds" in played:  # the learner's wait for the games (0 when the workers keep ahead)
+                    record["selfplay_wait_seconds"] = played["wait_seconds"]
                 if self.config_changes:  # logged once, with the first iteration after a resume that changed them
                     record["config_changes"], self.config_changes = self.config_changes, {}
                 if cfg.eval_every and self.iteration % cfg.eval_every == 0:
@@ -393,8 +428,9 @@ class Trainer:
             raise
         finally:
             bar.close()
+            self.ahead.cancel()  # their weights stay in the checkpoint; the games are played again
             if pool is not None:
-                pool.close()
+                pool.close(abandon=bool(self.ahead.pending))
         agent = self.out / "agent.pt"
         if done == 0:  # agent.pt from the checkpointed state (a kill after a commit may have left an older one)
             save_agent(agent, self.net, self.config, {"iteration": self.iteration, "games_played": self.games_played,
