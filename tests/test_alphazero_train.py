@@ -127,6 +127,25 @@ def test_selfplay_ahead_plays_while_learning_with_logged_staleness_and_resumes_e
         TINY.but(selfplay_ahead=-1)
 
 
+def test_a_new_run_can_start_from_an_agent_and_records_what_it_had_learned(tmp_path):
+    first = Trainer(TINY, tmp_path / "first")
+    first.run(iterations=1, progress=False)
+    warm = Trainer(TINY.but(seed=5), tmp_path / "warm", init=str(tmp_path / "first"))
+    for k, v in first.net.state_dict().items():
+        assert torch.equal(v, warm.net.state_dict()[k]), k
+    warm.run(iterations=1, progress=False)
+    extra = torch.load(tmp_path / "warm" / "agent.pt", weights_only=True)["extra"]
+    assert extra["init"]["from"] == str(tmp_path / "first") and extra["init"]["games_played"] == 12
+    assert extra["total_games_played"] == 24 and extra["total_train_seconds"] > extra["train_seconds"]
+    resumed = Trainer(None, tmp_path / "warm", resume=True)
+    assert resumed.init == extra["init"]  # kept by the checkpoint
+    with pytest.raises(ValueError, match="channels"):
+        Trainer(TINY.but(channels=TINY.channels + 1), tmp_path / "other", init=str(tmp_path / "first"))
+    assert not (tmp_path / "other").exists()
+    with pytest.raises(ValueError, match="new run"):
+        Trainer(None, tmp_path / "warm", resume=True, init=str(tmp_path / "first"))
+
+
 def test_time_limit_stops_between_iterations(tmp_path):
     trainer = Trainer(TINY, tmp_path)
     summary = trainer.run(time_limit=0.0, progress=False)

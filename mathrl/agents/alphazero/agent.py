@@ -83,13 +83,25 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
     Unset options come from the file: its config's simulations, and ``extra["symmetrize"]``
     (the play setting a shipped agent was evaluated with).
     """
+    config, net, extra, p = read_agent(path)
+    try:
+        if symmetrize is None:
+            symmetrize = bool(extra.get("symmetrize", False))
+        return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize, precision)
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong config or shapes
+        raise not_readable(p, WHAT, exc) from exc
+
+
+def read_agent(path: str | Path):
+    """(config, network with the file's weights, extra, file path) of an agent file, a run folder or
+    ``pretrained:GAME``; one-line errors as :func:`load_agent` gives them."""
     path = str(path)
     if path.startswith("pretrained:"):
         game = path.split(":", 1)[1]
         if game not in PRETRAINED:
             raise ValueError(f"no pretrained agent for {game!r}; available: {', '.join(PRETRAINED)}")
         with resources.as_file(resources.files("mathrl.agents.alphazero") / "pretrained" / PRETRAINED[game]) as f:
-            return load_agent(f, n_sims, leaves_per_tree, symmetrize, precision)
+            return read_agent(f)
     p = Path(path)
     if p.is_dir():
         for name in ("agent.pt",):
@@ -108,8 +120,8 @@ def load_agent(path: str | Path, n_sims: int | None = None, leaves_per_tree: int
         net = build_net(config)
         net.load_state_dict(data["weights"])
         extra = data.get("extra") or {}
-        if symmetrize is None:
-            symmetrize = bool(extra.get("symmetrize", False))
-        return AlphaZeroAgent(net, config, n_sims, leaves_per_tree, symmetrize, precision)
+        if not isinstance(extra, dict):
+            raise TypeError(f"extra must be a dict, got {type(extra).__name__}")
+        return config, net, extra, p
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # wrong config or shapes
         raise not_readable(p, WHAT, exc) from exc

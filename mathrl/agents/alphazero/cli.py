@@ -109,6 +109,9 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                    help="any other config field, e.g. --set lr=2e-3 --set buffer_size=200000 "
                         "(each field's type and range: AlphaZeroConfig.validate)")
+    p.add_argument("--init", default=None, metavar="AGENT",
+                   help="a new run starts from this agent's weights: a file, a run folder or 'pretrained' (same game "
+                        "and network size); its training time and games are recorded with the new agent")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.epilog = "Bad input (flags, --set values, an unwritable --out, a foreign --resume folder) exits 2 before " \
                "anything is written."
@@ -329,7 +332,7 @@ def train_main(argv: list[str]) -> int:
     _check_count("--eval-every", args.eval_every, 0)
     changes = _config_changes(args)
     if args.resume:
-        given = [flag for flag in ("--game", "--rows", "--cols", "--n", "--seed", "--out")
+        given = [flag for flag in ("--game", "--rows", "--cols", "--n", "--seed", "--out", "--init")
                  if any(a == flag or a.startswith(flag + "=") for a in argv)]
         if given:  # silently ignoring them would train something else than the user asked for
             raise CLIError(f"{', '.join(given)} cannot change on --resume: the run folder fixes them")
@@ -361,9 +364,18 @@ def train_main(argv: list[str]) -> int:
         check_writable_folder(out, "--out", CLIError)
         if (out / "checkpoint.pt").exists():
             raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+        init = None
+        if args.init is not None:
+            init = f"pretrained:{config.game}" if args.init == "pretrained" else args.init
+            from mathrl.agents.alphazero.agent import read_agent
+
+            try:
+                read_agent(init)  # one line for a missing or foreign file, before anything is written
+            except ValueError as exc:
+                raise CLIError(f"--init: {exc}") from exc
         _start_ray(args.ray, config.workers)
         try:
-            trainer = Trainer(config, out)
+            trainer = Trainer(config, out, init=init)
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
     summary = trainer.run(iterations=args.iterations, time_limit=args.time_limit, progress=not args.quiet,

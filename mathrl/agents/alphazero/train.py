@@ -171,10 +171,14 @@ def load_run_config(out: str | Path) -> AlphaZeroConfig:
 class Trainer:
     """Owns a run directory: ``checkpoint.pt``, ``buffer.npz``, ``agent.pt``, ``metrics.jsonl``, TensorBoard logs."""
 
-    def __init__(self, config: AlphaZeroConfig | None, out: str | Path, resume: bool = False):
+    def __init__(self, config: AlphaZeroConfig | None, out: str | Path, resume: bool = False,
+                 init: str | None = None):
         """``resume``: continue the run in ``out``; ``config`` None keeps the run's own config, otherwise
         it replaces it: training knobs (learning rate, simulations, reuse, workers...) may change, as in
-        a learning-rate drop, but not what the weights, buffer or seeds depend on (``FIXED_ON_RESUME``)."""
+        a learning-rate drop, but not what the weights, buffer or seeds depend on (``FIXED_ON_RESUME``).
+        ``init`` (a new run only): start from the weights of this agent (a file, a run folder or
+        ``pretrained:GAME``) with the same game and network size; the agent file records it, with the
+        training time and games already in those weights, so a reported training time stays complete."""
         self.out = Path(out)
         self.config_changes: dict = {}
         if resume:
@@ -201,6 +205,11 @@ class Trainer:
         self.previous = None        # (iteration, weights) of the last evaluated network
         self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
         self.metrics_rows: int | None = 0  # complete rows of metrics.jsonl belonging to this state
+        self.init: dict | None = None  # the agent a new run started from (what it already had learned)
+        if init is not None:
+            if resume:
+                raise ValueError("init= starts a new run; a resumed run keeps its own weights")
+            self._init_from(init)
         self._unsaved = False       # the state is a completed iteration not yet checkpointed
         self._committed = resume    # the run folder holds a checkpoint of this run
         self._log = None
@@ -218,6 +227,19 @@ class Trainer:
         write_json(self.out / "config.json", config.to_dict())
         self.metrics_rows = cut_metrics(self.out, self.metrics_rows)  # rows after the checkpoint go now
 
+    def _init_from(self, path: str) -> None:
+        from mathrl.agents.alphazero.agent import read_agent
+
+        source, net, extra, _ = read_agent(path)
+        cfg = self.config
+        for name in ("game", "game_kwargs", "blocks", "channels"):
+            if getattr(source, name) != getattr(cfg, name):
+                raise ValueError(f"init {path}: its {name} is {getattr(source, name)!r}, this run's "
+                                 f"{getattr(cfg, name)!r}; they must match")
+        self.net.load_state_dict(net.state_dict())
+        self.init = {"from": str(path), "train_seconds": float(extra.get("train_seconds", 0.0)),
+                     "games_played": int(extra.get("games_played", 0)), "iteration": int(extra.get("iteration", 0))}
+
     def _restore(self, ckpt: dict, config: AlphaZeroConfig) -> None:
         """Weights, optimiser, RNG states, counters and buffer from a checkpoint read by :func:`read_checkpoint`."""
         self.net.load_state_dict(ckpt["weights"])
@@ -231,6 +253,7 @@ class Trainer:
         self.matches = [list(m) for m in ckpt.get("matches", [])]
         previous = ckpt.get("previous")
         self.previous = None if previous is None else (int(previous[0]), dict(previous[1]))
+        self.init = ckpt.get("init")
         if config.selfplay_ahead:  # the batches in flight at the checkpoint, started again by run()
             self.ahead.restore(ckpt.get("pending"))
         rows = ckpt.get("metrics_rows")
@@ -336,15 +359,23 @@ class Trainer:
                 "torch_rng": torch.get_rng_state(), "iteration": self.iteration,
                 "elapsed": self.elapsed, "games_played": self.games_played,
                 "matches": self.matches, "previous": self.previous,
-                "pending": self.ahead.state(),
+                "pending": self.ahead.state(), "init": self.init,
                 "metrics_rows": self.metrics_rows}  # present: this checkpoint is committed by a manifest
         commit_checkpoint(self.out, {"checkpoint.pt": lambda path: save_file(ckpt, path),
                                      "buffer.npz": self.buffer.save},
                           trainer="alphazero", iteration=self.iteration)
-        save_agent(self.out / "agent.pt", self.net, self.config,
-                   {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed})
+        save_agent(self.out / "agent.pt", self.net, self.config, self._extra())
         self._unsaved = False
         self._committed = True
+
+    def _extra(self) -> dict:
+        """What the agent file says about its training (including the agent it started from, if any)."""
+        extra = {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed}
+        if self.init is not None:
+            extra["init"] = self.init
+            extra["total_train_seconds"] = self.elapsed + self.init["train_seconds"]
+            extra["total_games_played"] = self.games_played + self.init["games_played"]
+        return extra
 
     def log(self, record: dict) -> None:
         self._log.write(record)
@@ -433,8 +464,7 @@ class Trainer:
                 pool.close(abandon=bool(self.ahead.pending))
         agent = self.out / "agent.pt"
         if done == 0:  # agent.pt from the checkpointed state (a kill after a commit may have left an older one)
-            save_agent(agent, self.net, self.config, {"iteration": self.iteration, "games_played": self.games_played,
-                                                      "train_seconds": self.elapsed})
+            save_agent(agent, self.net, self.config, self._extra())
             if self.iteration == 0:  # nothing trained, ever: say so
                 print(f"no iterations were run: {agent} holds the untrained network (iteration 0)",
                       file=sys.stderr)
