@@ -111,6 +111,9 @@ def test_selfplay_ahead_plays_while_learning_with_logged_staleness_and_resumes_e
     straight.run(iterations=3, progress=False)
     rows = [json.loads(x) for x in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
     assert [r["selfplay_staleness"] for r in rows] == [0, 1, 1]
+    import multiprocessing
+
+    assert not multiprocessing.active_children()  # the worker (and its batch in flight) is gone
     assert all(r["selfplay_wait_seconds"] >= 0 for r in rows)
     first = Trainer(ahead, tmp_path / "b")
     first.run(iterations=2, progress=False)
@@ -125,6 +128,32 @@ def test_selfplay_ahead_plays_while_learning_with_logged_staleness_and_resumes_e
     assert np.array_equal(straight.buffer.z[:straight.buffer.size], resumed.buffer.z[:resumed.buffer.size])
     with pytest.raises(ValueError, match="selfplay_ahead"):
         TINY.but(selfplay_ahead=-1)
+
+
+def test_games_ahead_queue_order_staleness_and_restored_batches():
+    from mathrl.agents.alphazero.ahead import GamesAhead
+    from mathrl.agents.executor import Executor
+
+    started = []
+
+    def start(executor, weights, iteration):
+        started.append((iteration, weights["v"]))
+        return executor.submit(lambda it, v: (it, v), [(iteration, weights["v"])])
+
+    queue = GamesAhead(2, start)
+    version = {"v": 0}
+    seen = []
+    for it in range(1, 5):
+        parts, played_by, _ = queue.next(Executor(), it, it - 1, lambda: dict(version))
+        seen.append((parts[0], played_by))
+        version["v"] = it  # the learner trains
+    assert seen == [((1, 0), 0), ((2, 0), 0), ((3, 0), 0), ((4, 1), 1)]  # staleness 0, 1, 2, 2
+    saved = queue.state()
+    assert [(t, v) for t, v, _ in saved] == [(5, 2), (6, 3)]
+    again = GamesAhead(2, start)
+    again.restore(saved)  # handles are not saved: next() starts the batches again before waiting
+    parts, played_by, _ = again.next(None, 5, 4, lambda: {"v": 4})
+    assert parts == [(5, 2)] and played_by == 2
 
 
 def test_a_new_run_can_start_from_an_agent_and_records_what_it_had_learned(tmp_path):

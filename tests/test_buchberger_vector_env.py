@@ -39,10 +39,12 @@ CASES = [
 ]
 
 
-def lockstep(kwargs, mode, num_envs=4, steps=250, seed=3, action_seed=0):
+def lockstep(kwargs, mode, num_envs=4, steps=250, seed=3, action_seed=0, prepare=None):
     """Step the native env and SyncVectorEnv with the same actions (some outside the queue); assert that
-    every output is identical. Returns the native env."""
+    every output is identical. Returns the native env (``prepare`` gets it first)."""
     native = BuchbergerVectorEnv(num_envs, autoreset_mode=mode, **kwargs)
+    if prepare is not None:
+        prepare(native)
     sync = SyncVectorEnv([partial(BuchbergerEnv, **kwargs) for _ in range(num_envs)], autoreset_mode=mode)
     a, b = native.reset(seed=seed), sync.reset(seed=seed)
     assert data_equivalence(a, b, exact=True)
@@ -74,6 +76,33 @@ def test_native_vector_env_matches_sync_vector_env_step_for_step(kwargs, mode):
 def test_capacity_growth_keeps_the_lockstep():
     native = lockstep({"ideal_dist": "3-20-10-weighted"}, AutoresetMode.NEXT_STEP, num_envs=3, steps=300)
     assert native._B.shape[1] > 20 and native._P.shape[1] > 100  # both grew past their first size
+
+
+def test_rollout_copies_grow_and_keep_the_lockstep():
+    def shrink(env):  # rollout copies far smaller than any state: every rollout asks for room at first
+        env._Bc, env._Rc = np.zeros((2, env._Bc.shape[1]), np.int64), np.zeros(2, np.int64)
+        env._Pc = np.zeros((2, env._Pc.shape[1]), np.int64)
+
+    native = lockstep({"ideal_dist": "3-20-10-weighted", "rollout_value": "degree"}, AutoresetMode.SAME_STEP,
+                      num_envs=3, steps=150, prepare=shrink)
+    assert native._Bc.shape[0] >= 32 and native._Pc.shape[0] > native._Bc.shape[0]
+
+
+def test_a_failed_draw_is_used_up_as_in_the_single_env():
+    """1-6-3-uniform sometimes cannot draw two distinct monomials (degree 0 has only 1): that reset fails,
+    and the next one draws on from the same stream, as the single env does."""
+    native = BuchbergerVectorEnv(1, ideal_dist="1-6-3-uniform")
+    sync = SyncVectorEnv([partial(BuchbergerEnv, ideal_dist="1-6-3-uniform")])
+    outcomes = {"native": [], "sync": []}
+    for name, env in (("native", native), ("sync", sync)):
+        for r in range(12):
+            try:
+                obs, _ = env.reset(seed=0) if r == 0 else env.reset()
+                outcomes[name].append(obs["pairs"].tobytes())
+            except RuntimeError:
+                outcomes[name].append("failed")
+    assert outcomes["native"] == outcomes["sync"]
+    assert 0 < outcomes["sync"].count("failed") < 12  # both kinds of reset were compared
 
 
 def test_sampler_repeats_the_source_draw_for_draw():
@@ -150,6 +179,10 @@ def test_copy_false_returns_the_buffers_and_copy_true_fresh_arrays():
     obs, _ = env.reset(seed=0)
     obs2, *_ = env.step(np.zeros(2, np.int64))
     assert obs2["pairs"] is obs["pairs"]
+    with pytest.raises(ValueError, match="read-only"):  # an edit would survive the next step's partial rewrite
+        obs["action_mask"][:] = 0
+    twin = pickle.loads(pickle.dumps(env))  # the read-only views are remade on unpickling
+    assert data_equivalence(twin.step(np.ones(2, np.int64)), env.step(np.ones(2, np.int64)), exact=True)
     env = gym.make_vec("mathrl/Buchberger-v0", num_envs=2)
     obs, _ = env.reset(seed=0)
     before = obs["pairs"].copy()

@@ -164,6 +164,11 @@ class ProcessExecutor(Executor):
                 process.kill()
             except (OSError, ValueError, AttributeError):
                 pass  # already gone
+        for process in processes:  # reaped, so that no killed worker lingers as a zombie
+            try:
+                process.join(timeout=5)
+            except (OSError, ValueError, AttributeError, AssertionError):
+                pass
 
 
 class RayExecutor(Executor):

@@ -44,6 +44,7 @@ class GamesAhead:
             target = iteration + len(self.pending)
             current = current or weights()
             self.pending.append([target, version, current, self.start(executor or _INLINE, current, target)])
+        self.restart(executor)  # batches restored from a checkpoint or cancelled by an earlier run
         target, played_by, _, handle = self.pending.popleft()
         if target != iteration:  # cannot happen: batches are queued in iteration order
             raise RuntimeError(f"self-play batch for iteration {target} reached iteration {iteration}")

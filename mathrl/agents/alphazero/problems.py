@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.ahead import GamesAhead
-from mathrl.agents.alphazero.config import MAX_COUNT, SearchConfig, _int, _real
+from mathrl.agents.alphazero.config import MAX_AHEAD, MAX_COUNT, SearchConfig, _int, _real
 from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes, targets_of
 from mathrl.agents.files import load_file, not_readable, save_file
 from mathrl.agents.runlog import MetricsLog, RunBar
@@ -88,7 +88,7 @@ class ProblemConfig:
         for name, low, high in (("episodes_per_iter", 1, MAX_COUNT), ("buffer_size", 1, 10**7),
                                 ("train_steps", 1, MAX_COUNT), ("batch_size", 1, 65536),
                                 ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1), ("workers", 1, 256),
-                                ("selfplay_ahead", 0, 4)):
+                                ("selfplay_ahead", 0, MAX_AHEAD)):
             _int(self, name, low, high)
         _real(self, "lr", 0.0, low_open=True)
         _real(self, "weight_decay", 0.0)
@@ -379,16 +379,17 @@ class ProblemTrainer:
         from mathrl.agents.runs import interrupts_as_keyboard
 
         rows: list[dict] = []
-        if self.config.workers > 1 or ray is not None:
-            self.executor = make_executor(self.config.workers, ray)
-        elif self.config.selfplay_ahead:  # one worker process plays while this one learns
-            from mathrl.agents.executor import ProcessExecutor
-
-            self.executor = ProcessExecutor(1)
-        self.ahead.restart(self.executor)  # batches a checkpoint kept in flight: start them again
-        bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
-                     desc=f"alphazero {self.config.episodes.env_id}", unit="iter")
+        bar = None
         try:
+            if self.config.workers > 1 or ray is not None:
+                self.executor = make_executor(self.config.workers, ray)
+            elif self.config.selfplay_ahead:  # one worker process plays while this one learns
+                from mathrl.agents.executor import ProcessExecutor
+
+                self.executor = ProcessExecutor(1)
+            self.ahead.restart(self.executor)  # batches a checkpoint kept in flight: start them again
+            bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed,
+                         disable=not progress, desc=f"alphazero {self.config.episodes.env_id}", unit="iter")
             with interrupts_as_keyboard():
                 while (iterations is None or len(rows) < iterations) and (
                         time_limit is None or self.elapsed < time_limit):
@@ -401,7 +402,8 @@ class ProblemTrainer:
                 self.executor = None
             raise
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             self.log.close()
             self.ahead.cancel()  # their weights stay in the checkpoint; the episodes are played again
             if self.executor is not None:

@@ -406,18 +406,18 @@ class Trainer:
         self.metrics_rows = self._log.rows
         if not self._committed:  # a new run: checkpointed at iteration 0, so that an interrupt in the
             self.checkpoint()    # first iteration leaves a checkpoint too
-        pool = None
-        if cfg.workers > 1 or ray is not None or cfg.selfplay_ahead:  # processes (which die with this one) or Ray
-            from mathrl.agents.executor import ProcessExecutor, make_executor
-
-            pool = make_executor(cfg.workers, ray) if cfg.workers > 1 or ray is not None else ProcessExecutor(1)
-        self.ahead.restart(pool)  # batches a checkpoint kept in flight: start them again
-        bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed, disable=not progress,
-                     desc=f"alphazero {cfg.game}", unit="iter")
+        pool = bar = None
         last_seconds = 0.0
         done = 0
         record = {}
         try:
+            if cfg.workers > 1 or ray is not None or cfg.selfplay_ahead:  # processes (dying with this one) or Ray
+                from mathrl.agents.executor import ProcessExecutor, make_executor
+
+                pool = make_executor(cfg.workers, ray) if cfg.workers > 1 or ray is not None else ProcessExecutor(1)
+            self.ahead.restart(pool)  # batches a checkpoint kept in flight: start them again
+            bar = RunBar(iterations=iterations, time_limit=time_limit, done_seconds=self.elapsed,
+                         disable=not progress, desc=f"alphazero {cfg.game}", unit="iter")
             while iterations is None or done < iterations:
                 if time_limit is not None and self.elapsed + last_seconds > time_limit:
                     break
@@ -458,7 +458,8 @@ class Trainer:
                 self.checkpoint()
             raise
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             self.ahead.cancel()  # their weights stay in the checkpoint; the games are played again
             if pool is not None:
                 pool.close(abandon=bool(self.ahead.pending))

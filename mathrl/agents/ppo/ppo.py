@@ -112,9 +112,11 @@ def make_vector_env(cfg: PPOConfig) -> gym.vector.VectorEnv:
         try:
             envs = gym.make_vec(cfg.env_id, num_envs=cfg.num_envs, vectorization_mode="vector_entry_point",
                                 autoreset_mode=AutoresetMode.SAME_STEP, copy=False, **cfg.env_kwargs)
-        except TypeError as exc:  # a third-party vector env without these arguments
-            raise ValueError(f"vector='native': the vector env of {cfg.env_id} does not take "
-                             f"autoreset_mode/copy ({exc}); use 'sync'") from None
+        except TypeError as exc:  # a third-party vector env without these arguments, or a bad env_kwargs
+            if "autoreset_mode" in str(exc) or "copy" in str(exc):
+                raise ValueError(f"vector='native': the vector env of {cfg.env_id} does not take "
+                                 f"autoreset_mode/copy ({exc}); use 'sync'") from exc
+            raise ValueError(f"{cfg.env_id}: {exc}") from exc
         if envs.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
             envs.close()
             raise ValueError(f"vector='native': the vector env of {cfg.env_id} does not autoreset in the same "

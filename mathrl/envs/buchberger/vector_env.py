@@ -19,16 +19,23 @@ The tests hold it to that, step for step.
 
 What it covers: random binomial families ``n-d-s-<degs>[-flags]`` over GF(p)
 (the paper's distributions), every reward mode, elimination, order, ``k``,
-``max_pairs``, ``max_steps``, ``sort_input`` and invalid-action mode, padded
-observations. Anything else (a fixed ``ideal=``, polynomial or fixed families,
-``QQ``, ``obs_mode="sequence"``, ``rollout_value``, ``backend="python"``, a
-render mode, or numba switched off) has no compiled path:
+``max_pairs``, ``max_steps``, ``sort_input``, invalid-action mode and
+``rollout_value`` with a builtin strategy, padded observations. Anything else
+(a fixed ``ideal=``, polynomial or fixed families, ``QQ``, ``obs_mode="sequence"``,
+another ``rollout_value``, ``backend="python"``, a render mode, or numba switched
+off) has no compiled path:
 :func:`make_vector_env`, the registered vector entry point, then returns a
 ``SyncVectorEnv`` of single envs, and :class:`BuchbergerVectorEnv` itself says
 why in a ``ValueError``.
 
-``copy=False`` returns the observation buffers themselves (as Gymnasium's own
-vector envs do with ``copy=False``): cheaper, but they change on the next step.
+``copy=False`` returns read-only views of the observation buffers (Gymnasium's
+own vector envs return their buffers with ``copy=False``): no copy per step, but
+they change on the next step, and writing to them raises (a step rewrites only
+the rows whose pair changed, so a caller's edit would otherwise survive).
+
+One difference from ``SyncVectorEnv``: with ``invalid_action="raise"``, an
+invalid action in env ``e`` raises before any env is stepped (``SyncVectorEnv``
+has stepped envs ``0 .. e-1`` by then).
 """
 
 from __future__ import annotations
@@ -163,6 +170,8 @@ class BuchbergerVectorEnv(VectorEnv):
         self._mask = np.zeros((E, env.max_pairs), np.int8)
         self._written = np.zeros(E, np.int64)
         self._ids = np.full((E, env.max_pairs), -1, np.int64)  # the pair (i << 32 | j) each row shows
+        self._pairs_view, self._mask_view = self._pairs.view(), self._mask.view()  # what copy=False returns
+        self._pairs_view.flags.writeable = self._mask_view.flags.writeable = False
         self._steps = np.zeros(E, np.int64)
         self._cost = np.zeros(E, np.int64)
         self._info_cols = np.array([M_NP, M_NB, M_COUNTERS, M_COUNTERS + 1])
@@ -279,7 +288,12 @@ class BuchbergerVectorEnv(VectorEnv):
         return self._mask.astype(bool)
 
     def close(self, **kwargs):
-        pass
+        self.closed = True
+
+    def __setstate__(self, state):  # a pickled read-only view comes back as an independent copy: remake them
+        self.__dict__.update(state)
+        self._pairs_view, self._mask_view = self._pairs.view(), self._mask.view()
+        self._pairs_view.flags.writeable = self._mask_view.flags.writeable = False
 
     # --- internals ----------------------------------------------------------------------------
     @staticmethod
@@ -350,7 +364,7 @@ class BuchbergerVectorEnv(VectorEnv):
         self._B, self._R, self._P = B, R, P
         if new_b > self._W.shape[0]:
             self._W = np.zeros((new_b, self._W.shape[1]), np.int64)
-            self._I = np.zeros(2 * new_b + 256, np.int64)
+            self._I = np.zeros(8 * new_b + 256, np.int64)
 
     def _rollout_values(self, which: np.ndarray) -> None:
         """``self._value[e]`` for every env in ``which`` (``rollout_value=`` set): the heuristic's return."""
@@ -368,7 +382,7 @@ class BuchbergerVectorEnv(VectorEnv):
             self._Pc = np.zeros((cap_p + cap_b, self._Pc.shape[1]), np.int64)
             if cap_b > self._W.shape[0]:
                 self._W = np.zeros((cap_b, self._W.shape[1]), np.int64)
-                self._I = np.zeros(2 * cap_b + 256, np.int64)
+                self._I = np.zeros(8 * cap_b + 256, np.int64)
 
     def _check_actions(self, actions) -> np.ndarray:
         a = np.asarray(actions)
@@ -380,7 +394,7 @@ class BuchbergerVectorEnv(VectorEnv):
     def _obs(self) -> dict:
         if self.copy:
             return {"pairs": self._pairs.copy(), "action_mask": self._mask.copy()}
-        return {"pairs": self._pairs, "action_mask": self._mask}
+        return {"pairs": self._pairs_view, "action_mask": self._mask_view}
 
     def _info(self, flags, redraws=None, terminated=None, present=None) -> dict:
         """Gymnasium's batched info: ``info[key]`` and the mask ``info["_" + key]`` of envs that have it

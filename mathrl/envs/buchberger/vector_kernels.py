@@ -147,9 +147,9 @@ def reset_batch(pending, IE, IC, status, cursor, filled, meta, Bs, Rs, Ps, Ms, m
             q = cursor[e]
             if q >= filled[e]:
                 return e
+            cursor[e] = q + 1  # a failed draw is used up too: the next reset draws on, as the single env's does
             if status[e, q] != 0:
                 return -(e + 10)
-            cursor[e] = q + 1
             for g in range(s):
                 C[g, 0] = 1
                 C[g, 1] = IC[e, q, g]
@@ -274,6 +274,8 @@ def rollout_values(Bs, Rs, Ps, Ms, which, code, gamma, counter, out, Bc, Rc, Pc,
             continue
         nb = M[M_NB]
         npairs = M[M_NP]
+        if nb + 1 > Bc.shape[0] or npairs + nb > Pc.shape[0]:
+            return e
         for r in range(nb):
             Rc[r] = Rs[e, r]
             for c in range(Bs.shape[2]):
