@@ -222,6 +222,8 @@ def test_bad_input_is_one_clear_error():
         BuchbergerVectorEnv(2, ideal_dist="3-20-30-weighted", max_pairs=5).reset(seed=0)
     with pytest.raises(ValueError, match="cap"):
         BuchbergerVectorEnv(4096, max_pairs=4096, max_obs_bytes=1 << 20)
+    with pytest.raises(ValueError, match="for their states"):  # 10,000 generators: room for 5 * 10**7 pairs each
+        BuchbergerVectorEnv(64, ideal_dist="3-20-10000-weighted")
     strict = BuchbergerVectorEnv(2, invalid_action="raise")
     strict.reset(seed=0)
     with pytest.raises(ValueError, match="invalid action"):

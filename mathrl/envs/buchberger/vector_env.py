@@ -58,6 +58,7 @@ from mathrl.envs.buchberger.env import MAX_OBS_BYTES, MAX_REDRAWS, BuchbergerEnv
 __all__ = ["BuchbergerVectorEnv", "make_vector_env", "native_unsupported"]
 
 MAX_NUM_ENVS = VK.MAX_NUM_ENVS
+MAX_STATE_BYTES = 4 << 30  # the batch's state arrays at construction (raised by a larger max_obs_bytes)
 IDEALS_AHEAD = 64  # ideals drawn per env and generator call (fewer when they are large)
 IDEAL_BUFFER_BYTES = 32 << 20
 MAX_TABLE_MONOMIALS = 1 << 18  # sampler tables above this (huge n or d) stay with the single env's sampler
@@ -148,7 +149,13 @@ class BuchbergerVectorEnv(VectorEnv):
         ctx = _context(env.ring, env.elimination)
         self._meta = ctx.meta.copy()
         s, n = env.source.s, env.ring.n
-        cap_b, cap_p = max(16, 2 * s), max(64, s * s)
+        cap_b, cap_p = max(16, 2 * s), max(64, s * (s - 1) // 2 + s)  # room for every pair the generators make
+        state_bytes = 8 * E * (cap_b * (ctx.row_width + 1) + cap_p * ctx.pair_width)
+        if max_obs_bytes is not None and state_bytes > max(max_obs_bytes, MAX_STATE_BYTES):
+            raise ValueError(f"{E} envs of {s} generators need about {state_bytes / 2**20:,.0f} MiB for their "
+                             f"states before the first step (room for {cap_p:,} pairs each), above "
+                             f"{max(max_obs_bytes, MAX_STATE_BYTES) / 2**20:,.0f} MiB: lower num_envs, or raise "
+                             "max_obs_bytes")
         self._B = np.zeros((E, cap_b, ctx.row_width), np.int64)
         self._R = np.zeros((E, cap_b), np.int64)
         self._P = np.zeros((E, cap_p, ctx.pair_width), np.int64)
