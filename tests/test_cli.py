@@ -20,6 +20,8 @@ def test_list_names_envs_scores_and_agents(capsys):
     assert main(["list", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"mathrl/GraphConstruction-v0", "mathrl/MatrixConstruction-v0"} <= set(data["envs"])
+    assert set(data["vector_envs"]) == {"mathrl/GraphConstruction-v0", "mathrl/MatrixConstruction-v0",
+                                        "mathrl/Buchberger-v0"}
     assert {"wagner-2.1", "wagner-2.3", "c4-free", "permanent-312"} <= set(data["scores"])
     assert {"default", "wagner"} <= set(data["agents"]["cem"])
 

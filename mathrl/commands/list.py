@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     register_all()
     envs = sorted(k for k in gym.registry if k.startswith("mathrl/"))
+    vector_envs = [k for k in envs if gym.spec(k).vector_entry_point is not None]
     scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
     from mathrl.agents.alphazero.agent import PRETRAINED as ALPHAZERO_PRETRAINED
@@ -41,12 +42,12 @@ def main(argv: list[str] | None = None) -> int:
                   "semigroup cut policies": list(POLICIES) + ["agent:RUN"]}
     integrations = {"stable-baselines3": ["mathrl.integrations.sb3.PairSetPolicy (Buchberger's pair set)"]}
     if args.json:
-        print_json({"envs": envs, "scores": scores, "agents": agents, "pretrained": pretrained,
+        print_json({"envs": envs, "vector_envs": vector_envs, "scores": scores, "agents": agents, "pretrained": pretrained,
                     "heuristics": heuristics, "integrations": integrations})
         return 0
-    print("Environments:")
+    print("Environments (* gymnasium.make_vec gives a natively batched env):")
     for env_id in envs:
-        print(f"  {env_id}")
+        print(f"  {env_id}{' *' if env_id in vector_envs else ''}")
     print("Scores (score > 0 means a counterexample):")
     for name, info in scores.items():
         print(f"  {name:<15} {info['object_kind']:<7} default n={info['default_n']:<3} {info['summary']}")
