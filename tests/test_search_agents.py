@@ -181,9 +181,55 @@ def test_parse_agent_names():
     assert parse_agent("hybrid")[2].polish_top > 0
     assert parse_agent("nmcs:3")[2].level == 3
     assert parse_agent("nmcs:2:polish")[2].polish_steps > 0
-    for bad in ("nope", "nmcs:9", "local:3", "cem:nope", "nmcs:2:x"):
+    assert parse_agent("alphazero")[2].init == ""
+    for bad in ("nope", "nmcs:9", "local:3", "cem:nope", "nmcs:2:x", "alphazero:no/such/run"):
         with pytest.raises(AgentSpecError):
             parse_agent(bad)
+
+
+def test_alphazero_search_reaches_ex_c4_and_its_state_resumes_exactly():
+    """AlphaZero as a suite agent: PUCT search with a network it trains as it goes reaches ex(7, C4) = 9; a
+    searcher rebuilt from its state_dict (what the island runner does every chunk) continues identically."""
+    from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig, AlphaZeroWordSearch
+
+    score = make("c4-free", n=7)
+    config = AlphaZeroSearchConfig(episodes=16, n_sims=16, train_steps=4, batch_size=64)
+    agent = AlphaZeroWordSearch(score, config, seed=0, goal=Goal(score.tol, target=0.0))
+    for _ in range(30):
+        stats = agent.step()
+        if agent.goal.reached(agent.best_score):
+            break
+    assert agent.best_score == 0 and score.score_word(agent.best_word) == 0
+    assert agent.evaluations >= 16 * (stats["iteration"] + 1)  # every finished word, and the search's leaves
+    import copy
+
+    twin = AlphaZeroWordSearch(score, config, seed=123)
+    twin.load_state_dict(copy.deepcopy(agent.state_dict()))  # as the runner's chunks pass it: saved, not shared
+    a, b = agent.step(), twin.step()
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b and np.array_equal(agent.best_word, twin.best_word)
+
+
+def test_alphazero_search_starts_from_a_trained_run_of_the_same_word_length(tmp_path):
+    import torch
+
+    from mathrl.agents.alphazero.episodes import EpisodeConfig
+    from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
+    from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig, AlphaZeroWordSearch
+    from mathrl.agents.searchers import check_agent
+
+    episodes = EpisodeConfig(env_id="mathrl/GraphConstruction-v0", env_kwargs=json.dumps({"score": "c4-free", "n": 6}))
+    trainer = ProblemTrainer(ProblemConfig(episodes=episodes, episodes_per_iter=2, train_steps=2, batch_size=8,
+                                           eval_episodes=0), tmp_path / "run")
+    trainer.run(1)
+    _, _, config = parse_agent(f"alphazero:{tmp_path / 'run'}")
+    agent = AlphaZeroWordSearch(make("c4-free", n=6), config, seed=0)
+    for key, value in trainer.net.state_dict().items():
+        assert torch.equal(value, agent.net.state_dict()[key]), key
+    with pytest.raises(ValueError, match="does not fit"):
+        check_agent(make("c4-free", n=7), config)
+    with pytest.raises(ValueError, match="episodes"):
+        AlphaZeroSearchConfig(episodes=0)
 
 
 def always_negative(adjacency):
@@ -202,7 +248,7 @@ def test_resume_time_limit_means_more_seconds(tmp_path):
     assert resumed.elapsed >= first.elapsed + 0.9
 
 
-@pytest.mark.parametrize("agent", ["local", "nmcs", "hybrid"])
+@pytest.mark.parametrize("agent", ["local", "nmcs", "hybrid", "alphazero"])
 def test_search_with_a_target_writes_target_json(tmp_path, agent):
     from mathrl.cli import main
 

@@ -12,12 +12,16 @@ Agent names on the command line:
 - ``hybrid``: CEM whose best pool words are improved by local search (PatternBoost's loop);
 - ``local``: restarted tabu search;
 - ``nmcs``: nested Monte Carlo search at level 2; ``nmcs:L`` at level L;
-  ``nmcs:L:polish`` with steepest ascent on each top-level result.
+  ``nmcs:L:polish`` with steepest ascent on each top-level result;
+- ``alphazero``: PUCT search with a policy-value network learned as it searches
+  (:mod:`~mathrl.agents.alphazero.word_search`); ``alphazero:RUN`` starts from the
+  weights of a ``mathrl train alphazero --env`` run on a word env of the same length.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from .cem.config import CEMConfig
 from .cem.config import preset as cem_preset
@@ -25,8 +29,23 @@ from .goal import Goal
 from .local.agent import LocalConfig
 from .nmcs.nmcs import NMCSConfig
 
-AGENT_NAMES = ("cem", "hybrid", "local", "nmcs")
-CONFIG_TYPES = {"cem": CEMConfig, "local": LocalConfig, "nmcs": NMCSConfig}
+AGENT_NAMES = ("cem", "hybrid", "local", "nmcs", "alphazero")
+
+
+def _alphazero_config():
+    from .alphazero.word_search import AlphaZeroSearchConfig  # torch-free callers never import it
+
+    return AlphaZeroSearchConfig
+
+
+class _ConfigTypes(dict):
+    def __missing__(self, kind):
+        if kind == "alphazero":
+            return _alphazero_config()
+        raise KeyError(kind)
+
+
+CONFIG_TYPES = _ConfigTypes({"cem": CEMConfig, "local": LocalConfig, "nmcs": NMCSConfig})
 
 
 class AgentSpecError(ValueError):
@@ -54,22 +73,38 @@ def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, ob
                 raise AgentSpecError(f"agent {spec!r}: expected nmcs[:LEVEL 1-4[:polish]]")
             config = NMCSConfig(level=level, polish_steps=100 if polish else 0)
             return "nmcs", spec, config
+        if name == "alphazero":
+            init = ":".join(options)
+            if init and not (Path(init).is_file() or (Path(init) / "agent.pt").is_file()):
+                raise AgentSpecError(f"agent {spec!r}: no agent file at {init} (a run folder or agent.pt of "
+                                     "`mathrl train alphazero --env` on a word env)")
+            return "alphazero", spec, _alphazero_config()(init=init)
     except AgentSpecError:
         raise
     except ValueError as exc:
         raise AgentSpecError(f"agent {spec!r}: {exc}") from exc
-    raise AgentSpecError(f"unknown agent {spec!r}; agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]]")
+    raise AgentSpecError(f"unknown agent {spec!r}; agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]], "
+                         "alphazero[:RUN]")
 
 
 def kind_of(config) -> str:
     for kind, cls in CONFIG_TYPES.items():
         if isinstance(config, cls):
             return kind
+    if isinstance(config, _alphazero_config()):
+        return "alphazero"
     raise TypeError(f"not an agent config: {config!r}")
 
 
 def config_from_dict(kind: str, data: dict):
     return CONFIG_TYPES[kind].from_dict(data)
+
+
+def check_agent(score, config) -> None:
+    """ValueError, one line, for an agent that cannot search this score: ``alphazero:RUN`` whose network
+    was trained on words of another length. Run before anything is written."""
+    if kind_of(config) == "alphazero" and config.init:
+        build_searcher(score, config, 0, Goal(score.tol))
 
 
 def build_searcher(score, config, seed: int, goal: Goal):
@@ -86,6 +121,10 @@ def build_searcher(score, config, seed: int, goal: Goal):
         from .local.agent import LocalSearch
 
         return LocalSearch(score, config, seed, goal)
+    if kind == "alphazero":
+        from .alphazero.word_search import AlphaZeroWordSearch
+
+        return AlphaZeroWordSearch(score, config, seed, goal)
     from .nmcs.nmcs import NestedMonteCarlo
 
     return NestedMonteCarlo(score, config, seed, goal)
@@ -124,6 +163,9 @@ def estimate_bytes(config, score) -> int:
             per_island += decoded(L + config.polish_swaps)
     elif kind == "local":
         per_island = decoded(L + config.swaps)
+    elif kind == "alphazero":  # the replay buffer (an observation of 2L floats per move) and the network
+        per_island = config.buffer_size * (2 * L * 4 + 16) + 6 * (2 * L + config.hidden) * config.hidden * 4 \
+            + decoded(config.episodes)
     else:
         per_island = decoded(2 * max(1, config.playouts) * L)
         if config.polish_steps:

@@ -208,14 +208,15 @@ MAX_SEEDS = 1000  # runs per (agent, problem): beyond this the suite is days lon
 
 def main(argv: list[str] | None = None) -> int:
     from mathrl.agents.runs import check_writable_folder, write_json
-    from mathrl.agents.searchers import AgentSpecError, parse_agent
+    from mathrl.agents.searchers import AgentSpecError, check_agent, parse_agent
+    from mathrl.scores import make
     from mathrl.sysinfo import cpu_flags, cpu_model
 
     parser = argparse.ArgumentParser(prog="mathrl bench search", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=None,
                         help="SCORE:n[:target],... (extremal scores default to target 0); default: the whole suite")
     parser.add_argument("--agents", default="cem,cem:wagner,hybrid,local,nmcs",
-                        help="comma-separated agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]]")
+                        help="comma-separated agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]], alphazero[:RUN]")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per (agent, problem): 0..K-1 (plus --seed-base)")
     parser.add_argument("--seed-base", type=int, default=0, help="first seed")
     parser.add_argument("--cap", type=float, default=120.0, help="wall-clock seconds per run")
@@ -243,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         raise BenchError("--agents names no agent")
     try:
         for agent in agents:
-            parse_agent(agent)
-    except AgentSpecError as exc:
+            _, _, config = parse_agent(agent)
+            for problem in problems:  # alphazero:RUN: a network trained on words of this length
+                check_agent(make(problem.score, n=problem.n), config)
+    except (AgentSpecError, ValueError) as exc:
         raise BenchError(str(exc)) from exc
     out = check_writable_folder(args.out, "--out", BenchError)
     if args.ray is not None:  # connect first: a bad address is one line, before anything is written

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from mathrl.envs.semigroups.policies import POLICIES
 
     single_player = [e for e in envs if ".games." not in str(gym.spec(e).entry_point)]
-    agents = {"search": ["hybrid", "cem", "local", "nmcs"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
+    agents = {"search": ["hybrid", "cem", "local", "nmcs", "alphazero"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
               "alphazero": list(GAME_NAMES), "alphazero-env": single_player}
     pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED],
                   "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}

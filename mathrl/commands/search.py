@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
     p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
     p.add_argument("--agent", default=None,
-                   help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]] "
-                        f"(default {DEFAULT_AGENT})")
+                   help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]], "
+                        f"alphazero[:RUN] (PUCT search with a network learned as it goes; RUN: start from a "
+                        f"`train alphazero --env` run) (default {DEFAULT_AGENT})")
     p.add_argument("--preset", default=None,
                    help="CEM preset (implies --agent cem): default (fast), wagner (faithful) or hybrid")
     p.add_argument("--target", type=float, default=None,
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from mathrl.agents.cem.search import ResumeError, Search
     from mathrl.agents.runs import summary_line
-    from mathrl.agents.searchers import AgentSpecError, parse_agent
+    from mathrl.agents.searchers import AgentSpecError, check_agent, parse_agent
     from mathrl.scores import ScoreError
 
     _check_search_numbers(args)
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"--object applies to plug-in functions")
         try:
             if args.agent is not None and not args.agent.strip():
-                raise UsageError(f"--agent is empty; choose cem, hybrid, local or nmcs (default {DEFAULT_AGENT})")
+                raise UsageError(f"--agent is empty; choose cem, hybrid, local, nmcs or alphazero (default {DEFAULT_AGENT})")
             agent = args.agent or ("cem" if args.preset is not None else DEFAULT_AGENT)
             if args.preset is not None and agent.split(":")[0] != "cem":
                 raise UsageError(f"--preset chooses a CEM preset; it does not apply to --agent {agent}")
@@ -298,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         if "n_sessions" in overrides and not hasattr(config, "n_sessions"):
             raise UsageError(f"--sessions applies to the cem and hybrid agents, not {label}")
         config = config.but(**overrides)
+        try:
+            check_agent(score, config)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
         _check_memory(config, score, args.force)
         _preflight(score)
         time_limit, max_iterations = args.time_limit, args.iterations
