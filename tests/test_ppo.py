@@ -66,6 +66,28 @@ def test_pair_policy_is_permutation_equivariant_and_ignores_padding(encoder):
     assert torch.allclose(value_pad, value, atol=1e-4)
 
 
+def test_pair_policy_scores_only_the_rows_present_as_the_padded_form_would():
+    """The MLP encoder runs on the rows present only (a padded batch is mostly padding); logits on those rows,
+    values and gradients agree with the padded computation, states with no row (terminal) included."""
+    torch.manual_seed(2)
+    net = PairPolicy(12, hidden=(32,), critic=True)
+    counts = torch.tensor([1, 7, 3, 0, 5])
+    mask = torch.arange(7)[None] < counts[:, None]
+    rows = torch.randint(0, 20, (5, 7, 12)).float() * mask[..., None]
+    logits, value = net(rows, mask)
+    reference = net.scorer(rows).squeeze(-1)
+    e = torch.relu(net.row_embed(rows))
+    m = mask.unsqueeze(-1).float()
+    count = m.sum(1)
+    pooled = [(e * m).sum(1) / count.clamp(min=1), torch.where(mask.unsqueeze(-1), e, torch.zeros_like(e)).amax(1)]
+    ref_value = net.value_head(torch.cat([*pooled, torch.log1p(count)], -1)).squeeze(-1)
+    assert torch.allclose(logits[mask], reference[mask], atol=1e-5) and (logits[~mask] == 0).all()
+    assert torch.allclose(value, ref_value, atol=1e-5)
+    grads = torch.autograd.grad((logits[mask].sum() + value.sum()), list(net.parameters()))
+    ref = torch.autograd.grad((reference[mask].sum() + ref_value.sum()), list(net.parameters()))
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(grads, ref))
+
+
 def test_pair_policy_handles_an_all_padding_row_set():
     net = PairPolicy(6, hidden=(8,), encoder="attention")
     logits, value = net(torch.zeros(2, 3, 6), torch.tensor([[True, False, False], [False, False, False]]))

@@ -139,6 +139,8 @@ class PairPolicy(nn.Module):
             self.row_embed = self.value_head = None
 
     def forward(self, rows: torch.Tensor, mask: torch.Tensor):
+        if self.attention is None:
+            return self._forward_packed(rows, mask)
         x = rows
         if self.attention is not None:
             # a row set that is entirely padding (a terminal observation) would make attention NaN
@@ -153,6 +155,29 @@ class PairPolicy(nn.Module):
         count = m.sum(dim=1)
         mean = (e * m).sum(dim=1) / count.clamp(min=1)
         top = torch.where(mask.unsqueeze(-1), e, torch.zeros_like(e)).amax(dim=1)
+        value = self.value_head(torch.cat([mean, top, torch.log1p(count)], dim=-1)).squeeze(-1)
+        return logits, value
+
+
+    def _forward_packed(self, rows: torch.Tensor, mask: torch.Tensor):
+        """The MLP encoder on the rows present only: a batch padded to its longest queue holds mostly
+        padding (about 20 pairs per state against 50 padded rows on 3-20-10-weighted), and every row is
+        scored on its own, so the padding's work is skipped. Padded rows get logit 0 (the mask removes
+        them); the critic pools as in the padded form (a mean over the rows present, a max that counts
+        an absent row as 0, which the ReLU embedding never goes below)."""
+        batch, width = mask.shape
+        present = mask.reshape(-1)
+        flat = rows.reshape(batch * width, -1)[present]
+        logits = torch.zeros(batch * width, dtype=flat.dtype)
+        logits = logits.masked_scatter(present, self.scorer(flat).squeeze(-1)).reshape(batch, width)
+        if self.row_embed is None:
+            return logits, torch.zeros(batch)
+        e = torch.relu(self.row_embed(flat))
+        spread = torch.zeros(batch * width, e.shape[1], dtype=e.dtype)  # back to (B, R, H), padding at 0
+        spread = spread.masked_scatter(present.unsqueeze(-1).expand_as(spread), e).reshape(batch, width, -1)
+        count = mask.sum(dim=1, keepdim=True).to(e.dtype)
+        mean = spread.sum(dim=1) / count.clamp(min=1)
+        top = spread.amax(dim=1)
         value = self.value_head(torch.cat([mean, top, torch.log1p(count)], dim=-1)).squeeze(-1)
         return logits, value
 
