@@ -117,6 +117,17 @@ def test_bench_tictactoe_counts_mistakes_against_minimax(tmp_path, monkeypatch, 
     assert result["positions"] == 4520 and result["mistakes"] > 500
 
 
+def test_bench_match_scores_the_agent_with_colours_alternated(tmp_path, monkeypatch, capsys):
+    code, out, _ = run(["bench", "games", "match", "--game", "tictactoe", "--agent", "solver", "--opponent", "random",
+                        "--games", "10", "--out", str(tmp_path / "m.json")], "", monkeypatch, capsys)
+    result = json.loads((tmp_path / "m.json").read_text())
+    assert code == 0 and result["games"] == 10 and result["losses"] == 0 and result["wins"] >= 5  # perfect play
+    assert result["score"] == (result["wins"] + 0.5 * result["draws"]) / 10
+    code, _, err = run(["bench", "games", "match", "--games", "0", "--out", str(tmp_path / "x.json")], "",
+                       monkeypatch, capsys)
+    assert code == 2 and not (tmp_path / "x.json").exists()
+
+
 @pytest.mark.parametrize("agent", ["random", "mcts"])
 def test_bench_connect4_runs_on_a_sample(tmp_path, monkeypatch, capsys, agent):
     code, out, err = run(["bench", "games", "connect4", "--agent", agent, "--sims", "20", "--limit", "5",

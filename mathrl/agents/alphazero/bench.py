@@ -197,6 +197,31 @@ def run_connect4(args) -> dict:
             "machine": _machine(args.threads), **result}
 
 
+def run_match(args) -> dict:
+    """``--games`` games of ``--agent`` against ``--opponent``, colours alternated, scored from the agent's
+    side (a win 1, a draw 1/2): the measure of "beats pure MCTS" (AlphaZero against MCTS with random
+    rollouts and five times its simulations)."""
+    from mathrl.agents.alphazero.arena import as_player, play_match
+    from mathrl.agents.alphazero.cli import CLIError, _make_game, make_player
+
+    try:
+        game = _make_game(args.game, {})
+        agent = make_player(args.agent, game, args.game, args.sims, args.seed)
+        opponent = make_player(args.opponent, game, args.game, args.opponent_sims, args.seed + 1)
+    except (CLIError, ValueError) as exc:
+        raise BenchError(str(exc)) from exc
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    result = play_match(game, as_player(agent), as_player(opponent), args.games, args.seed)
+    seconds = time.perf_counter() - start
+    print(f"{args.agent} ({args.sims} sims) against {args.opponent} ({args.opponent_sims} sims), {args.games} games "
+          f"({seconds:.0f} s): score {result['score']:.3f} (wins {result['wins']}, draws {result['draws']}, "
+          f"losses {result['losses']})")
+    return {"benchmark": "games-match", "game": args.game, "agent": args.agent, "sims": args.sims,
+            "opponent": args.opponent, "opponent_sims": args.opponent_sims, "seconds": seconds,
+            "machine": _machine(args.threads), **result}
+
+
 def _connect4_chooser(args, game):
     from mathrl.agents.alphazero.arena import as_player
     from mathrl.agents.alphazero.cli import CLIError, make_player
@@ -305,10 +330,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--sims", type=int, default=None)
     t.add_argument("--symmetrize", action="store_true", default=None,
                    help="average the network over the board's symmetries (default: the agent file's setting)")
+    m = sub.add_parser("match", help="an agent against an opponent, colours alternated (e.g. against pure MCTS "
+                                     "with 1,000 simulations)")
+    m.add_argument("--game", default="connect4", help="tictactoe, connect4, othello or hex")
+    m.add_argument("--agent", default="pretrained", help="PATH, pretrained, mcts, random or solver")
+    m.add_argument("--sims", type=int, default=200, help="the agent's simulations per move")
+    m.add_argument("--opponent", default="mcts", help="PATH, pretrained, mcts, random or solver")
+    m.add_argument("--opponent-sims", type=int, default=1000, help="the opponent's simulations per move")
+    m.add_argument("--games", type=int, default=200)
+    m.add_argument("--threads", type=int, default=2)
+    m.add_argument("--seed", type=int, default=0)
     k = sub.add_parser("curve", help="learning curves (score vs random and vs pure MCTS) of training runs")
     k.add_argument("runs", nargs="+", help="run folders of mathrl train alphazero")
     k.add_argument("--png", default="runs/bench_games/curve.png")
-    for q in (s, c, t, k):
+    for q in (s, c, t, m, k):
         q.add_argument("--out", default=None, help="JSON file (default runs/bench_games/WHAT.json)")
         q.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
     return p
@@ -317,13 +352,13 @@ def build_parser() -> argparse.ArgumentParser:
 CHUNK = 256  # Pons positions searched together: big enough batches, small enough steps for the bar
 MAX_THREADS = 256  # torch's thread pool: more is a typo (100000 threads crash the process)
 MAXIMUM = {"trees": 65536, "leaves": 1024, "sims": MAX_SIMS, "repeats": 1000, "selfplay_games": 65536,
-           "selfplay_sims": MAX_SIMS}
+           "selfplay_sims": MAX_SIMS, "opponent_sims": MAX_SIMS, "games": 100_000}
 
 
 def check_args(args) -> None:
     """Range-check every numeric flag and the output paths before anything runs or is written."""
     minimum = {"trees": 1, "leaves": 1, "sims": 1, "repeats": 1, "selfplay_games": 1, "selfplay_sims": 1,
-               "limit": 1, "seed": 0}
+               "limit": 1, "seed": 0, "opponent_sims": 1, "games": 1}
     if args.what == "tictactoe":
         minimum["sims"] = 0
     for name, low in minimum.items():
@@ -358,6 +393,8 @@ def main(argv: list[str]) -> int:
                                            for p in points))
     elif args.what == "connect4":
         result = run_connect4(args)
+    elif args.what == "match":
+        result = run_match(args)
     else:
         from mathrl.agents.alphazero.cli import CLIError, make_player
         from mathrl.envs.games.tictactoe import TicTacToe
