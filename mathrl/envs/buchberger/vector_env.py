@@ -49,11 +49,12 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from mathrl.compiled import numba_available
+from mathrl.envs.buchberger import returns
 from mathrl.envs.buchberger import vector_kernels as VK
 from mathrl.envs.buchberger.base import STAT_KEYS
 from mathrl.envs.buchberger.binomial_kernels import M_COUNTERS, M_NB, M_NP, SELECT_CODE
 from mathrl.envs.buchberger.distributions import BinomialIdealSource, monomial_count, monomials_of_degree
-from mathrl.envs.buchberger.env import MAX_OBS_BYTES, MAX_REDRAWS, BuchbergerEnv, returns
+from mathrl.envs.buchberger.env import MAX_OBS_BYTES, MAX_REDRAWS, BuchbergerEnv
 
 __all__ = ["BuchbergerVectorEnv", "make_vector_env", "native_unsupported"]
 
