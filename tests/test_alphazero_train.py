@@ -173,6 +173,14 @@ def test_a_new_run_can_start_from_an_agent_and_records_what_it_had_learned(tmp_p
     assert not (tmp_path / "other").exists()
     with pytest.raises(ValueError, match="new run"):
         Trainer(None, tmp_path / "warm", resume=True, init=str(tmp_path / "first"))
+    chained = Trainer(TINY.but(seed=6), tmp_path / "chained", init=str(tmp_path / "warm"))
+    assert chained.init["games_played"] == 24 and chained.init["train_seconds"] == extra["total_train_seconds"]
+    # a game size written out is the default size: the shipped Connect Four network fits
+    sized = default_config("connect4").but(game_kwargs=(("cols", 7), ("rows", 6)), buffer_size=100, workers=1)
+    assert Trainer(sized, tmp_path / "c4", init="pretrained:connect4").init["games_played"] > 0
+    from mathrl.cli import main
+
+    assert main(["train", "alphazero", "--resume", str(tmp_path / "warm"), "--ini", "pretrained"]) == 2
 
 
 def test_time_limit_stops_between_iterations(tmp_path):

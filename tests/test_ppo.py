@@ -86,6 +86,11 @@ def test_pair_policy_scores_only_the_rows_present_as_the_padded_form_would():
     grads = torch.autograd.grad((logits[mask].sum() + value.sum()), list(net.parameters()))
     ref = torch.autograd.grad((reference[mask].sum() + ref_value.sum()), list(net.parameters()))
     assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(grads, ref))
+    for shape in ((0, 3), (2, 0)):  # an empty batch, and states without rows
+        logits, value = net(torch.zeros(*shape, 12), torch.zeros(*shape, dtype=torch.bool))
+        assert logits.shape == shape and value.shape == (shape[0],) and (value == value).all()
+    with pytest.raises(ValueError, match="disagree"):
+        net(torch.zeros(2, 3, 12), torch.zeros(2, 4, dtype=torch.bool))
 
 
 def test_pair_policy_handles_an_all_padding_row_set():

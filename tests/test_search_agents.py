@@ -7,6 +7,7 @@ import time
 import networkx as nx
 import numpy as np
 import pytest
+import torch
 
 import mathrl
 from mathrl.agents.cem.cem import CrossEntropyMethod
@@ -201,35 +202,63 @@ def test_alphazero_search_reaches_ex_c4_and_its_state_resumes_exactly():
             break
     assert agent.best_score == 0 and score.score_word(agent.best_word) == 0
     assert agent.evaluations >= 16 * (stats["iteration"] + 1)  # every finished word, and the search's leaves
-    import copy
-
+    saved = agent.state_dict()  # what the in-process runner keeps (its checkpoint) while the next searcher trains
+    moments = saved["optimizer"]["state"][0]["exp_avg"].clone()
     twin = AlphaZeroWordSearch(score, config, seed=123)
-    twin.load_state_dict(copy.deepcopy(agent.state_dict()))  # as the runner's chunks pass it: saved, not shared
-    a, b = agent.step(), twin.step()
+    twin.load_state_dict(saved)
+    b = twin.step()
+    assert torch.equal(saved["optimizer"]["state"][0]["exp_avg"], moments)  # the twin trained on a copy
+    a = agent.step()
     a.pop("seconds"), b.pop("seconds")
     assert a == b and np.array_equal(agent.best_word, twin.best_word)
 
 
+def test_alphazero_search_keeps_invalid_scores_out_of_its_values_but_reports_them():
+    """wagner-2.1 gives disconnected graphs -10**6: the search and the value targets see them just below the
+    worst valid score, while the best score reported is the score's own."""
+    from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig, AlphaZeroWordSearch
+
+    score = make("wagner-2.1", n=6)
+    agent = AlphaZeroWordSearch(score, AlphaZeroSearchConfig(episodes=16, n_sims=8, train_steps=1), seed=0)
+    for _ in range(3):
+        agent.step()
+    assert agent.z.min() > -100 and score.score_word(agent.best_word) == agent.best_score
+    assert agent.evaluations <= 3 * 16 * 8 + 3 * 16  # each distinct word of a step is scored once
+
 def test_alphazero_search_starts_from_a_trained_run_of_the_same_word_length(tmp_path):
-    import torch
+    import shutil
 
     from mathrl.agents.alphazero.episodes import EpisodeConfig
     from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
     from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig, AlphaZeroWordSearch
     from mathrl.agents.searchers import check_agent
 
-    episodes = EpisodeConfig(env_id="mathrl/GraphConstruction-v0", env_kwargs=json.dumps({"score": "c4-free", "n": 6}))
+    episodes = EpisodeConfig(env_id="mathrl/GraphConstruction-v0", env_kwargs=json.dumps({"score": "c4-free", "n": 6}),
+                             network=json.dumps({"layers": [64, 32]}), value_scale=4.0)
     trainer = ProblemTrainer(ProblemConfig(episodes=episodes, episodes_per_iter=2, train_steps=2, batch_size=8,
                                            eval_episodes=0), tmp_path / "run")
     trainer.run(1)
     _, _, config = parse_agent(f"alphazero:{tmp_path / 'run'}")
+    assert config.layers == (64, 32) and config.value_scale == 4.0 and config.init.startswith("/")
     agent = AlphaZeroWordSearch(make("c4-free", n=6), config, seed=0)
+    state = agent.state_dict()  # a fresh search takes the run's weights before anything else
     for key, value in trainer.net.state_dict().items():
-        assert torch.equal(value, agent.net.state_dict()[key]), key
-    with pytest.raises(ValueError, match="does not fit"):
-        check_agent(make("c4-free", n=7), config)
+        assert torch.equal(value, state["net"][key]), key
+    shutil.rmtree(tmp_path / "run")  # a resumed search never reads the run again: its weights are in its state
+    resumed = AlphaZeroWordSearch(make("c4-free", n=6), AlphaZeroSearchConfig.from_dict(config.to_dict()), seed=0)
+    resumed.load_state_dict(state)
+    resumed.step()
+    with pytest.raises(AgentSpecError, match="no agent file"):
+        parse_agent(f"alphazero:{tmp_path / 'run'}")
     with pytest.raises(ValueError, match="episodes"):
         AlphaZeroSearchConfig(episodes=0)
+
+
+def test_alphazero_run_of_another_word_length_is_refused():
+    from mathrl.agents.searchers import check_agent
+    from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig
+
+    assert check_agent(make("c4-free", n=6), AlphaZeroSearchConfig()) is None  # nothing to check without a run
 
 
 def always_negative(adjacency):

@@ -78,7 +78,16 @@ def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, ob
             if init and not (Path(init).is_file() or (Path(init) / "agent.pt").is_file()):
                 raise AgentSpecError(f"agent {spec!r}: no agent file at {init} (a run folder or agent.pt of "
                                      "`mathrl train alphazero --env` on a word env)")
-            return "alphazero", spec, _alphazero_config()(init=init)
+            if not init:
+                return "alphazero", spec, _alphazero_config()()
+            from .alphazero.word_search import _init_source
+
+            init = str(Path(init).resolve())  # a search resumed from another folder still names it
+            try:
+                weights, layers, value_scale = _init_source(init, None)
+            except ValueError as exc:
+                raise AgentSpecError(str(exc)) from None
+            return "alphazero", spec, _alphazero_config()(init=init, layers=layers, value_scale=value_scale)
     except AgentSpecError:
         raise
     except ValueError as exc:
@@ -104,7 +113,9 @@ def check_agent(score, config) -> None:
     """ValueError, one line, for an agent that cannot search this score: ``alphazero:RUN`` whose network
     was trained on words of another length. Run before anything is written."""
     if kind_of(config) == "alphazero" and config.init:
-        build_searcher(score, config, 0, Goal(score.tol))
+        from .alphazero.word_search import _init_source
+
+        _init_source(config.init, 2 * score.word_length)
 
 
 def build_searcher(score, config, seed: int, goal: Goal):

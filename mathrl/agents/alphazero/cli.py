@@ -334,6 +334,8 @@ def train_main(argv: list[str]) -> int:
     if args.resume:
         given = [flag for flag in ("--game", "--rows", "--cols", "--n", "--seed", "--out", "--init")
                  if any(a == flag or a.startswith(flag + "=") for a in argv)]
+        if args.init is not None and "--init" not in given:  # given abbreviated (argparse accepts --ini)
+            given.append("--init")
         if given:  # silently ignoring them would train something else than the user asked for
             raise CLIError(f"{', '.join(given)} cannot change on --resume: the run folder fixes them")
         out = Path(args.resume)  # training knobs may change on resume; the network, game and buffer may not

@@ -232,13 +232,18 @@ class Trainer:
 
         source, net, extra, _ = read_agent(path)
         cfg = self.config
-        for name in ("game", "game_kwargs", "blocks", "channels"):
-            if getattr(source, name) != getattr(cfg, name):
-                raise ValueError(f"init {path}: its {name} is {getattr(source, name)!r}, this run's "
-                                 f"{getattr(cfg, name)!r}; they must match")
+        theirs = make_game(source.game, **dict(source.game_kwargs))  # sizes written out or left default alike
+        for name, mine, other in (("game", (cfg.game, self.game.observation_shape, self.game.num_actions),
+                                   (source.game, theirs.observation_shape, theirs.num_actions)),
+                                  ("blocks", cfg.blocks, source.blocks), ("channels", cfg.channels, source.channels)):
+            if mine != other:
+                raise ValueError(f"init {path}: its {name} is {other!r}, this run's {mine!r}; they must match")
         self.net.load_state_dict(net.state_dict())
-        self.init = {"from": str(path), "train_seconds": float(extra.get("train_seconds", 0.0)),
-                     "games_played": int(extra.get("games_played", 0)), "iteration": int(extra.get("iteration", 0))}
+        # what those weights had already cost, the agents they came from included
+        self.init = {"from": str(path),
+                     "train_seconds": float(extra.get("total_train_seconds", extra.get("train_seconds", 0.0))),
+                     "games_played": int(extra.get("total_games_played", extra.get("games_played", 0))),
+                     "iteration": int(extra.get("iteration", 0)), "symmetrize": bool(extra.get("symmetrize", False))}
 
     def _restore(self, ckpt: dict, config: AlphaZeroConfig) -> None:
         """Weights, optimiser, RNG states, counters and buffer from a checkpoint read by :func:`read_checkpoint`."""
@@ -373,6 +378,8 @@ class Trainer:
         extra = {"iteration": self.iteration, "games_played": self.games_played, "train_seconds": self.elapsed}
         if self.init is not None:
             extra["init"] = self.init
+            if self.init.get("symmetrize"):  # play as the agent it continues was evaluated (mirror-averaged)
+                extra["symmetrize"] = True
             extra["total_train_seconds"] = self.elapsed + self.init["train_seconds"]
             extra["total_games_played"] = self.games_played + self.init["games_played"]
         return extra

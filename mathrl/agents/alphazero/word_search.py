@@ -50,11 +50,16 @@ class AlphaZeroSearchConfig(ConfigMixin):
     hidden: int = 128           # two hidden layers of this width
     buffer_size: int = 100_000  # moves kept for training
     init: str = ""              # weights from a `mathrl train alphazero --env` run (or its agent file)
+    layers: tuple = ()          # the network's hidden layers; () = (hidden, hidden); set from the run with init
+    value_scale: float = 1.0    # the network predicts score / value_scale (the run's, with init)
     islands: int = 1            # independent searches, one process each
     threads: int = 1
     migrate_every: int = 0      # islands never exchange words
 
     def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(int(h) for h in self.layers))  # a JSON list on resume
+        if not 0 < float(self.value_scale) < float("inf"):
+            raise ValueError(f"value_scale must be a finite number > 0, got {self.value_scale!r}")
         for name, low in (("episodes", 1), ("n_sims", 1), ("train_steps", 0), ("batch_size", 1),
                           ("hidden", 1), ("buffer_size", 1), ("islands", 1), ("threads", 1)):
             value = getattr(self, name)
@@ -65,14 +70,27 @@ class AlphaZeroSearchConfig(ConfigMixin):
 
 
 def _counted(score):
-    """A shallow copy of ``score`` whose ``score_word`` counts its calls (the original is untouched)."""
+    """A shallow copy of ``score`` whose ``score_word`` (what the word state calls when its last bit is set)
+    remembers each distinct word's score for one step (``raw``; ``calls`` counts the real score calls, the
+    evaluations) and gives the search an invalid object's score as just below the worst valid one seen, so
+    an ``invalid_score`` of -10**6 neither swamps the value targets nor the per-tree Q normalisation. The
+    original score is untouched."""
     counted = copy.copy(score)
     original = score.score_word
-    counted.calls = 0
+    invalid = getattr(score, "invalid_score", None)
+    counted.calls, counted.raw, counted.floor = 0, {}, None
 
     def score_word(word):
-        counted.calls += 1
-        return original(word)
+        key = np.asarray(word, dtype=np.uint8).tobytes()
+        value = counted.raw.get(key)
+        if value is None:
+            value = counted.raw[key] = float(original(word))
+            counted.calls += 1
+            if invalid is None or value > invalid:
+                counted.floor = value if counted.floor is None else min(counted.floor, value)
+        if invalid is not None and value <= invalid:
+            return (counted.floor if counted.floor is not None else 0.0) - 1.0
+        return value
 
     counted.score_word = score_word
     return counted
@@ -89,9 +107,11 @@ class AlphaZeroWordSearch(WordSearcher):
         self.counted = _counted(score)
         torch.manual_seed(seed)
         self.inputs = len(WordConstructionState(self.counted).observation())
-        self.net = FlatMLP(self.inputs, 2, (config.hidden, config.hidden))
-        if config.init:
-            self.net.load_state_dict(_init_weights(config.init, self.inputs, config.hidden))
+        self.layers, self.value_scale = config.layers or (config.hidden, config.hidden), float(config.value_scale)
+        self.net = FlatMLP(self.inputs, 2, self.layers)
+        # the run's weights are read at the first step (or state_dict) of a fresh search only: a resumed
+        # search carries them in its state, so the run may have moved or gone since
+        self._init_pending = bool(config.init)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
         self.search_config = SearchConfig(n_sims=config.n_sims, normalize_q=True, dirichlet_alpha=0.3)
         self.obs = np.zeros((0, self.inputs), np.float32)
@@ -102,11 +122,12 @@ class AlphaZeroWordSearch(WordSearcher):
     def step(self) -> dict:
         clock = time.perf_counter()
         cfg = self.config
-        evaluator = ProblemEvaluator(self.net.eval(), "flat")
+        self._apply_init()
+        evaluator = ProblemEvaluator(self.net.eval(), "flat", self.value_scale)
         states = [self._state_type(self.counted) for _ in range(cfg.episodes)]
         moves: list[list] = [[] for _ in states]
         live = [i for i, s in enumerate(states) if not s.is_terminal()]
-        self.counted.calls = 0
+        self.counted.calls, self.counted.raw = 0, {}
         while live and time.perf_counter() < self.deadline:
             roots = search([states[i] for i in live], evaluator, self.search_config, self.rng, noise=True)
             for i, root in zip(live, roots):
@@ -119,12 +140,14 @@ class AlphaZeroWordSearch(WordSearcher):
         t_search = time.perf_counter()
         finished = [i for i, s in enumerate(states) if s.is_terminal()]
         self.evaluations += self.counted.calls
-        for i in finished:
-            self.record(states[i].word, states[i].final_score)
-        self._remember([moves[i] for i in finished], [states[i].final_score for i in finished])
-        loss = self._train() if finished else float("nan")
-        stats = {"iteration": self.iteration, "best_score": float(self.best_score),
-                 "mean_score": float(np.mean([states[i].final_score for i in finished])) if finished else None,
+        raw = [self.counted.raw[states[i].word.tobytes()] for i in finished]  # the true scores
+        for i, value in zip(finished, raw):
+            self.record(states[i].word, value)
+        self._remember([moves[i] for i in finished], [states[i].final_score / self.value_scale for i in finished])
+        loss = self._train() if finished else None
+        stats = {"iteration": self.iteration, "best_score": float(self.best_score) if finished or
+                 np.isfinite(self.best_score) else None,
+                 "mean_score": float(np.mean(raw)) if finished else None,
                  "loss": loss, "evaluations": self.evaluations,
                  "seconds": {"search": t_search - clock, "train": time.perf_counter() - t_search}}
         self.iteration += 1
@@ -158,23 +181,34 @@ class AlphaZeroWordSearch(WordSearcher):
         self.net.eval()
         return total / max(cfg.train_steps, 1)
 
+    def _apply_init(self) -> None:
+        if self._init_pending:
+            self.net.load_state_dict(_init_source(self.config.init, self.inputs)[0])
+            self._init_pending = False
+
     def state_dict(self) -> dict:
+        self._apply_init()
         state = super().state_dict()
         state.update(net=self.net.state_dict(), optimizer=self.optimizer.state_dict(),
                      torch_rng=torch.get_rng_state(), obs=self.obs, pi=self.pi, mask=self.mask, z=self.z)
         return state
 
     def load_state_dict(self, state: dict) -> None:
+        """A copy of the optimiser state: Adam's ``load_state_dict`` keeps the tensors it is given, and the
+        in-process runner keeps ``state`` (its checkpoint) while this searcher trains."""
         super().load_state_dict(state)
+        self._init_pending = False
         self.net.load_state_dict(state["net"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
         torch.set_rng_state(state["torch_rng"])
         self.obs, self.pi, self.mask, self.z = state["obs"], state["pi"], state["mask"], state["z"]
 
 
-def _init_weights(path: str, inputs: int, hidden: int) -> dict:
-    """The network weights of a single-player AlphaZero run (its folder or agent file) on a word env of the
-    same length; ValueError, one line, for anything else."""
+def _init_source(path: str, inputs: int | None) -> tuple[dict, tuple, float]:
+    """(weights, hidden layers, value scale) of a single-player AlphaZero run (its folder or agent file) on a
+    word env whose observations have ``inputs`` values (None: any); ValueError, one line, for anything else."""
+    import json
+
     from mathrl.agents.files import load_file
 
     p = Path(path)
@@ -183,11 +217,15 @@ def _init_weights(path: str, inputs: int, hidden: int) -> dict:
     if not p.is_file():
         raise ValueError(f"alphazero:{path}: no agent file (a run of `mathrl train alphazero --env` on a word env)")
     data = load_file(p, "AlphaZero agent")
-    weights = data.get("weights") if isinstance(data, dict) else None
-    probe = FlatMLP(inputs, 2, (hidden, hidden))
     try:
-        probe.load_state_dict(weights)
+        episodes = json.loads(data["config"])["episodes"]
+        layers = tuple(int(h) for h in json.loads(episodes.get("network", "{}")).get("layers", (128, 128)))
+        value_scale = float(episodes.get("value_scale", 1.0))
+        if inputs is None:
+            inputs = int(data["weights"]["trunk.0.weight"].shape[1])
+        probe = FlatMLP(inputs, 2, layers)
+        probe.load_state_dict(data["weights"])
     except Exception as exc:  # another network, another word length, a board-game agent
-        raise ValueError(f"alphazero:{path}: its network does not fit words of this length with "
-                         f"hidden={hidden} ({str(exc).splitlines()[0]})") from None
-    return probe.state_dict()
+        raise ValueError(f"alphazero:{path}: not the network of a word env of this length "
+                         f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    return probe.state_dict(), layers, value_scale

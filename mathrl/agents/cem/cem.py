@@ -13,6 +13,8 @@ The agent only needs an env with ``rollout(prob_fn, rng)``,
 
 from __future__ import annotations
 
+import copy
+
 import time
 from dataclasses import dataclass
 
@@ -283,7 +285,9 @@ class CrossEntropyMethod:
 
     def load_state_dict(self, state: dict) -> None:
         self.net.load_state_dict(state["net"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        # a copy: Adam's load_state_dict keeps the tensors it is given, and the in-process runner keeps
+        # ``state`` (its checkpoint) while this searcher trains
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
         self.iteration = state["iteration"]

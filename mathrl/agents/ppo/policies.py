@@ -166,18 +166,20 @@ class PairPolicy(nn.Module):
         them); the critic pools as in the padded form (a mean over the rows present, a max that counts
         an absent row as 0, which the ReLU embedding never goes below)."""
         batch, width = mask.shape
-        present = mask.reshape(-1)
-        flat = rows.reshape(batch * width, -1)[present]
-        logits = torch.zeros(batch * width, dtype=flat.dtype)
+        if rows.shape[:2] != mask.shape:
+            raise ValueError(f"rows {tuple(rows.shape)} and mask {tuple(mask.shape)} disagree")
+        present = mask.reshape(-1).bool()
+        flat = rows.reshape(batch * width, rows.shape[-1])[present]
+        logits = rows.new_zeros(batch * width)
         logits = logits.masked_scatter(present, self.scorer(flat).squeeze(-1)).reshape(batch, width)
         if self.row_embed is None:
-            return logits, torch.zeros(batch)
+            return logits, rows.new_zeros(batch)
         e = torch.relu(self.row_embed(flat))
-        spread = torch.zeros(batch * width, e.shape[1], dtype=e.dtype)  # back to (B, R, H), padding at 0
-        spread = spread.masked_scatter(present.unsqueeze(-1).expand_as(spread), e).reshape(batch, width, -1)
+        spread = rows.new_zeros(batch * width, e.shape[1])  # back to (B, R, H), padding at 0
+        spread = spread.masked_scatter(present.unsqueeze(-1).expand_as(spread), e).reshape(batch, width, e.shape[1])
         count = mask.sum(dim=1, keepdim=True).to(e.dtype)
         mean = spread.sum(dim=1) / count.clamp(min=1)
-        top = spread.amax(dim=1)
+        top = spread.amax(dim=1) if width else spread.sum(dim=1)  # no rows at all: zeros
         value = self.value_head(torch.cat([mean, top, torch.log1p(count)], dim=-1)).squeeze(-1)
         return logits, value
 
