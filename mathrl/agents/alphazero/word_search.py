@@ -14,7 +14,9 @@ included.
 One step builds ``episodes`` words side by side (one network batch per bit, the
 search of :mod:`~mathrl.agents.alphazero.mcts` on
 :class:`~mathrl.envs.graphs.state.WordConstructionState`, Q normalised per tree,
-Dirichlet noise at the roots, moves sampled from the visit counts), then trains
+Dirichlet noise at the roots, moves sampled from the visit counts, the subtree
+of the bit just set kept for the next bit with at most half of ``n_sims`` counted
+from its visits, as in self-play), then trains
 on ``train_steps`` minibatches of the replay buffer: cross-entropy towards the
 visit distributions and squared error towards the finished words' scores.
 """
@@ -31,7 +33,7 @@ import torch
 
 from mathrl.agents.alphazero.config import SearchConfig
 from mathrl.agents.alphazero.episodes import ProblemEvaluator
-from mathrl.agents.alphazero.mcts import sample_action, search
+from mathrl.agents.alphazero.mcts import add_dirichlet_noise, expand_roots, sample_action, search
 from mathrl.agents.alphazero.network import masked_log_softmax
 from mathrl.agents.alphazero.networks import FlatMLP
 from mathrl.agents.goal import Goal
@@ -127,15 +129,26 @@ class AlphaZeroWordSearch(WordSearcher):
         states = [self._state_type(self.counted) for _ in range(cfg.episodes)]
         moves: list[list] = [[] for _ in states]
         live = [i for i, s in enumerate(states) if not s.is_terminal()]
+        kept: list = [None] * len(states)  # per word, the subtree of the bit just set (tree reuse)
+        sc = self.search_config
         self.counted.calls, self.counted.raw = 0, {}
         while live and time.perf_counter() < self.deadline:
-            roots = search([states[i] for i in live], evaluator, self.search_config, self.rng, noise=True)
+            fresh = [i for i in live if kept[i] is None]
+            for i, root in zip(fresh, expand_roots([states[i] for i in fresh], evaluator) if fresh else []):
+                kept[i] = root
+            for i in live:  # fresh noise at every root, as in self-play; at most half the visits are kept ones
+                add_dirichlet_noise(kept[i], sc.dirichlet_alpha, sc.dirichlet_eps, self.rng)
+            roots = search([states[i] for i in live], evaluator, sc, self.rng, roots=[kept[i] for i in live],
+                           count_existing=sc.n_sims // 2)
             for i, root in zip(live, roots):
                 state = states[i]
                 visits = root.visit_counts(2)
                 moves[i].append((state.observation().astype(np.float32), visits / visits.sum(),
                                  state.action_mask()))
-                state.apply(sample_action(root, 1.0, self.rng))
+                action = sample_action(root, 1.0, self.rng)
+                state.apply(action)
+                child = root.children[root.actions.index(action)]
+                kept[i] = child if child is not None and child.expanded else None
             live = [i for i in live if not states[i].is_terminal()]
         t_search = time.perf_counter()
         finished = [i for i, s in enumerate(states) if s.is_terminal()]
