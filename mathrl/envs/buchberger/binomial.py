@@ -378,7 +378,7 @@ class BinomialState(BuchbergerBase):
 
     def reduced_basis_size(self) -> int:
         """``len(reduced_basis())`` without building the polynomials."""
-        return int(K.reduced_rows(self.B, self.R, self.M).shape[0])
+        return int(K.reduced_size(self.B, self.R, self.M, np.empty(self._nb, np.int64)))
 
     def to_pure(self):
         """An equivalent :class:`~mathrl.envs.buchberger.state.BuchbergerState` (same G, sugars, P, counters)."""

@@ -577,13 +577,11 @@ def select(B, P, M, code):
 
 
 @njit
-def reduced_rows(B, R, M):
-    """Rows of the reduced basis: keep the elements whose lead no earlier kept lead divides (in
-    ascending-lead order), then tail-reduce each by the others."""
+def minimal_leads(B, R, M, kept):
+    """Write into ``kept`` the elements whose lead no earlier kept lead divides (in ascending-lead order):
+    one per element of the reduced basis; return how many."""
     n = M[M_N]
-    p = M[M_P]
     nb = M[M_NB]
-    kept = np.empty(nb, np.int64)
     nk = 0
     for idx in range(nb):
         g = R[idx]
@@ -603,6 +601,26 @@ def reduced_rows(B, R, M):
         if ok:
             kept[nk] = g
             nk += 1
+    return nk
+
+
+@njit
+def reduced_size(B, R, M, kept):
+    """The size of the reduced basis without building it (``kept``: scratch, replaced when under |G|)."""
+    if kept.shape[0] < M[M_NB]:
+        kept = np.empty(M[M_NB], np.int64)
+    return minimal_leads(B, R, M, kept)
+
+
+@njit
+def reduced_rows(B, R, M):
+    """Rows of the reduced basis: keep the elements whose lead no earlier kept lead divides (in
+    ascending-lead order), then tail-reduce each by the others."""
+    n = M[M_N]
+    p = M[M_P]
+    nb = M[M_NB]
+    kept = np.empty(nb, np.int64)
+    nk = minimal_leads(B, R, M, kept)
     out = np.zeros((nk, B.shape[1]), np.int64)
     X = np.empty(n, np.int64)
     for t in range(nk):

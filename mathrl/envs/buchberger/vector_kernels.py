@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from mathrl.compiled import njit
-from mathrl.envs.buchberger.binomial_kernels import (B_LE, M_COUNTERS, M_N, M_NB, M_NP, P_I, init_ws, reduced_rows,
-                                                     select, step_ws)
+from mathrl.envs.buchberger.binomial_kernels import (B_LE, M_COUNTERS, M_N, M_NB, M_NP, P_I, init_ws,
+                                                     reduced_size, select, step_ws)
 
 __all__ = ["draw_binomials", "draw_ahead", "reset_batch", "rollout_values", "step_batch", "write_rows"]
 
@@ -208,7 +208,7 @@ def write_rows(out, mask, B, P, M, k, written, ids):
 
 @njit
 def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, penalty, obs, masks, written, ids,
-               steps, reward, cost, flags, reduced_size, S, W, I):
+               steps, reward, cost, flags, reduced, S, W, I):
     """Process pair ``actions[e]`` in every env with ``run[e]``, write its next observation, and fill the
     step's outputs, as :meth:`BuchbergerEnv.step <mathrl.envs.buchberger.env.BuchbergerEnv.step>` computes them.
 
@@ -216,7 +216,7 @@ def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, p
     index), or ``penalty`` for an action outside the pair queue (which changes nothing); ``cost[e]``: the
     step's polynomial additions; ``flags`` rows: zero reduction, invalid action, pair overflow (more than
     ``max_pairs`` pairs), terminated, truncated (overflow, or ``max_steps`` steps; < 0: no limit); on
-    termination ``reduced_size[e]`` is the size of the reduced basis. Envs not run get zeros. S, W and I
+    termination ``reduced[e]`` is the size of the reduced basis. Envs not run get zeros. S, W and I
     are scratch (``binomial_kernels.step_ws``). Returns NEEDS_ROOM, before stepping anything, when some env
     could outgrow the arrays."""
     nenv = Bs.shape[0]
@@ -248,7 +248,7 @@ def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, p
             written[e] = write_rows(obs[e], masks[e], Bs[e], Ps[e], M, k, written[e], ids[e])
             if npairs == 0:
                 flags[3, e] = True
-                reduced_size[e] = reduced_rows(Bs[e], Rs[e], M).shape[0]
+                reduced[e] = reduced_size(Bs[e], Rs[e], M, I)
         overflow = M[M_NP] > max_pairs
         flags[2, e] = overflow
         if not flags[3, e] and (overflow or (max_steps >= 0 and steps[e] >= max_steps)):
