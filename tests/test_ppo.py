@@ -411,6 +411,11 @@ def test_native_vector_env_trains_exactly_as_sync_and_resumes(tmp_path):
     resumed.run(progress=False)
     again = [json.loads(x) for x in (tmp_path / "half" / "metrics.jsonl").read_text().splitlines()]
     assert [r["policy_loss"] for r in again] == [r["policy_loss"] for r in runs["native"]]
+    graphs = make_config("mathrl/GraphConstruction-v0", env_kwargs={"n": 5}, vector="native", num_envs=2,
+                         num_steps=10, total_steps=40, update_epochs=1, num_minibatches=2, eval_episodes=1)
+    trainer = PPOTrainer(graphs, tmp_path / "graphs")  # the word envs' lockstep batch takes copy= too
+    assert type(trainer.envs).__name__ == "GraphConstructionVectorEnv"
+    assert trainer.run(progress=False)["global_step"] == 40
     with pytest.raises(ValueError, match="no vector entry point"):
         PPOTrainer(make_config("mathrl/TicTacToe-v0", vector="native", num_envs=2, num_steps=8, total_steps=16),
                    tmp_path / "tictactoe")
