@@ -21,8 +21,9 @@ def as_player(opponent) -> Player:
     return lambda states, rng: [int(opponent(s, rng)) for s in states]
 
 
-def play_match(game, first: Player, second: Player, n_games: int, seed: int = 0) -> dict:
-    """``n_games`` games, colours alternated (``first`` is player 0 in even games); results from ``first``'s view."""
+def play_match(game, first: Player, second: Player, n_games: int, seed: int = 0, progress=None) -> dict:
+    """``n_games`` games, colours alternated (``first`` is player 0 in even games); results from ``first``'s view.
+    ``progress(finished)``, if given, hears the number of finished games after every round of moves."""
     rng = np.random.default_rng(seed)
     states = [game.new_initial_state() for _ in range(n_games)]
     seats = [(first, second) if g % 2 == 0 else (second, first) for g in range(n_games)]
@@ -34,6 +35,8 @@ def play_match(game, first: Player, second: Player, n_games: int, seed: int = 0)
                 for g, a in zip(idx, who([states[g] for g in idx], rng)):
                     states[g].apply(a)
         live = [g for g in live if not states[g].is_terminal()]
+        if progress is not None:
+            progress(n_games - len(live))
     wins = draws = losses = 0
     for g, state in enumerate(states):
         r = state.returns()[0 if g % 2 == 0 else 1]

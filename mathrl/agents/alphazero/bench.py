@@ -210,11 +210,18 @@ def run_match(args) -> dict:
         opponent = make_player(args.opponent, game, args.game, args.opponent_sims, args.seed + 1)
     except (CLIError, ValueError) as exc:
         raise BenchError(str(exc)) from exc
+    from tqdm import tqdm
+
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    result = play_match(game, as_player(agent), as_player(opponent), args.games, args.seed)
+    with tqdm(total=args.games, unit="game", desc=f"{args.agent} vs {args.opponent}", disable=args.quiet) as bar:
+        result = play_match(game, as_player(agent), as_player(opponent), args.games, args.seed,
+                            progress=lambda finished: bar.update(finished - bar.n))
     seconds = time.perf_counter() - start
-    print(f"{args.agent} ({args.sims} sims) against {args.opponent} ({args.opponent_sims} sims), {args.games} games "
+    def label(name, sims):  # simulations mean something for searching players only
+        return name if name in ("random", "solver", "perfect") else f"{name} ({sims} sims)"
+
+    print(f"{label(args.agent, args.sims)} against {label(args.opponent, args.opponent_sims)}, {args.games} games "
           f"({seconds:.0f} s): score {result['score']:.3f} (wins {result['wins']}, draws {result['draws']}, "
           f"losses {result['losses']})")
     return {"benchmark": "games-match", "game": args.game, "agent": args.agent, "sims": args.sims,
