@@ -231,7 +231,6 @@ def test_alphazero_search_starts_from_a_trained_run_of_the_same_word_length(tmp_
     from mathrl.agents.alphazero.episodes import EpisodeConfig
     from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
     from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig, AlphaZeroWordSearch
-    from mathrl.agents.searchers import check_agent
 
     episodes = EpisodeConfig(env_id="mathrl/GraphConstruction-v0", env_kwargs=json.dumps({"score": "c4-free", "n": 6}),
                              network=json.dumps({"layers": [64, 32]}), value_scale=4.0)
@@ -254,11 +253,18 @@ def test_alphazero_search_starts_from_a_trained_run_of_the_same_word_length(tmp_
         AlphaZeroSearchConfig(episodes=0)
 
 
-def test_alphazero_run_of_another_word_length_is_refused():
+def test_alphazero_run_of_another_word_length_is_refused(tmp_path):
+    from mathrl.agents.alphazero.episodes import EpisodeConfig
+    from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
     from mathrl.agents.searchers import check_agent
-    from mathrl.agents.alphazero.word_search import AlphaZeroSearchConfig
 
-    assert check_agent(make("c4-free", n=6), AlphaZeroSearchConfig()) is None  # nothing to check without a run
+    episodes = EpisodeConfig(env_id="mathrl/GraphConstruction-v0", env_kwargs=json.dumps({"score": "c4-free", "n": 6}))
+    ProblemTrainer(ProblemConfig(episodes=episodes, episodes_per_iter=1, train_steps=1, batch_size=4,
+                                 eval_episodes=0), tmp_path / "run").run(1)
+    _, _, config = parse_agent(f"alphazero:{tmp_path / 'run'}")
+    check_agent(make("c4-free", n=6), config)  # its own length: accepted
+    with pytest.raises(ValueError, match="not the network of a word env of this length"):
+        check_agent(make("c4-free", n=7), config)
 
 
 def always_negative(adjacency):
