@@ -1,10 +1,14 @@
 """The word-search agents behind ``mathrl search`` and ``mathrl bench search``, by name.
 
-Every agent searches fixed-length 0-1 words for a high score through the same
+Every agent searches fixed-length words for a high score through the same
 small interface, so one runner (islands, checkpoints, verification) serves all:
 ``step() -> stats dict``, ``best_word``, ``best_score``, ``iteration``,
 ``evaluations`` (score calls so far), ``state_dict()`` / ``load_state_dict()``,
 and the attributes ``goal`` and ``deadline`` that the runner sets.
+
+Words are 0-1 unless the score's ``alphabet`` says k > 2 letters: then CEM and the
+hybrid sample through the categorical CEM (a softmax head), local search and NMCS
+change single letters, and ``alphabet`` is refused by ``alphazero``.
 
 Agent names on the command line:
 
@@ -110,8 +114,13 @@ def config_from_dict(kind: str, data: dict):
 
 
 def check_agent(score, config) -> None:
-    """ValueError, one line, for an agent that cannot search this score: ``alphazero:RUN`` whose network
-    was trained on words of another length. Run before anything is written."""
+    """ValueError, one line, for an agent that cannot search this score: ``alphazero`` on words of more
+    than two letters, ``alphazero:RUN`` whose network was trained on words of another length. Run before
+    anything is written."""
+    alphabet = getattr(score, "alphabet", 2)
+    if kind_of(config) == "alphazero" and alphabet != 2:
+        raise ValueError(f"the alphazero agent builds 0-1 words; words over {alphabet} letters need cem, hybrid, "
+                         "local or nmcs")
     if kind_of(config) == "alphazero" and config.init:
         from .alphazero.word_search import _init_source
 
@@ -121,6 +130,12 @@ def check_agent(score, config) -> None:
 def build_searcher(score, config, seed: int, goal: Goal):
     """A fresh searcher of the config's kind for ``score`` (CEM samples through the batched env)."""
     kind = kind_of(config)
+    if kind == "cem" and getattr(score, "alphabet", 2) > 2:
+        from .cem.categorical import CategoricalCEM
+
+        agent = CategoricalCEM(score, config, seed)
+        agent.goal = goal.threshold
+        return agent
     if kind == "cem":
         from .cem.cem import CrossEntropyMethod
         from .cem.islands import env_for
@@ -150,14 +165,17 @@ def estimate_bytes(config, score) -> int:
     Used to refuse a hopeless size before anything is allocated (``mathrl search --n 1000`` would
     otherwise grow for minutes and then be killed). The dominant terms, per island:
 
-    * CEM: the training batch, one float32 observation of 2L values for each of the L positions of
-      every elite and carried-over word (``(elite + super) * L * 2L * 4`` bytes), the first layer with
-      its gradient, Adam moments and a float64 copy for sampling (``2L * h * 4 * 6``), and the
+    * CEM: the training batch, one float32 observation of 2L values (``(k + 1) L`` over k > 2 letters)
+      for each of the L positions of every elite and carried-over word (``(elite + super) * L * 2L * 4``
+      bytes), the first layer with its gradient, Adam moments and a float64 copy for sampling
+      (``2L * h * 4 * 6``), and the
       decoded population (``sessions * n^2`` bytes, with a float64 copy for the linear algebra);
     * local search and any polish: one neighbourhood of ``L + swaps`` words of L bits, decoded;
     * NMCS: a level-1 node's playouts (two children per position), decoded.
     """
     L, n = score.word_length, score.n
+    alphabet = getattr(score, "alphabet", 2)
+    obs = 2 * L if alphabet == 2 else (alphabet + 1) * L
 
     def decoded(words: int) -> int:
         return words * (L + 9 * n * n)
@@ -169,16 +187,16 @@ def estimate_bytes(config, score) -> int:
         train = math.ceil(sessions * (100 - config.elite_percentile) / 100) \
             + math.ceil(sessions * (100 - config.super_percentile) / 100)
         hidden = config.hidden[0] if config.hidden else 1
-        per_island = train * L * 2 * L * 4 + 2 * L * hidden * 4 * 6 + decoded(sessions) + sessions * hidden * 8
+        per_island = train * L * obs * 4 + obs * hidden * 4 * 6 + decoded(sessions) + sessions * hidden * 8
         if getattr(config, "polish_top", 0):
-            per_island += decoded(L + config.polish_swaps)
+            per_island += decoded((alphabet - 1) * L + config.polish_swaps)
     elif kind == "local":
-        per_island = decoded(L + config.swaps)
+        per_island = decoded((alphabet - 1) * L + config.swaps)
     elif kind == "alphazero":  # the replay buffer (an observation of 2L floats per move) and the network
         per_island = config.buffer_size * (2 * L * 4 + 16) + 6 * (2 * L + config.hidden) * config.hidden * 4 \
             + decoded(config.episodes)
     else:
-        per_island = decoded(2 * max(1, config.playouts) * L)
+        per_island = decoded(alphabet * max(1, config.playouts) * L)
         if config.polish_steps:
-            per_island = max(per_island, decoded(L + config.polish_swaps))
+            per_island = max(per_island, decoded((alphabet - 1) * L + config.polish_swaps))
     return islands * (per_island + PROCESS_BYTES)

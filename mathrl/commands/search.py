@@ -1,4 +1,4 @@
-"""``mathrl search``: refute a conjecture (or reach a target) by building graphs or 0-1 matrices bit by bit.
+"""``mathrl search``: refute a conjecture (or reach a target) by building graphs, matrices or words letter by letter.
 
 Exit codes: 0 a verified counterexample (or target), 1 a limit was hit without
 one, 2 bad input (nothing is written), 3 a claimed counterexample failed
@@ -29,10 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mathrl search", description="search for a counterexample (hybrid CEM + local search, CEM, local search, NMCS)")
     p.add_argument("--score", help="built-in score name, path/to/file.py:function or package.module:function")
     p.add_argument("--n", type=int, default=None, help="number of vertices (matrix side); default: the score's")
-    p.add_argument("--object", choices=["graph", "matrix"], default=None,
-                   help="object kind a plug-in function takes (default graph; a built-in score fixes its own)")
+    p.add_argument("--object", choices=["graph", "matrix", "word"], default=None,
+                   help="object kind a plug-in function takes: graph (n vertices), matrix (n x n) or word "
+                        "(length n) (default graph; a built-in score fixes its own)")
+    p.add_argument("--alphabet", type=int, default=None, metavar="K",
+                   help="letters per position for a plug-in (default 2: 0-1 words). K > 2: the function takes "
+                        "uint8 labels 0..K-1 (a graph: its symmetric (n, n) label matrix, e.g. an edge colouring; "
+                        "a matrix of labels, e.g. label - 1 for a signed matrix; a word of labels)")
     p.add_argument("--batched", action="store_true",
-                   help="the plug-in function takes a (B, n, n) array and returns (B,) scores")
+                   help="the plug-in function takes a (B, n, n) array ((B, n) for words) and returns (B,) scores")
     p.add_argument("--score-kwargs", default=None, help="JSON dict of extra score arguments")
     p.add_argument("--agent", default=None,
                    help=f"search agent: cem, hybrid (CEM + local search), local (tabu search), nmcs[:LEVEL[:polish]], "
@@ -68,12 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _resolve_score(spec: str, n: int | None, object_kind: str, score_kwargs: dict, batched: bool,
-                   preflight: bool = True):
+                   alphabet: int | None = None, preflight: bool = True):
     from mathrl.scores import ScoreError, resolve
 
     try:
         score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
-                        batched=True if batched else None)
+                        batched=True if batched else None, alphabet=alphabet)
     except ScoreError as exc:
         raise UsageError(str(exc)) from exc
     if preflight:
@@ -99,7 +104,18 @@ def _check_memory(config, score, force: bool) -> None:
 SLOW_SCORE_SECONDS = 0.01  # per object: slower plug-ins are told how much a batched version would help
 
 
-def _probe_in_child(spec: str, n, object_kind: str, score_kwargs: dict, batched: bool) -> None:
+def _probe_words(score):
+    """Six fixed words of rising density (0-1), or of uniformly random letters (k > 2), for pre-flight."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    if score.alphabet > 2:
+        return rng.integers(0, score.alphabet, size=(6, score.word_length)).astype(np.uint8)
+    return (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
+
+
+def _probe_in_child(spec: str, n, object_kind: str, score_kwargs: dict, batched: bool,
+                    alphabet: int | None = None) -> None:
     """Import and score a plug-in once in a forked child before this process touches it.
 
     A plug-in is code: one that ends its process (``os._exit``, a signal, a crash in an
@@ -113,9 +129,8 @@ def _probe_in_child(spec: str, n, object_kind: str, score_kwargs: dict, batched:
 
     def probe():
         score = resolve(spec, n, object_kind=object_kind, score_kwargs=score_kwargs,
-                        batched=True if batched else None)
-        words = (np.random.default_rng(0).random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None])
-        return [float(v) for v in score.score_words(words.astype(np.uint8))]
+                        batched=True if batched else None, alphabet=alphabet)
+        return [float(v) for v in score.score_words(_probe_words(score))]
 
     if not hasattr(os, "fork"):  # no fork (Windows): the in-process pre-flight is all there is
         return
@@ -138,8 +153,7 @@ def _preflight(score) -> None:
 
     from mathrl.scores import ScoreError
 
-    rng = np.random.default_rng(0)
-    words = (rng.random((6, score.word_length)) < np.linspace(0.1, 0.9, 6)[:, None]).astype(np.uint8)
+    words = _probe_words(score)
     try:
         values = np.asarray(score.score_words(words), dtype=np.float64)
         clock = time.perf_counter()  # a second call, so one-off warm-up does not count as slowness
@@ -165,6 +179,7 @@ def _check_search_numbers(args) -> None:
     checks = [("--seed", args.seed, args.seed is None or args.seed >= 0, "a non-negative integer"),
               ("--islands", args.islands, args.islands is None or 1 <= args.islands <= 256, "1..256"),
               ("--threads", args.threads, args.threads is None or 1 <= args.threads <= 256, "1..256"),
+              ("--alphabet", args.alphabet, args.alphabet is None or 2 <= args.alphabet <= 256, "2..256"),
               ("--sessions", args.sessions, args.sessions is None or args.sessions >= 2, ">= 2"),
               ("--iterations", args.iterations, args.iterations is None or args.iterations >= 1, ">= 1"),
               ("--time-limit", args.time_limit,
@@ -180,12 +195,12 @@ def _check_search_numbers(args) -> None:
 def FIXED_ON_RESUME(args) -> list[tuple[str, object]]:
     """The flags a run folder fixes: given with ``--resume`` they are refused rather than silently ignored."""
     return [("--agent", args.agent), ("--preset", args.preset), ("--target", args.target), ("--seed", args.seed),
-            ("--object", args.object), ("--batched", args.batched), ("--score-kwargs", args.score_kwargs),
+            ("--object", args.object), ("--alphabet", args.alphabet), ("--batched", args.batched), ("--score-kwargs", args.score_kwargs),
             ("--islands", args.islands), ("--threads", args.threads), ("--sessions", args.sessions),
             ("--out", args.out)]
 
 
-RUN_KEYS = ("score_spec", "n", "object_kind", "score_kwargs", "batched", "time_limit", "max_iterations")
+RUN_KEYS = ("score_spec", "n", "object_kind", "alphabet", "score_kwargs", "batched", "time_limit", "max_iterations")
 
 
 def absolute_spec(spec: str) -> str:
@@ -259,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         spec = run_info["score_spec"]
         if is_plugin(spec):  # importing it runs its code: say which file before that happens
             print(f"resuming: will run score plug-in {spec}", file=sys.stderr)
+        run_info["alphabet"] = run_info["alphabet"] or 2  # run files from before k-letter words
         score = _resolve_score(spec, run_info["n"], run_info["object_kind"], run_info["score_kwargs"] or {},
-                               run_info["batched"])
+                               run_info["batched"], run_info["alphabet"])
         if args.iterations is not None:
             run_info["max_iterations"] = args.iterations  # a new total for this and later resumes
         time_limit = args.time_limit if args.time_limit is not None else run_info["time_limit"]
@@ -280,8 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         args.seed = 0 if args.seed is None else args.seed
         explicit_object, args.object = args.object, args.object or "graph"
         if is_plugin(args.score):
-            _probe_in_child(absolute_spec(args.score), args.n, args.object, score_kwargs, args.batched)
-        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched, preflight=False)
+            _probe_in_child(absolute_spec(args.score), args.n, args.object, score_kwargs, args.batched, args.alphabet)
+        score = _resolve_score(args.score, args.n, args.object, score_kwargs, args.batched, args.alphabet,
+                               preflight=False)
         if explicit_object is not None and not is_plugin(args.score) and score.object_kind != explicit_object:
             raise UsageError(f"--object {args.object}: the built-in score {args.score} takes a {score.object_kind}; "
                              f"--object applies to plug-in functions")
@@ -307,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         _preflight(score)
         time_limit, max_iterations = args.time_limit, args.iterations
         run_info = {"score_spec": absolute_spec(args.score), "n": score.n, "object_kind": score.object_kind,
+                    "alphabet": score.alphabet,
                     "score_kwargs": score_kwargs, "batched": bool(args.batched), "time_limit": time_limit,
                     "max_iterations": max_iterations}
         out = Path(args.out or f"runs/search-{score.name.replace('/', '_').replace(':', '_')}-n{score.n}"

@@ -5,12 +5,14 @@ colourings (k colours), signed or {-1, 0, 1} matrices, edge labellings. The
 same loop applies with a softmax head: the network sees the letters chosen so
 far (one-hot, k per position) and the position, and gives k logits for the
 next letter; the elites' (observation, letter) pairs are trained with
-cross-entropy. Selection, super sessions, duplicate removal and restarts are
-the binary agent's, unchanged. Binary words keep the binary agent, whose
-sampling and training are specialised for speed.
+cross-entropy. Selection, super sessions, duplicate removal, restarts and the
+hybrid's local-search polish are the binary agent's, unchanged. Binary words
+keep the binary agent, whose sampling and training are specialised for speed.
 
-The score is any function ``(B, L) integer words -> (B,) floats``; higher is
-better and above the tolerance is a counterexample, as for graphs.
+The score is any function ``(B, L) integer words -> (B,) floats`` (wrapped in
+:class:`WordScore`), or a :class:`~mathrl.scores.Score` whose ``alphabet`` is
+above 2 (a labelled graph, matrix or word: ``mathrl search --alphabet K``);
+higher is better and above the tolerance is a counterexample, as for graphs.
 """
 
 from __future__ import annotations
@@ -31,8 +33,19 @@ class WordScore:
     def __init__(self, func: Callable[[np.ndarray], np.ndarray], length: int, alphabet: int, tol: float = 1e-9):
         if not 2 <= alphabet <= 256 or length < 1:
             raise ValueError("need an alphabet of 2 to 256 letters (words are uint8) and a length of at least 1")
-        self.func, self.length, self.alphabet, self.tol = func, length, alphabet, tol
+        self.func, self.word_length, self.alphabet, self.tol = func, length, alphabet, tol
         self.constraint = None
+
+    @property
+    def length(self) -> int:
+        return self.word_length
+
+    def repair_words(self, words) -> np.ndarray:
+        """No hard constraint: the words themselves (a uint8 copy), as local search expects."""
+        return np.array(words, dtype=np.uint8, copy=True)
+
+    def feasible_words(self, words) -> np.ndarray:
+        return np.ones(len(words), dtype=bool)
 
     def score_words(self, words: np.ndarray) -> np.ndarray:
         values = np.asarray(self.func(np.asarray(words)), dtype=np.float64)
@@ -44,9 +57,9 @@ class WordScore:
 class CategoricalWords:
     """The sampler CEM draws through: observations are [one-hot letters so far | one-hot position]."""
 
-    def __init__(self, score: WordScore, num_envs: int):
+    def __init__(self, score, num_envs: int):
         self.score, self.num_envs = score, num_envs
-        self.word_length, self.alphabet = score.length, score.alphabet
+        self.word_length, self.alphabet = score.word_length, score.alphabet
         self.observation_size = self.word_length * (self.alphabet + 1)
 
     def _positions(self) -> int:
@@ -78,11 +91,12 @@ class CategoricalWords:
 
 
 class CategoricalCEM(CrossEntropyMethod):
-    """CEM on k-letter words: ``CategoricalCEM(WordScore(f, L, k), config, seed)``."""
+    """CEM on k-letter words: ``CategoricalCEM(WordScore(f, L, k), config, seed)``, or any score
+    with ``word_length`` and ``alphabet``."""
 
-    def __init__(self, score: WordScore, config: CEMConfig, seed: int = 0):
-        if config.polish_top:
-            raise ValueError("local-search polish works on 0-1 words only")
+    def __init__(self, score, config: CEMConfig, seed: int = 0):
+        if score.constraint is not None:
+            raise ValueError("the categorical CEM has no hard-constraint masking; hard constraints are 0-1")
         self.sampler = CategoricalWords(score, config.n_sessions)
         super().__init__(self.sampler, config, seed)
 

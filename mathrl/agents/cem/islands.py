@@ -86,7 +86,9 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
 
 
 def _bits(word: np.ndarray) -> str:
-    return "".join(map(str, word.tolist()))
+    from mathrl.envs.graphs.objects import word_text
+
+    return word_text(word)
 
 
 def migrate(states: list[dict], top: int) -> None:

@@ -1,4 +1,4 @@
-"""Local search over fixed-length 0-1 words: steepest ascent and tabu search.
+"""Local search over fixed-length words: steepest ascent and tabu search.
 
 Learned generators find the right region of a search space; cheap local moves
 then finish the job, which is why the searchers that now refute graph
@@ -12,7 +12,9 @@ The neighbourhood of a word is every single-bit flip plus a random sample of
 step. A swap is what a sparse object such as a tree needs: removing an edge
 disconnects it and adding one closes a cycle, so every single flip is worse
 while a move can be better. Words a hard constraint forbids (a 4-cycle in a
-C4-free graph, a 312 pattern) are never visited.
+C4-free graph, a 312 pattern) are never visited. Over k > 2 letters (the
+score's ``alphabet``) a flip becomes every change of one letter to another and a
+swap exchanges two different letters.
 
 Tabu search (Glover 1986) takes the best move that does not undo a recent one
 even when it is worse, which walks across plateaus and out of shallow optima;
@@ -39,19 +41,40 @@ class ClimbResult:
     moves: int
 
 
+def alphabet_of(score) -> int:
+    """Letters per position of ``score``'s words (2 for 0-1 words)."""
+    return int(getattr(score, "alphabet", 2))
+
+
+def random_letters(count: int, length: int, alphabet: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` random words over ``alphabet`` letters, each with its own letter frequencies drawn
+    uniformly from the simplex: for 0-1 words, a density uniform in (0, 1). Starts and playouts so
+    reach sparse and dense objects (or nearly one-coloured and balanced ones) alike."""
+    if alphabet == 2:
+        density = rng.random((count, 1))
+        return (rng.random((count, length)) < density).astype(np.uint8)
+    cumulative = rng.dirichlet(np.ones(alphabet), size=count).cumsum(axis=1)
+    draws = rng.random((count, length))
+    letters = np.stack([np.searchsorted(cumulative[i], draws[i], side="right") for i in range(count)])
+    return np.minimum(letters, alphabet - 1).astype(np.uint8).reshape(count, length)
+
+
 def random_words(score, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` random words, each of its own density drawn uniformly in (0, 1), written through
-    the score's hard constraint: starts that reach sparse and dense objects alike."""
-    density = rng.random((count, 1))
-    return score.repair_words((rng.random((count, score.word_length)) < density).astype(np.uint8))
+    """``count`` random words (:func:`random_letters`) written through the score's hard constraint."""
+    return score.repair_words(random_letters(count, score.word_length, alphabet_of(score), rng))
 
 
-def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
+               alphabet: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """All single flips of ``word`` followed by up to ``swaps`` random swaps.
 
     Returns the (M, L) neighbour words and an (M, 2) array of the positions each
-    move changes (-1 in the second column for a flip).
+    move changes (-1 in the second column for a flip). Over ``alphabet`` > 2 letters
+    a flip is each change of one letter to another (L * (k - 1) of them) and a swap
+    exchanges the letters of two positions that differ.
     """
+    if alphabet > 2:
+        return _letter_neighbours(word, swaps, rng, alphabet)
     length = len(word)
     ones, zeros = np.flatnonzero(word), np.flatnonzero(word == 0)
     k = min(swaps, len(ones) * len(zeros))
@@ -65,6 +88,26 @@ def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[
     words[rows, moved[:, 0]] ^= 1
     swap_rows = rows[length:]
     words[swap_rows, moved[length:, 1]] = 1
+    return words, moved
+
+
+def _letter_neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
+                       alphabet: int) -> tuple[np.ndarray, np.ndarray]:
+    length = len(word)
+    positions = np.repeat(np.arange(length), alphabet - 1)
+    offsets = np.tile(np.arange(1, alphabet), length)  # every other letter, as word[i] + 1..k-1 mod k
+    letters = ((word[positions].astype(np.int64) + offsets) % alphabet).astype(np.uint8)
+    first, second = rng.integers(length, size=swaps), rng.integers(length, size=swaps)
+    differ = word[first] != word[second]
+    first, second = first[differ], second[differ]
+    changes = len(positions)
+    moved = np.full((changes + len(first), 2), -1, dtype=np.int64)
+    moved[:changes, 0] = positions
+    moved[changes:, 0], moved[changes:, 1] = first, second
+    words = np.repeat(word[None, :], len(moved), axis=0)
+    words[np.arange(changes), positions] = letters
+    swap_rows = np.arange(changes, len(moved))
+    words[swap_rows, first], words[swap_rows, second] = word[second], word[first]
     return words, moved
 
 
@@ -91,10 +134,11 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
     best, best_score = current.copy(), current_score
     evaluations, moves, since_best = 1, 0, 0
     tabu_until = np.zeros(len(current), dtype=np.int64)
+    alphabet = alphabet_of(score)
     for step in range(steps):
         if best_score >= goal or since_best >= patience or time.perf_counter() >= deadline:
             break
-        words, moved = neighbours(current, swaps, rng)
+        words, moved = neighbours(current, swaps, rng, alphabet)
         values, scored = score_neighbours(score, words)
         evaluations += scored
         if tenure:

@@ -1,9 +1,10 @@
-"""Nested Monte Carlo search (Cazenave 2009) over fixed-length 0-1 words.
+"""Nested Monte Carlo search (Cazenave 2009) over fixed-length words.
 
 A level-0 search is a random completion of the word (a playout). A level-l
 search walks the word left to right: at each position it runs a level-(l-1)
-search from each choice of the next bit, remembers the best complete word
-found so far, and fixes the next bit as that word has it. No learning, few
+search from each choice of the next bit (or letter, over k > 2 letters),
+remembers the best complete word found so far, and fixes the next bit as that
+word has it. No learning, few
 parameters, and strong on construction problems: Roucairol & Cazenave (2022,
 "Refutation of spectral graph theory conjectures with Monte Carlo search")
 refuted several graph conjectures with it.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..goal import Goal
-from ..local.climb import climb
+from ..local.climb import alphabet_of, climb, random_letters
 from ..searcher_base import ConfigMixin, WordSearcher
 
 
@@ -55,14 +56,14 @@ class NestedMonteCarlo(WordSearcher):
             raise ValueError(f"NMCS level must be 1..4, got {config.level}")
         super().__init__(score, config, seed, goal)
         self.constraint = score.constraint
+        self.alphabet = alphabet_of(score)
 
     # -- playouts -----------------------------------------------------------------
     def _complete(self, prefix: np.ndarray, pos: int, state: dict | None, bits_at_pos: np.ndarray) -> np.ndarray:
         """Random completions of ``prefix[:pos]``, row i with bit ``bits_at_pos[i]`` at ``pos``."""
         count = len(bits_at_pos)
         words = np.repeat(prefix[None, :], count, axis=0)
-        density = self.rng.random((count, 1))
-        words[:, pos + 1:] = self.rng.random((count, self.length - pos - 1)) < density
+        words[:, pos + 1:] = random_letters(count, self.length - pos - 1, self.alphabet, self.rng)
         words[:, pos] = bits_at_pos
         if self.constraint is None:
             return words
@@ -74,7 +75,7 @@ class NestedMonteCarlo(WordSearcher):
 
     def _options(self, state: dict | None, pos: int) -> list[int]:
         if self.constraint is None or bool(self.constraint.allowed_one(state, pos)[0]):
-            return [0, 1]
+            return list(range(self.alphabet))
         return [0]
 
     def _advance(self, state: dict | None, pos: int, bit: int) -> dict | None:

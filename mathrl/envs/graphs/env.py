@@ -43,6 +43,15 @@ def resolve_score(score, n: int | None = None, *, object_kind: str = "graph", de
 MAX_OBS_BYTES = 1 << 30  # default cap on one observation's size (max_obs_bytes=): n = 19 takes 342 bytes
 
 
+def check_binary(score: Score) -> None:
+    """ValueError for a score over more than two letters: the construction envs write 0-1 words
+    (bit actions, a binary mask); k-letter words are searched by ``mathrl search`` (CEM, hybrid,
+    local search, NMCS) or :class:`mathrl.agents.cem.categorical.CategoricalCEM`."""
+    if score.alphabet != 2:
+        raise ValueError(f"score {score.name} is over {score.alphabet} letters; the construction envs build 0-1 "
+                         "words (search k-letter words with mathrl search --alphabet)")
+
+
 def check_observation_size(score: Score, obs_dtype, max_obs_bytes: int | None = MAX_OBS_BYTES) -> None:
     """ValueError before anything is allocated when one observation (``2L`` values) would exceed
     ``max_obs_bytes``: ``n = 100000`` asks for 10 GB per observation, which a vectorised trainer then
@@ -106,6 +115,7 @@ class WordConstructionEnv(gym.Env):
     def __init__(self, score, *, obs_dtype=np.int8, render_mode: str | None = None,
                  max_obs_bytes: int | None = MAX_OBS_BYTES):
         self.score: Score = resolve(score)
+        check_binary(self.score)
         self.word_length = self.score.word_length
         self.obs_dtype = np.dtype(obs_dtype)
         check_observation_size(self.score, self.obs_dtype, max_obs_bytes)

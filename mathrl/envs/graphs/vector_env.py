@@ -14,7 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import rollout as _rollout
-from .env import make_spaces, resolve_score
+from .env import check_binary, make_spaces, resolve_score
 from .scores import Score, resolve
 
 
@@ -44,6 +44,7 @@ class WordConstructionVectorEnv(VectorEnv):
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         self.score: Score = resolve(score)
+        check_binary(self.score)
         self.num_envs = int(num_envs)
         self.word_length = self.score.word_length
         self.obs_dtype = np.dtype(obs_dtype)

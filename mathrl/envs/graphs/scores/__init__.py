@@ -37,18 +37,24 @@ def make(name: str, **kwargs) -> Score:
 
 
 def resolve(score: "str | Callable | Score", n: int | None = None, *, object_kind: str | None = None,
-            score_kwargs: dict | None = None, batched: bool | None = None) -> Score:
+            score_kwargs: dict | None = None, batched: bool | None = None, alphabet: int | None = None) -> Score:
     """Turn anything the ``score`` kwarg accepts into a ``Score``.
 
     Accepts a registry name, ``"path/to/file.py:function"``, ``"package.module:function"``,
-    a callable (per-object unless marked batched) or a ``Score`` instance.
+    a callable (per-object unless marked batched) or a ``Score`` instance. ``alphabet``
+    (letters per position, default 2) applies to functions; a built-in score fixes its own.
     """
     kwargs = dict(score_kwargs or {})
     if isinstance(score, Score):
         if n is not None and n != score.n:
             raise ScoreError(f"score {score.name} was built for n={score.n}, but n={n} was asked for")
+        if alphabet is not None and alphabet != score.alphabet:
+            raise ScoreError(f"score {score.name} is over {score.alphabet} letters, but {alphabet} were asked for")
         return score
     if isinstance(score, str) and score in REGISTRY:
+        if alphabet is not None and alphabet != 2:
+            raise ScoreError(f"the built-in score {score} is over 0-1 words; an alphabet of {alphabet} letters "
+                             f"applies to plug-in functions")
         if n is not None:
             kwargs["n"] = n
         return make(score, **kwargs)
@@ -58,7 +64,8 @@ def resolve(score: "str | Callable | Score", n: int | None = None, *, object_kin
         func, source = score, None
     else:
         raise ScoreError(f"score must be a name, 'file.py:function', a callable or a Score, got {score!r}")
-    return FunctionScore(func, n, object_kind=object_kind or "graph", batched=batched, source=source, **kwargs)
+    return FunctionScore(func, n, object_kind=object_kind or "graph", batched=batched, source=source,
+                         alphabet=2 if alphabet is None else alphabet, **kwargs)
 
 
 __all__ = ["Constraint", "FunctionScore", "REGISTRY", "Score", "ScoreError", "Verification",

@@ -17,8 +17,9 @@ import numpy as np
 
 from ..objects import ObjectKind as _Kind
 from ..objects import object_kind as _object_kind
+from ..objects import word_text
 
-ObjectKind = Literal["graph", "matrix"]
+ObjectKind = Literal["graph", "matrix", "word"]
 
 
 class ScoreError(ValueError):
@@ -68,6 +69,7 @@ class Score:
     name: str = "custom"
     summary: str = ""
     object_kind: ObjectKind = "graph"
+    alphabet: int = 2  # letters per position: 2 for 0-1 words; more for labelled objects (colourings, signs)
     default_n: int = 19
     best_known: float | None = None
     constraint: Constraint | None = None
@@ -91,27 +93,30 @@ class Score:
     @property
     def kind(self) -> _Kind:
         """The :class:`~mathrl.envs.graphs.objects.ObjectKind` named by ``object_kind``."""
-        return _object_kind(self.object_kind)
+        return _object_kind(self.object_kind, self.alphabet)
 
     @property
     def word_length(self) -> int:
         return self.kind.word_length(self.n)
 
     def decode_batch(self, words) -> np.ndarray:
-        """(B, L) words -> (B, n, n) uint8 adjacency matrices or 0-1 matrices."""
+        """(B, L) words -> (B, n, n) uint8 adjacency (or label) matrices or matrices; (B, n) for words."""
         return self.kind.arrays(to_numpy(words), self.n)
 
     def decode(self, word):
-        """One word -> the object ``score`` takes (nx.Graph or (n, n) uint8 matrix)."""
+        """One word -> the object ``score`` takes (nx.Graph, or a uint8 array: matrix, word or labels)."""
         return self._object_from_array(self.decode_batch(word))
 
     def _object_from_array(self, array: np.ndarray):
         return self.kind.from_array(array)
 
     def record(self, word) -> dict:
-        """The word's object in open formats (edge list + graph6, or matrix rows), for a result file."""
+        """The word's object in open formats (edge list + graph6, matrix rows, letters or labels), for a
+        result file."""
         word = np.asarray(word, dtype=np.uint8)
-        record = {"n": self.n, "object_kind": self.object_kind, "word": "".join(map(str, word.tolist()))}
+        record = {"n": self.n, "object_kind": self.object_kind, "word": word_text(word)}
+        if self.alphabet != 2:
+            record["alphabet"] = self.alphabet
         record.update(self.kind.record(self.decode(word)))
         return record
 

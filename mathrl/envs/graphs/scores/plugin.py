@@ -1,8 +1,11 @@
 """User score functions: loading ``file.py:func`` / ``pkg.module:func`` and wrapping callables.
 
-A plain function is *per-object* (nx.Graph or (n, n) uint8 matrix -> float).
-A *batched* one takes (B, n, n) uint8 and returns (B,) floats; mark it with
-``@mathrl.batched`` or pass ``batched=True``.
+A plain function is *per-object* (nx.Graph, (n, n) uint8 matrix or (n,) uint8
+word -> float). A *batched* one takes the (B, n, n) or (B, n) uint8 array and
+returns (B,) floats; mark it with ``@mathrl.batched`` or pass ``batched=True``.
+Over ``alphabet`` = k > 2 letters every object is its uint8 array of labels
+0..k-1 (a graph: the symmetric label matrix of the complete graph), per object
+or batched.
 
 A plug-in is guarded, and every misbehaviour becomes a ``ScoreError`` naming
 the function (so ``mathrl search`` stops with one line, exit 2):
@@ -237,10 +240,13 @@ class FunctionScore(Score):
 
     def __init__(self, func: Callable, n: int | None = None, *, object_kind: str = "graph",
                  batched: bool | None = None, source: str | None = None, name: str | None = None,
-                 default_n: int = 19, call_timeout: float | None | str = "default", **kwargs):
-        if object_kind not in ("graph", "matrix"):
-            raise ScoreError(f"object_kind must be 'graph' or 'matrix', got {object_kind!r}")
+                 default_n: int = 19, call_timeout: float | None | str = "default", alphabet: int = 2, **kwargs):
+        if object_kind not in ("graph", "matrix", "word"):
+            raise ScoreError(f"object_kind must be 'graph', 'matrix' or 'word', got {object_kind!r}")
+        if isinstance(alphabet, bool) or not isinstance(alphabet, (int, np.integer)) or not 2 <= alphabet <= 256:
+            raise ScoreError(f"alphabet must be an integer from 2 to 256 (letters are uint8), got {alphabet!r}")
         self.object_kind = object_kind
+        self.alphabet = int(alphabet)
         self.default_n = default_n
         super().__init__(n, **kwargs)
         self.func = func
@@ -358,7 +364,7 @@ class FunctionScore(Score):
 
     def spec(self) -> dict:
         """What a fresh process needs to rebuild this score from its source."""
-        return {"source": self.source, "n": self.n, "object_kind": self.object_kind,
+        return {"source": self.source, "n": self.n, "object_kind": self.object_kind, "alphabet": self.alphabet,
                 "batched": self.batched, "tol": self.tol, "invalid_score": self.invalid_score,
                 "call_timeout": self.call_timeout}
 
@@ -373,7 +379,7 @@ def from_spec(spec: dict) -> FunctionScore:
     return FunctionScore(load_function(spec["source"]), spec["n"], object_kind=spec["object_kind"],
                          batched=spec["batched"], source=spec["source"], tol=spec["tol"],
                          invalid_score=spec["invalid_score"],
-                         call_timeout=spec.get("call_timeout", "default"))
+                         call_timeout=spec.get("call_timeout", "default"), alphabet=spec.get("alphabet", 2))
 
 
 def _describe_exit(code) -> str:
@@ -402,13 +408,12 @@ def rescore_in_fresh_process(score: FunctionScore, word) -> float:
     import json
     import subprocess
 
-    bits = "".join(str(int(b)) for b in np.asarray(word).reshape(-1))
     if score.source is None:
         return _real_result(score, call_in_child_process(score.score_word, np.asarray(word, dtype=np.uint8),
                                                          timeout=child_timeout(score.call_timeout)))
     where = f"re-running score function {score.name} in a fresh process"
     limit = child_timeout(score.call_timeout, FRESH_STARTUP)
-    payload = json.dumps({"spec": score.spec(), "word": bits})
+    payload = json.dumps({"spec": score.spec(), "word": [int(v) for v in np.asarray(word).reshape(-1)]})
     try:
         proc = subprocess.run([sys.executable, "-m", "mathrl.envs.graphs.scores.plugin"], input=payload,
                               capture_output=True, text=True, timeout=limit)
@@ -507,7 +512,7 @@ def _fresh_process_main() -> None:
     out, sys.stdout = sys.stdout, sys.stderr  # the plug-in's prints must not garble the result line
     try:
         score = from_spec(request["spec"])
-        word = np.array([int(c) for c in request["word"]], dtype=np.uint8)
+        word = np.array(request["word"], dtype=np.uint8)
         value = score.score_word(word)
     except ScoreError as exc:
         print(f"mathrl: error: {exc}", file=sys.stderr)
