@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     from mathrl.agents.runs import check_writable_folder, write_json
     from mathrl.agents.searchers import AgentSpecError, check_agent, parse_agent
     from mathrl.scores import make
-    from mathrl.sysinfo import cpu_flags, cpu_model
+    from mathrl.sysinfo import cpu_flags, cpu_model, describe_isa, isa_limits
 
     parser = argparse.ArgumentParser(prog="mathrl bench search", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=None,
@@ -255,10 +255,10 @@ def main(argv: list[str] | None = None) -> int:
             start_ray(args.ray, args.workers)
         except (ExecutorError, ValueError) as exc:
             raise BenchError(str(exc)) from None
-    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags()}
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags(), "isa_limits": isa_limits()}
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
-    print(f"CPU: {machine['cpu']}, {machine['cores']} cores, AVX-512: {machine['avx512f']}, "
-          f"bf16: {machine['avx512_bf16']} (absolute times differ ~2x between machines of one kind)", file=notes)
+    print(f"CPU: {machine['cpu']}, {machine['cores']} cores, {describe_isa()} "
+          f"(absolute times differ ~2x between machines of one kind)", file=notes)
     rates = score_rates([p for p in problems if p.score in ("wagner-2.1", "c4-free")])
     for label, rate in rates.items():
         print(f"score rate {label}: {rate:,} evaluations/s (batched)", file=notes)
