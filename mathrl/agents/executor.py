@@ -250,10 +250,20 @@ def _restore_signal_handlers(handlers: dict) -> None:
         signal.signal(sig, handler)
 
 
-def start_ray(ray: str, workers: int | None = None) -> None:
+def start_ray(ray: str | None, workers: int | None = None, error: type[Exception] | None = None) -> None:
     """Connect to (or start) Ray now, so that a command refuses a bad ``--ray`` in one line before it writes
-    anything; the executors made later share this connection (and leave it to the process's exit)."""
-    RayExecutor(parse_ray(ray), workers if ray.strip() == "local" else None).started = False
+    anything; the executors made later share this connection (and leave it to the process's exit).
+
+    ``ray`` None does nothing (the command runs without Ray). ``error``: the command's own one-line error
+    type, raised with the message when Ray cannot be reached or the address is malformed."""
+    if ray is None:
+        return
+    try:
+        RayExecutor(parse_ray(ray), workers if ray.strip() == "local" else None).started = False
+    except (ExecutorError, ValueError) as exc:
+        if error is None:
+            raise
+        raise error(str(exc)) from None
 
 
 def make_executor(workers: int = 1, ray: str | None = None) -> Executor:

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ray", default=None, metavar="auto|local|HOST:PORT",
                         help="run the runs as Ray tasks (a cluster's address, or local)")
     args = parser.parse_args(argv)
-    from mathrl.agents.executor import ExecutorError, make_executor, start_ray
+    from mathrl.agents.executor import make_executor, start_ray
 
     if not 1 <= args.workers <= MAX_WORKERS:
         raise BenchError(f"--workers must be in 1..{MAX_WORKERS}, got {args.workers}")
@@ -250,11 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     except (AgentSpecError, ValueError) as exc:
         raise BenchError(str(exc)) from exc
     out = check_writable_folder(args.out, "--out", BenchError)
-    if args.ray is not None:  # connect first: a bad address is one line, before anything is written
-        try:
-            start_ray(args.ray, args.workers)
-        except (ExecutorError, ValueError) as exc:
-            raise BenchError(str(exc)) from None
+    start_ray(args.ray, args.workers, BenchError)  # connect first: a bad address is one line, nothing written
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags(), "isa_limits": isa_limits()}
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores, {describe_isa()} "

@@ -122,8 +122,6 @@ def _probe_in_child(spec: str, n, object_kind: str, score_kwargs: dict, batched:
     extension) would otherwise take ``mathrl search`` down with exit code 0 and nothing written,
     which reads as success. In a child, that is a one-line error naming the exit code.
     """
-    import numpy as np
-
     from mathrl.envs.graphs.scores.plugin import call_in_child_process
     from mathrl.scores import ScoreError, resolve
 
@@ -333,13 +331,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"{out} already holds a search: continue it with --resume {out}, or choose another "
                              f"--out (or delete the folder)")
         writable_folder(out, "--out")
-    if args.ray is not None:  # connect before anything is written: a bad address is a one-line error
-        from mathrl.agents.executor import ExecutorError, start_ray
+    from mathrl.agents.executor import start_ray
 
-        try:
-            start_ray(args.ray, getattr(config, "islands", 1))
-        except (ExecutorError, ValueError) as exc:
-            raise UsageError(str(exc)) from None
+    start_ray(args.ray, getattr(config, "islands", 1), UsageError)  # before anything is written
     try:
         search = Search(score, out, config=config, preset_name=label, seed=args.seed or 0, resume=bool(args.resume),
                         run_info=run_info, target=args.target)

@@ -520,11 +520,6 @@ def _interactive(game, player, rng, human_first: bool) -> int:
 
 def _start_ray(ray: str | None, workers: int) -> None:
     """Connect to Ray before a run folder is written, so that a bad ``--ray`` is a one-line error."""
-    if ray is None:
-        return
-    from mathrl.agents.executor import ExecutorError, start_ray
+    from mathrl.agents.executor import start_ray
 
-    try:
-        start_ray(ray, workers)
-    except (ExecutorError, ValueError) as exc:
-        raise CLIError(str(exc)) from None
+    start_ray(ray, workers, CLIError)
