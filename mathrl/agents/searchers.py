@@ -42,14 +42,11 @@ def _alphazero_config():
     return AlphaZeroSearchConfig
 
 
-class _ConfigTypes(dict):
-    def __missing__(self, kind):
-        if kind == "alphazero":
-            return _alphazero_config()
-        raise KeyError(kind)
-
-
-CONFIG_TYPES = _ConfigTypes({"cem": CEMConfig, "local": LocalConfig, "nmcs": NMCSConfig})
+def config_type(kind: str) -> type:
+    """The config class of agent kind ``kind`` (as run files name it); KeyError for an unknown kind."""
+    if kind == "alphazero":
+        return _alphazero_config()
+    return {"cem": CEMConfig, "local": LocalConfig, "nmcs": NMCSConfig}[kind]
 
 
 class AgentSpecError(ValueError):
@@ -101,16 +98,15 @@ def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, ob
 
 
 def kind_of(config) -> str:
-    for kind, cls in CONFIG_TYPES.items():
-        if isinstance(config, cls):
-            return kind
-    if isinstance(config, _alphazero_config()):
-        return "alphazero"
-    raise TypeError(f"not an agent config: {config!r}")
+    """The agent kind a config belongs to (each config class names its own ``agent_kind``)."""
+    kind = getattr(type(config), "agent_kind", None)
+    if kind is None:
+        raise TypeError(f"not an agent config: {config!r}")
+    return kind
 
 
 def config_from_dict(kind: str, data: dict):
-    return CONFIG_TYPES[kind].from_dict(data)
+    return config_type(kind).from_dict(data)
 
 
 def check_agent(score, config) -> None:

@@ -27,6 +27,7 @@ import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -44,6 +45,7 @@ __all__ = ["AlphaZeroSearchConfig", "AlphaZeroWordSearch"]
 
 @dataclass(frozen=True)
 class AlphaZeroSearchConfig(ConfigMixin):
+    agent_kind: ClassVar[str] = "alphazero"  # its name in run files (mathrl.agents.searchers.kind_of)
     episodes: int = 32          # words built side by side per step
     n_sims: int = 16            # simulations per bit
     train_steps: int = 8        # minibatches per step

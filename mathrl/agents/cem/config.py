@@ -7,10 +7,12 @@ saved next to every checkpoint and result).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
 class CEMConfig:
+    agent_kind: ClassVar[str] = "cem"  # its name in run files (mathrl.agents.searchers.kind_of)
     n_sessions: int = 1000          # new words sampled per iteration
     elite_percentile: float = 93.0  # learn from the top 7%
     super_percentile: float = 94.0  # carry the top 6% to the next iteration

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..goal import Goal
 from ..searcher_base import ConfigMixin, WordSearcher
@@ -18,6 +19,7 @@ from .climb import climb, random_words
 
 @dataclass(frozen=True)
 class LocalConfig(ConfigMixin):
+    agent_kind: ClassVar[str] = "local"  # its name in run files (mathrl.agents.searchers.kind_of)
     steps: int = 2000        # moves per restart at most
     patience: int = 200      # moves without a new best before a restart
     tenure: int = 0          # 0: chosen from the word length, max(5, L // 20)

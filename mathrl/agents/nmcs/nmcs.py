@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from ..searcher_base import ConfigMixin, WordSearcher
 
 @dataclass(frozen=True)
 class NMCSConfig(ConfigMixin):
+    agent_kind: ClassVar[str] = "nmcs"  # its name in run files (mathrl.agents.searchers.kind_of)
     level: int = 2           # nesting level of each top-level search (1-4)
     playouts: int = 1        # random completions per child at level 1
     polish_steps: int = 0    # steepest-ascent moves on each top-level result (0: no polish)
