@@ -21,7 +21,7 @@ from mathrl.agents.local.climb import random_letters
 from mathrl.agents.nmcs import NestedMonteCarlo, NMCSConfig
 from mathrl.agents.searchers import build_searcher, check_agent, estimate_bytes, parse_agent
 from mathrl.envs.graphs.objects import object_kind, word_from_text, word_text
-from mathrl.scores import ScoreError, resolve
+from mathrl.scores import ScoreError, make, resolve
 
 PLUGIN = '''
 import itertools
@@ -44,6 +44,11 @@ def rainbowless(labels):
     n = len(labels)
     triangles = itertools.combinations(range(n), 3)
     return 0.5 - sum(labels[a, b] == labels[b, c] == labels[a, c] for a, b, c in triangles)
+
+
+def never(word):
+    """A true statement: no word has a negative letter sum."""
+    return -1.0 - float(np.abs(word.astype(float) - 1.5).sum())
 
 
 def signed_det(m):
@@ -97,8 +102,9 @@ def test_labelled_kinds_round_trip_words(name, n):
 
 def test_two_letters_keep_the_0_1_kinds_and_words_read_back_from_text():
     assert object_kind("graph", 2) is object_kind("graph")
-    for word in (np.array([0, 1, 1, 0]), np.array([2, 0, 9]), np.array([12, 0, 255])):
-        assert np.array_equal(word_from_text(word_text(word)), word)
+    for word in (np.array([0, 1, 1, 0]), np.array([2, 0, 9]), np.array([12, 0, 255]), np.array([12]),
+                 np.array([255]), np.array([3])):
+        assert np.array_equal(word_from_text(word_text(word)), word), word
     assert word_text(np.array([1, 0, 1])) == "101"
 
 
@@ -111,6 +117,23 @@ def test_plugin_scores_carry_their_alphabet_through_pickling(plugin):
         resolve("wagner-2.1", 19, alphabet=3)
     with pytest.raises(ScoreError, match="alphabet"):
         resolve(lambda w: 0.0, 5, object_kind="word", alphabet=1)
+
+
+def test_a_0_1_word_object_renders_as_one_row():
+    from mathrl.envs.graphs.env import WordConstructionEnv
+
+    env = WordConstructionEnv(resolve(lambda w: 0.0, 6, object_kind="word"), render_mode="rgb_array")
+    env.reset(seed=0)
+    env.step(1)
+    picture = env.render()
+    assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]  # one row of 6 cells
+
+
+def test_local_search_refuses_a_hard_constraint_over_more_letters():
+    score = square_free_score(6)
+    score.constraint = make("c4-free", n=4).constraint
+    with pytest.raises(ValueError, match="two letters"):
+        LocalSearch(score, LocalConfig(), seed=0)
 
 
 def test_the_construction_envs_refuse_k_letter_scores():
@@ -184,7 +207,21 @@ def test_hybrid_runs_the_categorical_cem_with_letter_polish():
         if agent.best_score > 0:
             break
     assert agent.best_score > 0 and not has_square(agent.best_word)
-    assert agent.evaluations > 64 * agent.iteration  # the polish scored words beyond the sampled ones
+
+
+def test_the_hybrid_polish_moves_to_letters_the_start_lacks():
+    """From 0-1 words with squares, the polish (no time limit) reaches square-free words, which over
+    three letters need the letter 2: 0-1 moves alone could never get there."""
+    score = square_free_score(12)
+    _, _, config = parse_agent("hybrid")
+    agent = build_searcher(score, config.but(n_sessions=64, polish_share=0.0, polish_random=0, polish_top=4),
+                           seed=0, goal=Goal(score.tol))
+    words = np.array([[0, 1] * 6, [0, 0, 1] * 4, [1, 0, 0] * 4, [0, 1, 1] * 4], dtype=np.uint8)
+    values = score.score_words(words)
+    better, improved = agent.polish(words, values)
+    assert improved.max() > 0 and improved.max() > values.max()
+    best = better[int(np.argmax(improved))]
+    assert not has_square(best) and 2 in best and best.max() <= 2
 
 
 def test_alphazero_refuses_and_memory_estimate_grows_with_the_alphabet():
@@ -195,6 +232,11 @@ def test_alphazero_refuses_and_memory_estimate_grows_with_the_alphabet():
     small = estimate_bytes(cem, resolve(lambda w: 0.0, 30, object_kind="word"))
     large = estimate_bytes(cem, resolve(lambda w: 0.0, 30, object_kind="word", alphabet=8))
     assert large > small
+    # a word decodes to n entries, a graph to n^2: a long word costs about what a graph of its length does
+    _, _, local = parse_agent("local")
+    word = estimate_bytes(local, resolve(lambda w: 0.0, 990, object_kind="word"))
+    graph = estimate_bytes(local, resolve(lambda g: 0.0, 45))  # 45 * 44 / 2 = 990 positions
+    assert word < 2 * graph
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -228,6 +270,24 @@ def test_search_command_colours_edges_and_fills_signed_matrices(tmp_path, plugin
                  "--agent", "nmcs", "--islands", "1", "--time-limit", "60", "--out", str(out), "--quiet"]) == 0
     matrix = np.array(json.loads((out / "counterexample.json").read_text())["labels"]) - 1
     assert set(np.unique(matrix)) <= {-1, 0, 1} and round(abs(np.linalg.det(matrix))) == 4
+
+
+def test_a_k_letter_search_on_two_islands_resumes_where_it_stopped(tmp_path, plugin):
+    from mathrl.cli import main
+
+    out = tmp_path / "run"
+    base = ["search", "--score", f"{plugin}:never", "--object", "word", "--alphabet", "4", "--n", "10",
+            "--islands", "2", "--sessions", "16", "--iterations", "2", "--out", str(out), "--quiet"]
+    assert main(base) == 1  # a true statement: the limit is hit
+    first = json.loads((out / "best.json").read_text())
+    assert main(["search", "--resume", str(out), "--iterations", "4", "--quiet"]) == 1
+    second = json.loads((out / "best.json").read_text())
+    assert second["iterations"] > first["iterations"] and second["alphabet"] == 4
+    assert max(second["labels"]) <= 3 and second["score"] >= first["score"]
+    run = json.loads((out / "run.json").read_text())
+    run["alphabet"] = 3  # a run folder edited to another alphabet is refused in one line, not a traceback
+    (out / "run.json").write_text(json.dumps(run))
+    assert main(["search", "--resume", str(out), "--iterations", "6", "--quiet"]) == 2
 
 
 @pytest.mark.parametrize("flags", [

@@ -31,6 +31,9 @@ class WordSearcher:
     """RNG, best word, iteration and evaluation counters, ``goal`` and ``deadline`` of one island."""
 
     def __init__(self, score, config, seed: int, goal: Goal | None = None):
+        if getattr(score, "alphabet", 2) > 2 and getattr(score, "constraint", None) is not None:
+            raise ValueError("hard constraints are written bit by bit; a score over more than two letters "
+                             "cannot have one")
         self.score, self.config, self.seed = score, config, seed
         self.goal = goal or Goal(score.tol)
         self.rng = np.random.default_rng(seed)

@@ -164,17 +164,19 @@ def estimate_bytes(config, score) -> int:
     * CEM: the training batch, one float32 observation of 2L values (``(k + 1) L`` over k > 2 letters)
       for each of the L positions of every elite and carried-over word (``(elite + super) * L * 2L * 4``
       bytes), the first layer with its gradient, Adam moments and a float64 copy for sampling
-      (``2L * h * 4 * 6``), and the
-      decoded population (``sessions * n^2`` bytes, with a float64 copy for the linear algebra);
-    * local search and any polish: one neighbourhood of ``L + swaps`` words of L bits, decoded;
-    * NMCS: a level-1 node's playouts (two children per position), decoded.
+      (``2L * h * 4 * 6``), and the decoded population (``sessions * n^2`` bytes, ``n`` for a word,
+      with a float64 copy for the linear algebra);
+    * local search and any polish: one neighbourhood of ``(k - 1) L + swaps`` words, decoded;
+    * NMCS: a level-1 node's playouts (k children per position), decoded.
     """
     L, n = score.word_length, score.n
     alphabet = getattr(score, "alphabet", 2)
     obs = 2 * L if alphabet == 2 else (alphabet + 1) * L
+    layout = getattr(score, "kind", None)
+    entries = layout.array_size(n) if layout is not None else n * n  # a decoded object: n^2, or n for a word
 
     def decoded(words: int) -> int:
-        return words * (L + 9 * n * n)
+        return words * (L + 9 * entries)
 
     kind = kind_of(config)
     islands = max(1, int(getattr(config, "islands", 1)))

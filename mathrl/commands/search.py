@@ -164,8 +164,9 @@ def _preflight(score) -> None:
     if values.shape != (len(words),) or not np.isfinite(values).all():
         raise UsageError(f"score {score.name} returned non-finite or misshapen values: {values!r}")
     if per_object > SLOW_SCORE_SECONDS:
+        shape = "(B, n)" if score.object_kind == "word" else "(B, n, n)"
         hint = "" if getattr(score, "batched", True) else (
-            "; a batched version (@mathrl.batched: a (B, n, n) array in, B scores out) would help")
+            f"; a batched version (@mathrl.batched: a {shape} array in, B scores out) would help")
         print(f"mathrl: note: score {score.name} is slow: {1 / per_object:.0f} objects/s "
               f"({per_object * 1e3:.0f} ms each){hint}", file=sys.stderr)
 

@@ -236,6 +236,10 @@ class Search:
         if data["word_length"] != self.score.word_length:
             raise ResumeError(f"checkpoint in {self.out} is for words of length {data['word_length']}, "
                               f"but the score has {self.score.word_length}")
+        alphabet = data["run"].get("alphabet", 2) if isinstance(data.get("run"), dict) else 2
+        if (alphabet or 2) != self.score.alphabet:
+            raise ResumeError(f"checkpoint in {self.out} is for words over {alphabet} letters, "
+                              f"but the score has {self.score.alphabet}")
 
     def _load_run_file(self) -> None:
         """No checkpoint yet (killed before the first round ended): start again from ``run.json``."""

@@ -90,7 +90,7 @@ def render_text(score: Score, word: np.ndarray, t: int) -> str:
 
 def render_picture(score: Score, word: np.ndarray, t: int) -> np.ndarray:
     """The partial object's (n, n) array as an image: decided 1s black, decided 0s white, undecided grey
-    (for a graph, the symmetric adjacency matrix with a white diagonal)."""
+    (for a graph, the symmetric adjacency matrix with a white diagonal; for a word, one row)."""
     decided = np.arange(score.word_length) < t
     cells = np.where(decided, np.where(word[:score.word_length] > 0, 1, 3), 0).astype(np.int8)
     if score.kind.name == "graph":
@@ -100,6 +100,8 @@ def render_picture(score: Score, word: np.ndarray, t: int) -> np.ndarray:
         grid[rows, cols] = cells
         grid[cols, rows] = cells
         return cells_to_rgb(grid)
+    if score.kind.name == "word":
+        return cells_to_rgb(cells[None, :])
     return cells_to_rgb(cells.reshape(score.n, score.n))
 
 

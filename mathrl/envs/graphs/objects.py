@@ -29,16 +29,16 @@ __all__ = ["ObjectKind", "GraphKind", "MatrixKind", "WordKind", "LabelledKind", 
 
 def word_text(word) -> str:
     """A word as text: its letters as digits when all are below 10 (a 0-1 word reads as its bits),
-    else comma-separated numbers."""
+    else numbers each followed by a comma (``"12,0,3,"``: never read as digits)."""
     letters = np.asarray(word).reshape(-1).tolist()
     if all(0 <= v < 10 for v in letters):
         return "".join(map(str, letters))
-    return ",".join(map(str, letters))
+    return "".join(f"{v}," for v in letters)
 
 
 def word_from_text(text: str) -> np.ndarray:
     """The inverse of :func:`word_text`."""
-    parts = text.split(",") if "," in text else list(text)
+    parts = [v for v in text.split(",") if v] if "," in text else list(text)
     return np.array([int(v) for v in parts], dtype=np.uint8)
 
 
@@ -51,6 +51,10 @@ class ObjectKind:
 
     def word_length(self, n: int) -> int:
         raise NotImplementedError
+
+    def array_size(self, n: int) -> int:
+        """Entries of one decoded object's array: n * n, or n for a word."""
+        return n * n
 
     def arrays(self, words, n: int) -> np.ndarray:
         """(B, L) words -> (B, n, n) uint8 arrays (adjacency or the matrix itself; (B, n) for words)."""
@@ -162,6 +166,9 @@ class WordKind(ObjectKind):
     def word_length(self, n: int) -> int:
         return n
 
+    def array_size(self, n: int) -> int:
+        return n
+
     def arrays(self, words, n: int) -> np.ndarray:
         words = np.asarray(words, dtype=np.uint8)
         if words.shape[-1] != n:
@@ -178,7 +185,7 @@ class WordKind(ObjectKind):
         return np.asarray(obj, dtype=np.uint8).reshape(-1)
 
     def record(self, obj) -> dict:
-        return {"letters": np.asarray(obj).tolist()}
+        return {"labels": np.asarray(obj).tolist()}
 
     def text(self, word: np.ndarray, t: int, n: int) -> str:
         return "\n" + " ".join(str(int(v)) if i < t else "." for i, v in enumerate(np.asarray(word).tolist()))
@@ -217,6 +224,9 @@ class LabelledKind(ObjectKind):
 
     def word_length(self, n: int) -> int:
         return self.base.word_length(n)
+
+    def array_size(self, n: int) -> int:
+        return self.base.array_size(n)
 
     def arrays(self, words, n: int) -> np.ndarray:
         return self.base.arrays(words, n)  # the layouts copy values, so labels pass through unchanged
