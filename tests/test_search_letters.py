@@ -141,9 +141,9 @@ def test_the_construction_envs_refuse_k_letter_scores():
     from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
 
     score = square_free_score(6)
-    for make in (lambda: WordConstructionEnv(score), lambda: WordConstructionVectorEnv(score, num_envs=2)):
+    for build in (lambda: WordConstructionEnv(score), lambda: WordConstructionVectorEnv(score, num_envs=2)):
         with pytest.raises(ValueError, match="3 letters"):
-            make()
+            build()
 
 
 # -- moves and random words -----------------------------------------------------------------------
