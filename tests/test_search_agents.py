@@ -320,6 +320,42 @@ def test_suite_runner_writes_json_and_png(tmp_path):
     assert "avx512f" in result["machine"] and result["machine"]["cores"] >= 1
 
 
+def test_suite_resumes_only_the_runs_a_kill_left_unfinished(tmp_path, monkeypatch, capsys):
+    from mathrl.agents import suite
+
+    out = tmp_path / "bench"
+    args = ["--problems", "c4-free:6,permanent-312:4", "--agents", "local", "--seeds", "2", "--cap", "30",
+            "--quiet", "--out", str(out)]
+    assert suite.main(args) == 0
+    first = json.loads((out / "bench_search.json").read_text())["runs"]
+    assert main_refuses(suite, ["--resume", str(out), "--seeds", "3"], capsys)
+    assert main_refuses(suite, args, capsys)  # a fresh suite would drop the finished runs
+    # as a kill would leave it: two finished rows, a torn third, no summary yet
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    (out / "metrics.jsonl").write_text("\n".join(lines[:2]) + "\n" + lines[2][:15])
+    (out / "bench_search.json").unlink()
+    calls = []
+    real = suite.run_one
+    monkeypatch.setattr(suite, "run_one", lambda *a: calls.append(a[:3]) or real(*a))
+    assert suite.main(["--resume", str(out), "--quiet"]) == 0
+    assert [(agent, problem.label, seed) for agent, problem, seed in calls] == [
+        ("local", "permanent-312:4:0", 0), ("local", "permanent-312:4:0", 1)]
+    again = json.loads((out / "bench_search.json").read_text())["runs"]
+    assert again[:2] == first[:2] and [r["seed"] for r in again] == [0, 1, 0, 1]
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 4
+    (out / "metrics.jsonl").write_text(json.dumps({"run": 0, "agent": "nmcs", "problem": "x", "seed": 0}) + "\n")
+    assert main_refuses(suite, ["--resume", str(out)], capsys)
+
+
+def main_refuses(suite, argv, capsys) -> bool:
+    """``bench search`` refuses ``argv`` with one line (BenchError), writing nothing new."""
+    try:
+        suite.main(argv)
+    except suite.BenchError as exc:
+        return "\n" not in str(exc)
+    return False
+
+
 def test_suite_rejects_bad_problems():
     from mathrl.agents.suite import BenchError, parse_problems
 

@@ -12,6 +12,12 @@ time, one after another on the same machine in one invocation, so the rows are
 comparable. Each run is a real ``mathrl search`` (islands, verification) in a
 temporary folder; its time includes starting the island processes, as a
 user's would.
+
+The whole suite is hours long (5 agents, 24 problems, 5 seeds, 2 minutes each),
+so it runs in pieces: every finished run is a row of ``metrics.jsonl`` at once,
+and ``--resume DIR`` runs only the runs that have no row yet (a kill loses the
+runs in flight, nothing else). The suite's definition is fixed by
+``bench_search_run.json``, written before the first run.
 """
 
 from __future__ import annotations
@@ -202,6 +208,54 @@ def format_table(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+RUN_FILE = "bench_search_run.json"  # the suite's definition: problems, agents, seeds, cap
+SUITE_DEFAULTS = {"problems": None, "agents": "cem,cem:wagner,hybrid,local,nmcs", "seeds": 5, "seed_base": 0,
+                  "cap": 120.0}
+
+
+def _read_suite(out: Path) -> dict:
+    """The suite definition a run folder fixes (``--resume``); one-line :class:`BenchError` otherwise."""
+    path = out / RUN_FILE
+    if not path.is_file():
+        raise BenchError(f"nothing to resume in {out}: no {RUN_FILE}")
+    try:
+        suite = json.loads(path.read_text())
+        if not isinstance(suite, dict) or set(SUITE_DEFAULTS) - set(suite):
+            raise ValueError(f"it lacks {sorted(set(SUITE_DEFAULTS) - set(suite or {}))}")
+    except (OSError, ValueError) as exc:
+        raise BenchError(f"{path} is not a readable bench search file ({exc})") from None
+    return suite
+
+
+def _finished_runs(out: Path, calls: list[tuple]) -> tuple[dict[int, dict], int]:
+    """The runs of ``calls`` that ``metrics.jsonl`` holds a complete row for, and the number of rows.
+
+    A row that does not match its call (another suite's folder, an edited file) is a one-line error."""
+    from mathrl.agents.files import FileFormatError
+    from mathrl.agents.runs import read_jsonl
+
+    import warnings
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = read_jsonl(out / "metrics.jsonl")
+    except FileFormatError as exc:
+        raise BenchError(str(exc)) from None
+    for warning in caught:  # a torn last row: the run it belonged to runs again
+        print(f"mathrl: note: {warning.message}", file=sys.stderr)
+    done: dict[int, dict] = {}
+    for row in rows:
+        i = row.get("run") if isinstance(row, dict) else None
+        if (isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(calls)
+                or (row.get("agent"), row.get("problem"), row.get("seed")) != (calls[i][0], calls[i][1].label,
+                                                                                calls[i][2])):
+            raise BenchError(f"{out / 'metrics.jsonl'}: a row does not belong to the suite of {RUN_FILE} "
+                             f"({str(row)[:80]})")
+        done[i] = {k: v for k, v in row.items() if k != "run"}
+    return done, len(rows)
+
+
 MAX_WORKERS = 256  # runs at once on one machine: more is a typo, not a plan
 MAX_SEEDS = 1000  # runs per (agent, problem): beyond this the suite is days long (each run up to --cap seconds)
 
@@ -215,12 +269,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mathrl bench search", description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=None,
                         help="SCORE:n[:target],... (extremal scores default to target 0); default: the whole suite")
-    parser.add_argument("--agents", default="cem,cem:wagner,hybrid,local,nmcs",
-                        help="comma-separated agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]], alphazero[:RUN]")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per (agent, problem): 0..K-1 (plus --seed-base)")
-    parser.add_argument("--seed-base", type=int, default=0, help="first seed")
-    parser.add_argument("--cap", type=float, default=120.0, help="wall-clock seconds per run")
-    parser.add_argument("--out", default="runs/bench_search", help="folder for bench_search.json and .png")
+    parser.add_argument("--agents", default=None,
+                        help="comma-separated agents: cem[:PRESET], hybrid, local, nmcs[:LEVEL[:polish]], "
+                             f"alphazero[:RUN] (default {SUITE_DEFAULTS['agents']})")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds per (agent, problem): 0..K-1 (plus --seed-base) (default 5)")
+    parser.add_argument("--seed-base", type=int, default=None, help="first seed (default 0)")
+    parser.add_argument("--cap", type=float, default=None, help="wall-clock seconds per run (default 120)")
+    parser.add_argument("--out", default=None, help="folder for bench_search.json and .png (default runs/bench_search)")
+    parser.add_argument("--resume", default=None, metavar="DIR",
+                        help="run the runs of the suite in DIR that have not finished (its problems, agents, seeds "
+                             "and cap; --workers, --ray, --json and --quiet may change)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON (nothing else on stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (stderr)")
     parser.add_argument("--workers", type=int, default=1,
@@ -230,6 +289,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the runs as Ray tasks (a cluster's address, or local)")
     args = parser.parse_args(argv)
     from mathrl.agents.executor import make_executor, start_ray
+
+    if args.resume is not None:
+        given = [f"--{name.replace('_', '-')}" for name in (*SUITE_DEFAULTS, "out") if getattr(args, name) is not None]
+        if given:
+            raise BenchError(f"{', '.join(given)} cannot be given with --resume: the folder fixes the suite")
+        out = check_writable_folder(args.resume, "--resume", BenchError)
+        suite = _read_suite(out)
+        for name in SUITE_DEFAULTS:
+            setattr(args, name, suite[name])
+    else:
+        for name, value in SUITE_DEFAULTS.items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
+        args.out = args.out or "runs/bench_search"
 
     if not 1 <= args.workers <= MAX_WORKERS:
         raise BenchError(f"--workers must be in 1..{MAX_WORKERS}, got {args.workers}")
@@ -249,7 +322,14 @@ def main(argv: list[str] | None = None) -> int:
                 check_agent(make(problem.score, n=problem.n), config)
     except (AgentSpecError, ValueError) as exc:
         raise BenchError(str(exc)) from exc
-    out = check_writable_folder(args.out, "--out", BenchError)
+    if args.resume is None:
+        out = check_writable_folder(args.out, "--out", BenchError)
+        if (out / RUN_FILE).exists():  # starting afresh would drop its finished runs
+            raise BenchError(f"{out} already holds a bench search: continue it with --resume {out}, or choose "
+                             f"another --out")
+    seeds = list(range(args.seed_base, args.seed_base + args.seeds))
+    calls = [(agent, problem, seed, args.cap) for problem in problems for agent in agents for seed in seeds]
+    done, rows_done = _finished_runs(out, calls) if args.resume is not None else ({}, 0)
     start_ray(args.ray, args.workers, BenchError)  # connect first: a bad address is one line, nothing written
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), **cpu_flags(), "isa_limits": isa_limits()}
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
@@ -258,18 +338,23 @@ def main(argv: list[str] | None = None) -> int:
     rates = score_rates([p for p in problems if p.score in ("wagner-2.1", "c4-free")])
     for label, rate in rates.items():
         print(f"score rate {label}: {rate:,} evaluations/s (batched)", file=notes)
-    seeds = list(range(args.seed_base, args.seed_base + args.seeds))
     from tqdm import tqdm
 
-    calls = [(agent, problem, seed, args.cap) for problem in problems for agent in agents for seed in seeds]
     out.mkdir(parents=True, exist_ok=True)
-    log = MetricsLog(out, "run", 0)  # one row per run; TensorBoard shows time and score against the run index
-    done: dict[int, dict] = {}
+    if args.resume is None:
+        write_json(out / RUN_FILE, {name: getattr(args, name) for name in SUITE_DEFAULTS})
+    # one row per finished run, at once; TensorBoard shows time and score against the run index
+    log = MetricsLog(out, "run", rows_done)
+    todo = [i for i in range(len(calls)) if i not in done]
+    if args.resume is not None and not args.quiet:
+        print(f"resuming {out}: {len(done)} of {len(calls)} runs finished", file=notes)
     executor = make_executor(args.workers, args.ray)  # each run is a plain function of its arguments
     try:
-        with tqdm(total=len(calls), unit="run", desc="bench search", disable=args.quiet) as bar:
-            for i, row in executor.as_completed(run_one, calls):
+        with tqdm(total=len(calls), initial=len(done), unit="run", desc="bench search", disable=args.quiet) as bar:
+            for k, row in executor.as_completed(run_one, [calls[i] for i in todo]):
+                i = todo[k]
                 row["scored"] = calls[i][1].scored
+                row["machine"] = machine["cpu"] + (" (ISA limited)" if machine["isa_limits"] else "")
                 done[i] = row
                 log.write({"run": i, **row})
                 bar.set_postfix(problem=row["problem"], agent=row["agent"], refresh=False)
