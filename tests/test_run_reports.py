@@ -116,3 +116,40 @@ def test_bench_cem_with_no_hit_reports_no_median_and_logs_each_seed(tmp_path):
     [row] = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
     assert row["seed"] == 0 and row["success"] is False
     assert parse(done.stdout.strip().splitlines()[-1])["median_seconds"] == "none"
+
+
+def _tensorboard_steps(folder, tag: str) -> dict[int, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder / "tensorboard"))
+    events.Reload()
+    return {e.step: e.value for e in events.Scalars(tag)}
+
+
+def test_a_resumed_log_hides_the_killed_runs_later_tensorboard_events(tmp_path):
+    from mathrl.agents.runlog import MetricsLog
+
+    log = MetricsLog(tmp_path, "iteration", 0)
+    for step in range(5):  # the killed run got to step 4; its checkpoint had seen 2 rows
+        log.write({"iteration": step, "loss": float(step)})
+    log.close()
+    log = MetricsLog(tmp_path, "iteration", 2)
+    for step in (2, 3):
+        log.write({"iteration": step, "loss": 10.0 + step})
+    log.close()
+    assert [json.loads(line)["loss"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()] == \
+        [0.0, 1.0, 12.0, 13.0]
+    assert _tensorboard_steps(tmp_path, "loss") == {0: 0.0, 1: 1.0, 2: 12.0, 3: 13.0}  # no stale step 4
+
+
+def test_a_log_of_unordered_rows_purges_nothing(tmp_path):
+    from mathrl.agents.runlog import MetricsLog
+
+    log = MetricsLog(tmp_path, "run", 0, monotonic=False)
+    for run in (3, 0):
+        log.write({"run": run, "seconds": float(run)})
+    log.close()
+    log = MetricsLog(tmp_path, "run", 2, monotonic=False)
+    log.write({"run": 1, "seconds": 1.0})
+    log.close()
+    assert _tensorboard_steps(tmp_path, "seconds") == {0: 0.0, 1: 1.0, 3: 3.0}

@@ -31,11 +31,18 @@ class MetricsLog:
 
     ``group_key`` names a field that tells apart rows of the same step (the island of a search): their
     TensorBoard tags become ``<group_key><value>/<field>``, one curve per group.
+
+    TensorBoard's events are cut back too: a resumed log opens its writer with ``purge_step`` at the
+    step of its first new row, so the events written after the checkpoint by the killed run are hidden
+    instead of drawn twice. That needs steps that grow row by row (``monotonic``); a log whose rows come
+    in any order (a benchmark's runs finishing out of order) passes ``monotonic=False`` and purges nothing.
     """
 
-    def __init__(self, out, step_key: str, rows: int | None, group_key: str | None = None):
+    def __init__(self, out, step_key: str, rows: int | None, group_key: str | None = None,
+                 monotonic: bool = True):
         self.out, self.step_key, self.group_key = Path(out), step_key, group_key
         self.rows = cut_metrics(self.out, rows)
+        self.purge = monotonic and self.rows > 0  # a resumed log: later events of the killed run are stale
         self.file = open(self.out / METRICS, "a")
         self._writer = None
 
@@ -46,7 +53,8 @@ class MetricsLog:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self._writer = SummaryWriter(str(self.out / "tensorboard"))
+                purge_step = record[self.step_key] if self.purge else None
+                self._writer = SummaryWriter(str(self.out / "tensorboard"), purge_step=purge_step)
             except ImportError:  # the tensorboard extra is optional; metrics.jsonl has everything
                 self._writer = False
         if self._writer:

@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume is None:
         write_json(out / RUN_FILE, {name: getattr(args, name) for name in SUITE_DEFAULTS})
     # one row per finished run, at once; TensorBoard shows time and score against the run index
-    log = MetricsLog(out, "run", rows_done)
+    log = MetricsLog(out, "run", rows_done, monotonic=False)
     todo = [i for i in range(len(calls)) if i not in done]
     if args.resume is not None and not args.quiet:
         print(f"resuming {out}: {len(done)} of {len(calls)} runs finished", file=notes)

@@ -303,7 +303,8 @@ class Search:
                 os.replace(legacy, path)
             if self.log_rows is None:  # an older checkpoint did not count them: drop only a torn last row
                 self._commit(self.states, count_jsonl_rows(path))
-            return MetricsLog(self.out, "iteration", self.log_rows, group_key="island")
+            # islands reach the checkpoint at different iterations: no single step to purge TensorBoard from
+            return MetricsLog(self.out, "iteration", self.log_rows, group_key="island", monotonic=False)
         except (FileFormatError, OSError) as exc:
             raise ResumeError(f"cannot resume: {exc}") from exc
 
