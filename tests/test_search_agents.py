@@ -70,6 +70,24 @@ def test_local_search_reaches_the_312_avoiding_permanent_maximum(n):
     assert permanent_expansion(matrix) == A343844[n]
 
 
+def test_a_kicked_restart_is_the_best_word_a_few_changes_away_and_still_feasible():
+    score = make("c4-free", n=12)
+    agent = LocalSearch(score, LocalConfig(kick=1.0, kick_size=4), seed=0, goal=Goal(score.tol, 0.0))
+    start, kicked = agent.start_word()
+    assert not kicked  # no best word yet: a fresh start
+    agent.step()
+    for _ in range(20):
+        start, kicked = agent.start_word()
+        # at most 4 new edges; the constraint may drop old ones that a new edge would close a C4 with
+        assert kicked and np.count_nonzero(start != agent.best_word) >= 1
+        assert np.count_nonzero(start > agent.best_word) <= 4
+        assert score.feasible_words(start[None])[0]
+    plain = LocalSearch(score, LocalConfig(), seed=0)
+    again = LocalSearch(score, LocalConfig(kick=0.0), seed=0)
+    plain.step(), again.step()
+    assert np.array_equal(plain.start_word()[0], again.start_word()[0])  # no kick: the stream as before
+
+
 def test_neighbourhood_is_every_flip_plus_swaps():
     rng = np.random.default_rng(0)
     word = (rng.random(15) < 0.4).astype(np.uint8)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
+import numpy as np
 from typing import ClassVar
 
 from ..goal import Goal
 from ..searcher_base import ConfigMixin, WordSearcher
-from .climb import climb, random_words
+from .climb import alphabet_of, climb, random_words
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class LocalConfig(ConfigMixin):
     patience: int = 200      # moves without a new best before a restart
     tenure: int = 0          # 0: chosen from the word length, max(5, L // 20)
     swaps: int = 128         # random swap moves added to the L flips of each step
+    kick: float = 0.0        # share of restarts from the island's best word with kick_size letters changed
+    kick_size: int = 0       # letters a kick changes (0: max(2, L // 40))
     islands: int = 2         # independent searches, one process each
     threads: int = 1
     migrate_every: int = 0   # islands never exchange words
@@ -36,15 +40,31 @@ class LocalSearch(WordSearcher):
         super().__init__(score, config, seed, goal)
         self.tenure = config.tenure or max(5, self.length // 20)
 
+    def start_word(self):
+        """A fresh random word, or (a ``kick`` share of restarts, once there is a best word) the best word
+        with ``kick_size`` random positions changed and written through the hard constraint: iterated
+        local search (Lourenco, Martin & Stuetzle 2003), which searches near good optima rather than
+        anywhere."""
+        if self.config.kick and self.best_score > -np.inf and self.rng.random() < self.config.kick:
+            size = min(self.length, self.config.kick_size or max(2, self.length // 40))
+            word = self.best_word.copy()
+            where = self.rng.choice(self.length, size, replace=False)
+            alphabet = alphabet_of(self.score)
+            word[where] = (word[where] + self.rng.integers(1, alphabet, size)) % alphabet
+            return self.score.repair_words(word[None])[0], True
+        return random_words(self.score, 1, self.rng)[0], False
+
     def step(self) -> dict:
         clock = time.perf_counter()
-        result = climb(self.score, random_words(self.score, 1, self.rng)[0], self.rng, steps=self.config.steps,
+        start, kicked = self.start_word()
+        result = climb(self.score, start, self.rng, steps=self.config.steps,
                        patience=self.config.patience, tenure=self.tenure, swaps=self.config.swaps,
                        goal=self.goal.threshold, deadline=self.deadline)
         self.evaluations += result.evaluations
         self.record(result.word, result.score)
         stats = {"iteration": self.iteration, "best_score": float(self.best_score),
-                 "restart_score": float(result.score), "moves": result.moves, "evaluations": self.evaluations,
+                 "restart_score": float(result.score), "moves": result.moves, "kicked": kicked,
+                 "evaluations": self.evaluations,
                  "seconds": {"climb": time.perf_counter() - clock}}
         self.iteration += 1
         return stats
