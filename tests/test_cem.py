@@ -206,6 +206,49 @@ def test_hand_written_backward_equals_autograd():
         assert torch.allclose(param.detach(), expected, atol=1e-6), name
 
 
+@pytest.mark.parametrize("optimizer,lr", [("adam", 1e-3), ("sgd", 0.05)])
+def test_compiled_epoch_equals_torch_steps(optimizer, lr):
+    """The compiled epoch takes the torch path's minibatches and updates (to float32 rounding),
+    and leaves an optimiser state the torch path continues from."""
+    from mathrl.agents.cem import compiled_training
+
+    if not compiled_training.numba_available():
+        pytest.skip("numba is not available")
+    compiled = _agent(n=7, sessions=60, seed=4, optimizer=optimizer, lr=lr, epochs=2)
+    reference = _agent(n=7, sessions=60, seed=4, optimizer=optimizer, lr=lr, epochs=2)
+    reference.compiled_training = False
+    assert compiled_training.supported(compiled.net, compiled.optimizer)
+    for round_ in range(4):
+        if round_ == 3:  # the torch path continues from the compiled path's optimiser state
+            compiled.compiled_training = False
+        sa, sb = compiled.step(), reference.step()
+        assert sa.loss == pytest.approx(sb.loss, rel=1e-5)
+        for pa, pb in zip(compiled.net.parameters(), reference.net.parameters()):
+            assert torch.allclose(pa, pb, atol=1e-5), round_
+        assert np.array_equal(compiled.super_words, reference.super_words)
+    if optimizer == "adam":
+        for pa, pb in zip(compiled.net.parameters(), reference.net.parameters()):
+            sa, sb = compiled.optimizer.state[pa], reference.optimizer.state[pb]
+            assert float(sa["step"]) == float(sb["step"]) > 0
+            assert torch.allclose(sa["exp_avg"], sb["exp_avg"], atol=1e-6)
+            assert torch.allclose(sa["exp_avg_sq"], sb["exp_avg_sq"], atol=1e-7)
+
+
+def test_compiled_epoch_declines_what_it_does_not_reproduce():
+    from mathrl.agents.cem import compiled_training
+
+    net = build_network(10, (8, 4))
+    assert compiled_training.supported(net, torch.optim.Adam(net.parameters(), lr=1e-3)) == \
+        compiled_training.numba_available()
+    assert not compiled_training.supported(net, torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9))
+    assert not compiled_training.supported(net, torch.optim.Adam(net.parameters(), weight_decay=0.1))
+    assert not compiled_training.supported(net, torch.optim.AdamW(net.parameters()))
+    two_outputs = build_network(10, (8,), outputs=2)
+    assert not compiled_training.supported(two_outputs, torch.optim.Adam(two_outputs.parameters()))
+    tanh = torch.nn.Sequential(torch.nn.Linear(10, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    assert not compiled_training.supported(tanh, torch.optim.Adam(tanh.parameters()))
+
+
 def test_incremental_sampling_equals_full_forward_pass():
     agent = _agent(n=9, sessions=64)
     agent.step()

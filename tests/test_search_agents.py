@@ -100,6 +100,50 @@ def test_neighbourhood_is_every_flip_plus_swaps():
         assert word[a] == 1 and row[a] == 0 and word[b] == 0 and row[b] == 1
 
 
+def test_a_neighbourhood_transfer_moves_every_other_edge_of_one_vertex_to_another():
+    from mathrl.agents.local.climb import transfer_moves
+    from mathrl.envs.graphs.encoding import graph_to_word, word_to_graph
+
+    def transferred(graph, u, v):  # the oracle: networkx edits
+        result = graph.copy()
+        for w in set(graph.neighbors(u)) - {v}:
+            result.remove_edge(u, w)
+            result.add_edge(v, w)
+        result.add_edge(u, v)
+        return {frozenset(e) for e in result.edges}
+
+    rng = np.random.default_rng(5)
+    n = 9
+    graph = nx.gnp_random_graph(n, 0.35, seed=2)
+    moves = transfer_moves(graph_to_word(graph), n, 200, rng)
+    assert len(moves) == 200
+    sources = set()
+    for move in moves:
+        after = {frozenset(e) for e in word_to_graph(move, n).edges}
+        matches = [(u, v) for u in range(n) for v in range(n)
+                   if u != v and graph.degree(u) >= 2 and transferred(graph, u, v) == after]
+        assert matches, "not a transfer of one vertex's edges to another vertex"
+        sources.update(u for u, _ in matches)
+    assert sources == {u for u in range(n) if graph.degree(u) >= 2}  # every candidate source is drawn
+
+
+def test_transfers_lift_tabu_search_out_of_three_joined_stars():
+    """Three stars hung on a path are a local optimum of conjecture 2.1's score for single edge
+    flips; a transfer merges one star into another in one move."""
+    from mathrl.envs.graphs.encoding import graph_to_word
+
+    n = 13
+    graph = nx.Graph([(0, 1), (1, 2)] + [(hub, leaf) for hub, leaves in ((0, range(3, 6)), (1, range(6, 9)),
+                                                                         (2, range(9, 13))) for leaf in leaves])
+    score = make("wagner-2.1", n=n)
+    word = graph_to_word(graph)
+    start = float(score.score_words(word[None])[0])
+    plain = climb(score, word, np.random.default_rng(0), steps=40, patience=40, tenure=0, swaps=0)
+    assert plain.score == start  # no single edge flip improves it
+    moved = climb(score, word, np.random.default_rng(0), steps=40, patience=40, tenure=0, swaps=0, transfers=64)
+    assert moved.score > start + 0.1
+
+
 @pytest.mark.parametrize("name,n", [("c4-free", 7), ("permanent-312", 4)])
 def test_fast_feasibility_equals_replaying_the_constraint(name, n):
     score = make(name, n=n)
@@ -185,6 +229,51 @@ def test_hybrid_polishes_the_best_pool_words_into_local_optima():
     feasible = score.feasible_words(words)
     assert (score.score_words(words[feasible]) <= agent.super_scores[0]).all()
     assert agent.evaluations > 100  # the polish was paid for in score calls
+
+
+def test_hybrid_remembers_its_local_optima_and_does_not_climb_them_again(monkeypatch):
+    import importlib
+
+    climb_module = importlib.import_module("mathrl.agents.local.climb")
+    starts, original = [], climb_module.climb
+
+    def spy(score, word, *args, **kwargs):
+        starts.append(word.tobytes())
+        return original(score, word, *args, **kwargs)
+
+    monkeypatch.setattr(climb_module, "climb", spy)
+    score = make("c4-free", n=9)
+    config = preset("hybrid").but(n_sessions=100, islands=1, polish_top=5, polish_share=0.0, polish_random=0)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=100), config, seed=0)
+    words = agent.sample()
+    values = score.score_words(words)
+    polished, polished_values = agent.polish(words, values)
+    assert len(starts) == 5 and 1 <= len(agent._optima) <= 5  # steepest ascent ends at an optimum
+    remembered = set(agent._optima)
+    for _ in range(3):
+        starts.clear()
+        polished, polished_values = agent.polish(polished, polished_values)
+        assert starts and not remembered & set(starts)  # five climbs, none from a known optimum
+        remembered |= set(agent._optima)
+    state = agent.state_dict()
+    resumed = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=100), config, seed=0)
+    resumed.load_state_dict(state)
+    assert list(resumed._optima) == list(agent._optima)
+    resumed._fresh_population()  # a restart forgets them
+    assert not resumed._optima
+
+
+def test_hybrid_polishes_the_pool_before_the_random_words_when_time_is_short():
+    """With a quarter of the iteration's time, the pool's best words are climbed first."""
+    score = make("wagner-2.1", n=12)
+    config = preset("hybrid").but(n_sessions=50, islands=1)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=50), config, seed=1)
+    words = agent.sample()
+    values = score.score_words(words)
+    agent.polish(words, values, spent=1e-9)  # almost no time: the first climb is cut at once
+    assert len(agent._optima) == 0
+    polished, polished_values = agent.polish(words, values, spent=1e3)
+    assert polished_values.max() > values.max()
 
 
 def test_nearby_master_seeds_share_no_island():

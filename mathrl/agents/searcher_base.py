@@ -7,6 +7,7 @@ as plain arrays and numbers; the search itself is each subclass's ``step``.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,9 +20,13 @@ class ConfigMixin:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    # fields added after runs were saved, with the value such a run ran with: a resumed run keeps
+    # behaving as it did (set on each config class)
+    legacy_values: ClassVar[dict] = {}
+
     @classmethod
     def from_dict(cls, data: dict):
-        return cls(**data)
+        return cls(**{**cls.legacy_values, **data})
 
     def but(self, **changes):
         return replace(self, **changes)

@@ -32,6 +32,7 @@ class CEMConfig:
     polish_top: int = 0             # hybrid: improve the best k distinct words of each pool by local search
     polish_steps: int = 10          # local-search moves per polished word at most
     polish_swaps: int = 64          # random swap moves per local-search step (besides every flip)
+    polish_transfers: int = 0       # graphs: neighbourhood transfers tried where no flip or swap improves
     polish_tenure: int = 0          # 0: steepest ascent; else tabu search with this tenure
     polish_share: float = 0.0       # 0: no time cap; else the polish's share of each iteration's time
     polish_random: int = 0          # fresh random words also climbed each iteration (local search's restarts)
@@ -80,7 +81,7 @@ PRESETS["default"] = CEMConfig(n_sessions=400, optimizer="adam", lr=1e-4, unique
 # One fresh random word per iteration is climbed too: what the generator has not found yet (a
 # dense extremal graph while it learns sparse ones), restarted local search may.
 PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.25,
-                                            polish_random=1)
+                                            polish_random=1, polish_transfers=32)
 DEFAULT_PRESET = "default"
 
 

@@ -39,6 +39,7 @@ class ClimbResult:
     score: float
     evaluations: int
     moves: int
+    stuck: bool = False  # stopped because no move was allowed (for steepest ascent: a local optimum)
 
 
 def alphabet_of(score) -> int:
@@ -94,6 +95,53 @@ def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
     return words, moved
 
 
+def graph_order(score) -> int:
+    """The vertex count when ``score``'s words are 0-1 graphs (upper triangles, row by row), else 0."""
+    if getattr(score, "object_kind", None) != "graph" or alphabet_of(score) != 2:
+        return 0
+    return int(score.n)
+
+
+def _pair_positions(n: int) -> np.ndarray:
+    """(n, n) word position of each vertex pair (upper triangle row by row, as graph words are
+    laid out); -1 on the diagonal."""
+    position = np.full((n, n), -1, dtype=np.int64)
+    rows, cols = np.triu_indices(n, k=1)
+    position[rows, cols] = position[cols, rows] = np.arange(len(rows))
+    return position
+
+
+def transfer_moves(word: np.ndarray, n: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``count`` random *neighbourhood transfers* of the graph ``word`` on ``n`` vertices.
+
+    A transfer (u -> v) moves every edge u-w (w != v) to v-w and joins u to v: u's neighbours
+    become v's and u hangs from v, so a connected graph stays connected. It merges a star into
+    another one, or turns three joined stars into two, in one move where edge moves need as many
+    steps as u has neighbours, each of them worse
+    (vertex-level moves, as in variable neighbourhood search on graphs, Hansen & Mladenovic 2001;
+    Caporossi & Hansen's AutoGraphiX 2000). u is drawn among vertices with two or more
+    neighbours, weighted by their degree; the result's duplicates are not removed.
+    """
+    position = _pair_positions(n)
+    adjacency = np.zeros((n, n), dtype=bool)
+    upper = position >= 0
+    adjacency[upper] = word[position[upper]].astype(bool)
+    degree = adjacency.sum(axis=1)
+    weight = np.where(degree >= 2, degree, 0).astype(np.float64)
+    if count <= 0 or weight.sum() == 0:
+        return np.zeros((0, len(word)), dtype=word.dtype)
+    sources = rng.choice(n, count, p=weight / weight.sum())
+    targets = (sources + rng.integers(1, n, count)) % n  # any other vertex
+    moving = adjacency[sources].copy()
+    moving[np.arange(count), targets] = False
+    rows, others = np.nonzero(moving)
+    words = np.repeat(word[None, :], count, axis=0)
+    words[rows, position[sources[rows], others]] = 0
+    words[rows, position[targets[rows], others]] = 1
+    words[np.arange(count), position[sources, targets]] = 1
+    return words
+
+
 def _letter_neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
                        alphabet: int) -> tuple[np.ndarray, np.ndarray]:
     length = len(word)
@@ -124,50 +172,70 @@ def score_neighbours(score, words: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience: int = 100, tenure: int = 0,
-          swaps: int = 64, goal: float = np.inf, deadline: float = np.inf) -> ClimbResult:
+          swaps: int = 64, transfers: int = 0, goal: float = np.inf, deadline: float = np.inf) -> ClimbResult:
     """Improve ``word`` by local moves; returns the best word seen.
 
     ``tenure=0``: steepest ascent, stopping at a local optimum. ``tenure>0``:
-    tabu search, a moved position stays fixed for ``tenure`` (+0..2 random) moves;
+    tabu search, a changed position stays fixed for ``tenure`` (+0..2 random) moves;
     it stops after ``steps`` moves, ``patience`` moves without a new best, or
     once the best reaches ``goal`` or ``time.perf_counter()`` passes ``deadline``.
+
+    On graphs, ``transfers`` > 0 adds a second neighbourhood, as variable
+    neighbourhood descent does (Hansen & Mladenovic 2001): when no flip or swap
+    improves the current word, that many random neighbourhood transfers
+    (:func:`transfer_moves`) are scored and the best one is taken if it improves.
+    Only then: used as sideways or worse tabu steps, or in competition with
+    improving flips, transfers would re-shape whole neighbourhoods and pull the
+    walk into their own optima.
     """
     current = np.array(word, dtype=np.uint8, copy=True)
     current_score = float(score.score_words(current[None])[0])
     best, best_score = current.copy(), current_score
-    evaluations, moves, since_best = 1, 0, 0
+    evaluations, moves, since_best, stuck = 1, 0, 0, False
     tabu_until = np.zeros(len(current), dtype=np.int64)
     alphabet = alphabet_of(score)
+    vertices = graph_order(score) if transfers > 0 else 0
     for step in range(steps):
         if best_score >= goal or since_best >= patience or time.perf_counter() >= deadline:
             break
         words, moved = neighbours(current, swaps, rng, alphabet)
         values, scored = score_neighbours(score, words)
         evaluations += scored
-        if tenure:
-            free = (tabu_until[moved[:, 0]] <= step) & ((moved[:, 1] < 0) | (tabu_until[moved[:, 1]] <= step))
+        if vertices and not (values > current_score + EPS).any():
+            compound = transfer_moves(current, vertices, transfers, rng)
+            compound_values, scored = score_neighbours(score, compound)
+            evaluations += scored
+            if (compound_values > current_score + EPS).any():
+                words, values = compound, compound_values
+                moved = np.full((len(words), 2), -1, dtype=np.int64)
+        if moved[0, 0] < 0:  # improving transfers
+            allowed = values > current_score + EPS
+        elif tenure:
+            tabu = tabu_until > step
+            free = ~tabu[moved[:, 0]] & ((moved[:, 1] < 0) | ~tabu[moved[:, 1]])
             allowed = np.isfinite(values) & (free | (values > best_score + EPS))
         else:
             allowed = values > current_score + EPS
         if not allowed.any():
+            stuck = True
             break
         candidates = np.where(allowed, values, -np.inf)
         top = np.flatnonzero(candidates >= candidates.max() - EPS)
         choice = top[rng.integers(len(top))] if len(top) > 1 else top[0]
+        changed = np.flatnonzero(words[choice] != current)
         current, current_score = words[choice].copy(), float(values[choice])
         moves += 1
         if tenure:
-            changed = moved[choice][moved[choice] >= 0]
             tabu_until[changed] = step + 1 + tenure + rng.integers(0, 3)
         if current_score > best_score + EPS:
             best, best_score, since_best = current.copy(), current_score, 0
         else:
             since_best += 1
-    return ClimbResult(best, best_score, evaluations, moves)
+    return ClimbResult(best, best_score, evaluations, moves, stuck)
 
 
 def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generator, *, steps: int = 20,
-           swaps: int = 64, tenure: int = 0, goal: float = np.inf,
+           swaps: int = 64, transfers: int = 0, tenure: int = 0, goal: float = np.inf,
            deadline: float = np.inf) -> tuple[np.ndarray, np.ndarray, int]:
     """Local search from each word in turn (at most ``steps`` moves each; ``tenure=0``: steepest
     ascent, else tabu search), until ``deadline``: the improvement step of other agents.
@@ -181,8 +249,8 @@ def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generato
     for i in range(len(words)):
         if time.perf_counter() >= deadline:
             break
-        result = climb(score, words[i], rng, steps=steps, patience=steps, tenure=tenure, swaps=swaps, goal=goal,
-                       deadline=deadline)
+        result = climb(score, words[i], rng, steps=steps, patience=steps, tenure=tenure, swaps=swaps,
+                       transfers=transfers, goal=goal, deadline=deadline)
         evaluations += result.evaluations
         if result.score > values[i]:
             words[i], values[i] = result.word, result.score

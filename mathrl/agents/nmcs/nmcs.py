@@ -33,10 +33,12 @@ from ..searcher_base import ConfigMixin, WordSearcher
 @dataclass(frozen=True)
 class NMCSConfig(ConfigMixin):
     agent_kind: ClassVar[str] = "nmcs"  # its name in run files (mathrl.agents.searchers.kind_of)
+    legacy_values: ClassVar[dict] = {"polish_transfers": 0}  # runs saved before transfers existed
     level: int = 2           # nesting level of each top-level search (1-4)
     playouts: int = 1        # random completions per child at level 1
     polish_steps: int = 0    # steepest-ascent moves on each top-level result (0: no polish)
     polish_swaps: int = 64
+    polish_transfers: int = 32  # graphs: neighbourhood transfers tried where no flip or swap improves
     islands: int = 2         # independent searches, one process each
     threads: int = 1
     migrate_every: int = 0
@@ -129,6 +131,7 @@ class NestedMonteCarlo(WordSearcher):
         if self.config.polish_steps and value < self.goal.threshold:
             result = climb(self.score, word, self.rng, steps=self.config.polish_steps,
                            patience=self.config.polish_steps, tenure=0, swaps=self.config.polish_swaps,
+                           transfers=self.config.polish_transfers,
                            goal=self.goal.threshold, deadline=self.deadline)
             self.evaluations += result.evaluations
             word, value = result.word, result.score
