@@ -234,6 +234,17 @@ def test_compiled_epoch_equals_torch_steps(optimizer, lr):
             assert torch.allclose(sa["exp_avg_sq"], sb["exp_avg_sq"], atol=1e-7)
 
 
+def test_training_benchmark_times_both_paths_on_the_same_elites():
+    from mathrl.agents.cem import compiled_training
+    from mathrl.agents.cem.bench import training_speed
+
+    if not compiled_training.numba_available():
+        pytest.skip("numba is not available")
+    result = training_speed("default", n=6, iterations=2, repeats=2)
+    assert result["pairs"] > 0 and result["torch_seconds"] > 0 and result["compiled_seconds"] > 0
+    assert result["speedup"] == pytest.approx(result["torch_seconds"] / result["compiled_seconds"])
+
+
 def test_compiled_epoch_declines_what_it_does_not_reproduce():
     from mathrl.agents.cem import compiled_training
 

@@ -263,6 +263,34 @@ def test_hybrid_remembers_its_local_optima_and_does_not_climb_them_again(monkeyp
     assert not resumed._optima
 
 
+def test_hybrid_walk_goes_on_across_iterations_and_resumes_exactly():
+    from mathrl.agents.files import load_file, save_file
+
+    score = make("c4-free", n=8)
+    config = preset("hybrid").but(n_sessions=60, islands=1, polish_share=0.0, polish_steps=12)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=60), config, seed=2)
+    agent.step()
+    walk = dict(agent._walk_state)
+    assert walk["stale"] <= config.polish_steps
+    agent.step()  # goes on from where it stopped (or, once stale, from a fresh word)
+    assert agent._walk_state["stale"] != walk["stale"] or not np.array_equal(agent._walk_state["word"], walk["word"])
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:  # through the checkpoint format, as a resumed run reads it
+        save_file(agent.state_dict(), Path(tmp) / "state.pt")
+        state = load_file(Path(tmp) / "state.pt", "state", numpy=True)
+    resumed = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=60), config, seed=2)
+    resumed.load_state_dict(state)
+    for _ in range(3):
+        a, b = agent.step(), resumed.step()
+        assert a.best_score == b.best_score
+        assert np.array_equal(agent.super_words, resumed.super_words)
+        assert np.array_equal(agent._walk_state["word"], resumed._walk_state["word"])
+        assert agent._walk_state["stale"] == resumed._walk_state["stale"]
+
+
 def test_hybrid_polishes_the_pool_before_the_random_words_when_time_is_short():
     """With a quarter of the iteration's time, the pool's best words are climbed first."""
     score = make("wagner-2.1", n=12)

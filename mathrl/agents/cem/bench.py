@@ -6,6 +6,9 @@ the same run. Part 2 (hits): ``mathrl search`` as a subprocess, one per seed,
 each capped, reporting success, wall time and iteration of the verified hit.
 Results go to ``OUT/bench_cem.json`` and ``OUT/bench_cem.png``.
 
+``mathrl bench cem train``: seconds per training epoch, torch steps against the
+compiled epoch, on the same elites (medians, their ratio, the CPU).
+
 ``mathrl bench cem hit-rate``: counterexamples per core-minute of one CEM
 island on conjecture 2.1, restarting from a fresh network after every hit as
 well as when stuck, so one long run counts independent attempts (the
@@ -202,10 +205,76 @@ def hit_rate_main(argv: list[str]) -> int:
     return 0
 
 
+def training_speed(preset_name: str, n: int, iterations: int, repeats: int, seed: int = 0) -> dict:
+    """Seconds per training epoch on the same elites, torch steps against the compiled epoch.
+
+    A search of conjecture 2.1 runs ``iterations`` iterations to get realistic elites (the
+    pool of a search under way); both paths then train copies of the same network on them
+    ``repeats`` times each, alternating, one torch thread. Medians and their ratio.
+    """
+    import copy
+
+    import torch
+
+    from mathrl.agents.cem import compiled_training
+    from mathrl.agents.cem.cem import CrossEntropyMethod, select
+    from mathrl.agents.cem.config import preset
+    from mathrl.envs.graphs.vector_env import WordConstructionVectorEnv
+    from mathrl.scores import make
+
+    if not compiled_training.numba_available():
+        raise BenchError("numba is not available (or MATHRL_PURE is set): there is no compiled epoch to time")
+    torch.set_num_threads(1)
+    config = preset(preset_name).but(islands=1)
+    agent = CrossEntropyMethod(WordConstructionVectorEnv(make("wagner-2.1", n=n), num_envs=config.n_sessions),
+                               config, seed)
+    for _ in range(iterations):
+        agent.step()
+    words, scores = agent.super_words, agent.super_scores
+    rows = select(scores, 0.0, len(scores))  # every super word: about the elite set's size
+    times: dict[str, list[float]] = {"torch": [], "compiled": []}
+    for _ in range(repeats):
+        for path in ("torch", "compiled"):
+            trainer = copy.deepcopy(agent)
+            trainer.compiled_training = path == "compiled"
+            start = time.perf_counter()
+            trainer.train(words, rows)
+            times[path].append(time.perf_counter() - start)
+    torch_s, compiled_s = statistics.median(times["torch"]), statistics.median(times["compiled"])
+    return {"preset": preset_name, "n": n, "pairs": int(len(rows) * agent.length), "repeats": repeats,
+            "torch_seconds": torch_s, "compiled_seconds": compiled_s, "speedup": torch_s / compiled_s,
+            "word_density": float(words[rows].mean())}
+
+
+def train_main(argv: list[str]) -> int:
+    from mathrl.agents.cem.config import PRESETS
+    from mathrl.sysinfo import cpu_model, describe_isa
+
+    parser = argparse.ArgumentParser(prog="mathrl bench cem train",
+                                     description="seconds per CEM training epoch: torch steps against the compiled "
+                                                 "epoch, on the same elites")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--n", type=int, default=19)
+    parser.add_argument("--iterations", type=int, default=30, help="search iterations before timing (the elites)")
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    if args.preset not in PRESETS:
+        raise BenchError(f"unknown preset {args.preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+    if not 2 <= args.n <= 40:
+        raise BenchError(f"--n must be in 2..40 vertices, got {args.n}")
+    if not 1 <= args.iterations <= 10_000 or not 1 <= args.repeats <= 10_000:
+        raise BenchError("--iterations and --repeats must be in 1..10000")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores, {describe_isa()}", flush=True)
+    print(json.dumps(training_speed(args.preset, args.n, args.iterations, args.repeats)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hit-rate"]:
         return hit_rate_main(argv[1:])
+    if argv[:1] == ["train"]:
+        return train_main(argv[1:])
     parser = argparse.ArgumentParser(prog="mathrl bench cem", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=19)
     parser.add_argument("--rate-seconds", type=float, default=60.0)

@@ -112,6 +112,7 @@ class CrossEntropyMethod:
         self.best_score = -np.inf
         self.evaluations = 0
         self.goal = np.inf  # score at which the local-search polish may stop early (set by the runner)
+        self._walk_state: dict | None = None  # the polish's tabu walk (kept across network restarts)
         self._rollout = None
         self._fresh_population()
 
@@ -262,58 +263,73 @@ class CrossEntropyMethod:
         return stats
 
     def polish(self, words: np.ndarray, scores: np.ndarray, spent: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Improve the best words of the pool by steepest ascent, then climb fresh random words.
+        """Improve the best words of the pool by steepest ascent, and walk a tabu search on.
 
         Improved words replace their originals, so the elites the network learns from
         are locally improved (PatternBoost's local step, Charton et al. 2024). A word
         found to be a local optimum is remembered and not climbed again, so a converged
-        pool does not spend every iteration re-proving its optima. The fresh random words
-        (``polish_random``) are climbed by tabu search (``polish_tenure``) and join the pool:
-        restarted local search inside the generator, for what it has not learned to make.
+        pool does not spend every iteration re-proving its optima.
+
+        With ``polish_random`` a tabu search (``polish_tenure``) walks on beside the
+        generator, a few moves each iteration, its best word of the iteration joining the
+        pool: restarted local search inside the loop, for what the generator has not
+        learned to make (a dense extremal graph while it learns sparse ones). The walk
+        restarts from a fresh random word after ``polish_steps`` moves without a new best.
 
         The polish gets a share of the iteration's time (``polish_share``, budgeted
         against the ``spent`` sampling and scoring seconds and checked between moves),
-        so a slow score cannot stall the generator: the pool's words get the first half
-        of it where there are random words to climb, the random words whatever is left.
-        Copies that polishing creates are dropped.
+        so a slow score cannot stall the generator: the walk takes the first half of it,
+        the pool's words the rest. Copies that polishing creates are dropped.
         """
-        from mathrl.agents.local.climb import climb, random_words
+        from mathrl.agents.local.climb import climb
 
         cfg = self.config
         score = self.env.score
         now = time.perf_counter()
         budget = spent * cfg.polish_share / (1 - cfg.polish_share) if cfg.polish_share else np.inf
         deadline = now + budget
-        pool_deadline = now + budget / 2 if cfg.polish_random else deadline
         words, scores = words.copy(), scores.copy()
+        if cfg.polish_random and scores.max() < self.goal:
+            walked, walked_score = self._walk(now + budget / 2 if np.isfinite(budget) else deadline)
+            words, scores = np.concatenate([words, walked[None]]), np.concatenate([scores, [walked_score]])
         order = np.argsort(-scores, kind="stable")
         top = [i for i in order[:cfg.polish_top + len(self._optima)] if words[i].tobytes() not in self._optima]
         for i in top[:cfg.polish_top]:
-            if scores[i] >= self.goal or time.perf_counter() >= pool_deadline:
+            if scores[i] >= self.goal or time.perf_counter() >= deadline:
                 break
             result = climb(score, words[i], self.rng, steps=cfg.polish_steps, patience=cfg.polish_steps, tenure=0,
-                           swaps=cfg.polish_swaps, transfers=cfg.polish_transfers, goal=self.goal,
-                           deadline=pool_deadline)
+                           swaps=cfg.polish_swaps, transfers=cfg.polish_transfers, goal=self.goal, deadline=deadline)
             self.evaluations += result.evaluations
             if result.stuck:
                 self._remember_optimum(result.word)
             if result.score > scores[i]:
                 words[i], scores[i] = result.word, result.score
-        if cfg.polish_random and scores.max() < self.goal:
-            fresh = random_words(score, cfg.polish_random, self.rng)
-            fresh_scores = np.asarray(score.score_words(fresh), dtype=np.float64)
-            self.evaluations += len(fresh)
-            for j in range(len(fresh)):
-                if time.perf_counter() >= deadline or fresh_scores.max() >= self.goal:
-                    break
-                result = climb(score, fresh[j], self.rng, steps=cfg.polish_steps, patience=cfg.polish_steps,
-                               tenure=cfg.polish_tenure, swaps=cfg.polish_swaps, transfers=cfg.polish_transfers,
-                               goal=self.goal, deadline=deadline)
-                self.evaluations += result.evaluations
-                if result.score > fresh_scores[j]:
-                    fresh[j], fresh_scores[j] = result.word, result.score
-            words, scores = np.concatenate([words, fresh]), np.concatenate([scores, fresh_scores])
         return distinct(words, scores)
+
+    def _walk(self, deadline: float) -> tuple[np.ndarray, float]:
+        """Advance the tabu walk until ``deadline``; returns its best word of this stretch."""
+        from mathrl.agents.local.climb import EPS, climb, random_words
+
+        cfg = self.config
+        score = self.env.score
+        walk = self._walk_state
+        if walk is None or walk["stale"] >= cfg.polish_steps:
+            word = random_words(score, 1, self.rng)[0]
+            value = float(score.score_words(word[None])[0])
+            self.evaluations += 1
+            walk = self._walk_state = {"word": word, "score": value, "best": value, "stale": 0}
+        result = climb(score, walk["word"], self.rng, steps=cfg.polish_steps - walk["stale"],
+                       patience=cfg.polish_steps - walk["stale"], tenure=cfg.polish_tenure, swaps=cfg.polish_swaps,
+                       transfers=cfg.polish_transfers, goal=self.goal, deadline=deadline)
+        self.evaluations += result.evaluations
+        walk["word"], walk["score"] = result.last, result.last_score
+        if result.score > walk["best"] + EPS:
+            walk["best"], walk["stale"] = result.score, result.since_best
+        else:
+            walk["stale"] += result.moves
+        if result.stuck or result.moves == 0 and time.perf_counter() < deadline:
+            walk["stale"] = cfg.polish_steps  # nowhere to go: a fresh word next time
+        return result.word, result.score
 
     def _remember_optimum(self, word: np.ndarray) -> None:
         """Keep the most recent local optima (a bounded memory, cleared at a restart)."""
@@ -329,7 +345,8 @@ class CrossEntropyMethod:
                 "super_scores": self.super_scores, "best_word": self.best_word,
                 "best_score": self.best_score, "seed": self.seed, "config": self.config.to_dict(),
                 "restarts": self.restarts, "population_best": self.population_best, "stale": self.stale,
-                "evaluations": self.evaluations, "optima": self._optima_array()}
+                "evaluations": self.evaluations, "optima": self._optima_array(),
+                "walk": None if self._walk_state is None else dict(self._walk_state)}
 
     def _optima_array(self) -> np.ndarray:
         if not self._optima:
@@ -351,3 +368,7 @@ class CrossEntropyMethod:
         self.evaluations = state.get("evaluations", 0)
         self._optima = {np.ascontiguousarray(word, dtype=np.uint8).tobytes(): None
                         for word in state.get("optima", ())}
+        walk = state.get("walk")
+        self._walk_state = None if walk is None else {
+            "word": np.asarray(walk["word"], dtype=np.uint8).copy(), "score": float(walk["score"]),
+            "best": float(walk["best"]), "stale": int(walk["stale"])}

@@ -76,11 +76,13 @@ PRESETS: dict[str, CEMConfig] = {
 # 400 sessions over seeds 2, 5, 7; 1 in 240 at 1000, seed 1; 2 in 240 at 200, seed 3).
 PRESETS["default"] = CEMConfig(n_sessions=400, optimizer="adam", lr=1e-4, unique=True, restart_after=20, islands=2)
 # PatternBoost's loop (Charton, Ellenberg, Wagner & Williamson 2024) with the CEM network as the
-# generator: the best distinct words of every pool are improved by tabu search (a quarter of
-# each iteration's time) before the elites are chosen, so the network learns from improved objects.
-# One fresh random word per iteration is climbed too: what the generator has not found yet (a
-# dense extremal graph while it learns sparse ones), restarted local search may.
-PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.25,
+# generator: the best distinct words of every pool are improved by steepest ascent before the
+# elites are chosen, so the network learns from improved objects, and a tabu search walks on beside
+# it: what the generator has not found yet (a dense extremal graph while it learns sparse ones),
+# restarted local search may. Local search gets half of each iteration's time: with a quarter,
+# one island took 2.4-30.6 s to ex(15, C4) and missed ex(18, C4) in 40 s (2 seeds); with half,
+# 0.3-0.8 s and 17.6-32.4 s (2 of 3), conjecture 2.1 as fast or faster (docs/agents.md).
+PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.5,
                                             polish_random=1, polish_transfers=32)
 DEFAULT_PRESET = "default"
 

@@ -40,6 +40,9 @@ class ClimbResult:
     evaluations: int
     moves: int
     stuck: bool = False  # stopped because no move was allowed (for steepest ascent: a local optimum)
+    last: np.ndarray | None = None  # where the walk stopped (a tabu walk may end below its best)
+    last_score: float = -np.inf
+    since_best: int = 0  # moves made after the best word was found
 
 
 def alphabet_of(score) -> int:
@@ -231,7 +234,7 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
             best, best_score, since_best = current.copy(), current_score, 0
         else:
             since_best += 1
-    return ClimbResult(best, best_score, evaluations, moves, stuck)
+    return ClimbResult(best, best_score, evaluations, moves, stuck, current, current_score, since_best)
 
 
 def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generator, *, steps: int = 20,
