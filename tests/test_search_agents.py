@@ -270,11 +270,12 @@ def test_hybrid_walk_goes_on_across_iterations_and_resumes_exactly():
     config = preset("hybrid").but(n_sessions=60, islands=1, polish_share=0.0, polish_steps=12)
     agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=60), config, seed=2)
     agent.step()
-    walk = dict(agent._walk_state)
-    assert walk["stale"] <= config.polish_steps
-    agent.step()  # goes on from where it stopped (or, once stale, from a fresh word)
-    assert agent._walk_state["stale"] != walk["stale"] or not np.array_equal(agent._walk_state["word"], walk["word"])
-
+    first = agent._walk_state
+    moves, tabu = first.moves, first.tabu_until.copy()
+    assert moves > 0 and tabu.max() > moves  # a tabu list, still in force at the next iteration
+    agent.step()
+    if agent._walk_state is first:  # the same walk went on: its moves and tabu list carried over
+        assert first.moves > moves
     import tempfile
     from pathlib import Path
 
@@ -287,12 +288,29 @@ def test_hybrid_walk_goes_on_across_iterations_and_resumes_exactly():
         a, b = agent.step(), resumed.step()
         assert a.best_score == b.best_score
         assert np.array_equal(agent.super_words, resumed.super_words)
-        assert np.array_equal(agent._walk_state["word"], resumed._walk_state["word"])
-        assert agent._walk_state["stale"] == resumed._walk_state["stale"]
+        assert agent._walk_state.to_dict().keys() == resumed._walk_state.to_dict().keys()
+        for key, value in agent._walk_state.to_dict().items():
+            assert np.array_equal(value, resumed._walk_state.to_dict()[key]), key
 
 
-def test_hybrid_polishes_the_pool_before_the_random_words_when_time_is_short():
-    """With a quarter of the iteration's time, the pool's best words are climbed first."""
+def test_a_walk_split_over_calls_is_one_tabu_search():
+    """Ten calls of one move each on a Walk make the moves one call of ten makes."""
+    from mathrl.agents.local.climb import Walk
+
+    score = make("wagner-2.1", n=10)
+    start = (np.random.default_rng(3).random(score.word_length) < 0.3).astype(np.uint8)
+    whole = climb(score, start, np.random.default_rng(4), steps=10, patience=100, tenure=4, transfers=8)
+    walk = Walk.start(start, float(score.score_words(start[None])[0]))
+    rng = np.random.default_rng(4)
+    for _ in range(10):
+        part = climb(score, None, rng, steps=1, patience=100, tenure=4, transfers=8, walk=walk)
+    assert walk.moves == whole.moves == 10
+    assert np.array_equal(part.last, whole.last) and np.array_equal(part.word, whole.word)
+    assert part.score == whole.score
+
+
+def test_hybrid_polish_keeps_to_its_time_share():
+    """With almost no time the pool's words are not climbed (or found optimal); with time they improve."""
     score = make("wagner-2.1", n=12)
     config = preset("hybrid").but(n_sessions=50, islands=1)
     agent = CrossEntropyMethod(WordConstructionVectorEnv(score, num_envs=50), config, seed=1)

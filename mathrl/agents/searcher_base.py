@@ -20,8 +20,8 @@ class ConfigMixin:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    # fields added after runs were saved, with the value such a run ran with: a resumed run keeps
-    # behaving as it did (set on each config class)
+    # fields added after runs were saved, with the value such a run ran with, so that a resumed run
+    # keeps that field's behaviour (set on each config class; from_dict of a partial dict gets them too)
     legacy_values: ClassVar[dict] = {}
 
     @classmethod

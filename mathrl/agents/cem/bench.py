@@ -230,16 +230,19 @@ def training_speed(preset_name: str, n: int, iterations: int, repeats: int, seed
                                config, seed)
     for _ in range(iterations):
         agent.step()
+    while not len(agent.super_words):  # a restart on the last iteration empties the super set
+        agent.step()
     words, scores = agent.super_words, agent.super_scores
     rows = select(scores, 0.0, len(scores))  # every super word: about the elite set's size
     times: dict[str, list[float]] = {"torch": [], "compiled": []}
-    for _ in range(repeats):
+    for warm_up in (True,) + (False,) * repeats:  # an untimed first call each: numba's compile or cache load
         for path in ("torch", "compiled"):
             trainer = copy.deepcopy(agent)
             trainer.compiled_training = path == "compiled"
             start = time.perf_counter()
             trainer.train(words, rows)
-            times[path].append(time.perf_counter() - start)
+            if not warm_up:
+                times[path].append(time.perf_counter() - start)
     torch_s, compiled_s = statistics.median(times["torch"]), statistics.median(times["compiled"])
     return {"preset": preset_name, "n": n, "pairs": int(len(rows) * agent.length), "repeats": repeats,
             "torch_seconds": torch_s, "compiled_seconds": compiled_s, "speedup": torch_s / compiled_s,

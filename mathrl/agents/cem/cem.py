@@ -112,7 +112,7 @@ class CrossEntropyMethod:
         self.best_score = -np.inf
         self.evaluations = 0
         self.goal = np.inf  # score at which the local-search polish may stop early (set by the runner)
-        self._walk_state: dict | None = None  # the polish's tabu walk (kept across network restarts)
+        self._walk_state = None  # the polish's tabu walk, a local.climb.Walk (kept across network restarts)
         self._rollout = None
         self._fresh_population()
 
@@ -170,9 +170,10 @@ class CrossEntropyMethod:
     def train(self, words: np.ndarray, rows: np.ndarray) -> float:
         """Minibatch BCE on every (observation, bit) pair of the chosen sessions; returns the mean loss.
 
-        The epoch runs as one compiled call (:mod:`mathrl.agents.cem.compiled_training`, the same
-        minibatches and updates, ~4x faster) where the network and optimiser allow it, else as torch
-        steps (:meth:`gradient_step`); ``compiled_training = False`` forces the torch path.
+        The epoch runs as one compiled call (:mod:`mathrl.agents.cem.compiled_training`: the same
+        minibatches and updates, ~1.5x faster on conjecture 2.1's elites, ``mathrl bench cem train``)
+        where the network and optimiser allow it, else as torch steps (:meth:`gradient_step`);
+        ``compiled_training = False`` forces the torch path.
         """
         obs = np.ascontiguousarray(self.env.observations_for(words, rows), dtype=np.float32)
         bits = words[rows].reshape(-1).astype(np.float32)
@@ -292,6 +293,8 @@ class CrossEntropyMethod:
         if cfg.polish_random and scores.max() < self.goal:
             walked, walked_score = self._walk(now + budget / 2 if np.isfinite(budget) else deadline)
             words, scores = np.concatenate([words, walked[None]]), np.concatenate([scores, [walked_score]])
+            # a move is checked against the deadline before it starts: the pool keeps its half
+            deadline = max(deadline, time.perf_counter() + budget / 2)
         order = np.argsort(-scores, kind="stable")
         top = [i for i in order[:cfg.polish_top + len(self._optima)] if words[i].tobytes() not in self._optima]
         for i in top[:cfg.polish_top]:
@@ -307,33 +310,37 @@ class CrossEntropyMethod:
         return distinct(words, scores)
 
     def _walk(self, deadline: float) -> tuple[np.ndarray, float]:
-        """Advance the tabu walk until ``deadline``; returns its best word of this stretch."""
-        from mathrl.agents.local.climb import EPS, climb, random_words
+        """Advance the tabu walk until ``deadline``; returns its best word so far.
+
+        The walk (:class:`~mathrl.agents.local.climb.Walk`: word, tabu list, best) goes on
+        from call to call, a few moves at a time, and starts over from a fresh random word
+        after ``polish_steps`` moves without a new best or where no move is allowed.
+        """
+        from mathrl.agents.local.climb import Walk, climb, random_words
 
         cfg = self.config
         score = self.env.score
         walk = self._walk_state
-        if walk is None or walk["stale"] >= cfg.polish_steps:
+        if walk is None or walk.since_best >= cfg.polish_steps:
             word = random_words(score, 1, self.rng)[0]
-            value = float(score.score_words(word[None])[0])
+            walk = self._walk_state = Walk.start(word, float(score.score_words(word[None])[0]))
             self.evaluations += 1
-            walk = self._walk_state = {"word": word, "score": value, "best": value, "stale": 0}
-        result = climb(score, walk["word"], self.rng, steps=cfg.polish_steps - walk["stale"],
-                       patience=cfg.polish_steps - walk["stale"], tenure=cfg.polish_tenure, swaps=cfg.polish_swaps,
-                       transfers=cfg.polish_transfers, goal=self.goal, deadline=deadline)
+        result = climb(score, None, self.rng, steps=cfg.polish_steps, patience=cfg.polish_steps,
+                       tenure=cfg.polish_tenure, swaps=cfg.polish_swaps, transfers=cfg.polish_transfers,
+                       goal=self.goal, deadline=deadline, walk=walk)
         self.evaluations += result.evaluations
-        walk["word"], walk["score"] = result.last, result.last_score
-        if result.score > walk["best"] + EPS:
-            walk["best"], walk["stale"] = result.score, result.since_best
-        else:
-            walk["stale"] += result.moves
-        if result.stuck or result.moves == 0 and time.perf_counter() < deadline:
-            walk["stale"] = cfg.polish_steps  # nowhere to go: a fresh word next time
+        if result.stuck:
+            walk.since_best = cfg.polish_steps  # nowhere to go: a fresh word next time
         return result.word, result.score
 
     def _remember_optimum(self, word: np.ndarray) -> None:
-        """Keep the most recent local optima (a bounded memory, cleared at a restart)."""
-        self._optima[word.tobytes()] = None
+        """Keep the most recently found local optima (a bounded memory, cleared at a restart).
+
+        An optimum for one draw of random swaps and transfers (every flip is tried): another
+        draw might still improve it, which is the price of not climbing it again."""
+        key = word.tobytes()
+        self._optima.pop(key, None)
+        self._optima[key] = None
         while len(self._optima) > OPTIMA_MEMORY:
             del self._optima[next(iter(self._optima))]
 
@@ -346,7 +353,7 @@ class CrossEntropyMethod:
                 "best_score": self.best_score, "seed": self.seed, "config": self.config.to_dict(),
                 "restarts": self.restarts, "population_best": self.population_best, "stale": self.stale,
                 "evaluations": self.evaluations, "optima": self._optima_array(),
-                "walk": None if self._walk_state is None else dict(self._walk_state)}
+                "walk": None if self._walk_state is None else self._walk_state.to_dict()}
 
     def _optima_array(self) -> np.ndarray:
         if not self._optima:
@@ -368,7 +375,7 @@ class CrossEntropyMethod:
         self.evaluations = state.get("evaluations", 0)
         self._optima = {np.ascontiguousarray(word, dtype=np.uint8).tobytes(): None
                         for word in state.get("optima", ())}
+        from mathrl.agents.local.climb import Walk
+
         walk = state.get("walk")
-        self._walk_state = None if walk is None else {
-            "word": np.asarray(walk["word"], dtype=np.uint8).copy(), "score": float(walk["score"]),
-            "best": float(walk["best"]), "stale": int(walk["stale"])}
+        self._walk_state = None if walk is None else Walk.from_dict(walk)

@@ -8,7 +8,8 @@ first-layer product ignores that a word-construction observation
 ``[w_<t | onehot(t)]`` is mostly zeros (a sparse graph has a handful of ones).
 This kernel runs the whole epoch, forward, hand-written backward and the
 optimiser update, in one numba call, and skips zero inputs and zero ReLU
-outputs in every product.
+outputs in every product. On conjecture 2.1's elites at n = 19 (4,446 pairs, one
+thread) an epoch takes 0.050 s against torch's 0.074 s (``mathrl bench cem train``).
 
 Semantics are torch's, to float32 rounding: the minibatch order is the one the
 caller passes, the loss is the mean binary cross-entropy with logits per
@@ -100,7 +101,9 @@ def _epoch(x, y, order, batch_size, dims, theta, exp_avg, exp_avg_sq, step, opti
             target = y[row]
             # softplus(h) - y h, computed stably
             total += max(logit, 0.0) + math.log1p(math.exp(-abs(logit))) - target * logit
-            delta[s, 0] = (1.0 / (1.0 + math.exp(-logit)) - target) / size
+            tail = math.exp(-abs(logit))  # sigmoid without overflow: exp of a non-positive number
+            probability = 1.0 / (1.0 + tail) if logit >= 0.0 else tail / (1.0 + tail)
+            delta[s, 0] = (probability - target) / size
         # -- backward
         grad[:] = 0.0
         for i in range(layers - 1, -1, -1):

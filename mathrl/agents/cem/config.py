@@ -29,13 +29,13 @@ class CEMConfig:
     migrate_every: int = 0          # 0: never; else merge islands' top sessions every k iterations
     migrate_top: int = 50
     threads: int = 1                # torch threads per island
-    polish_top: int = 0             # hybrid: improve the best k distinct words of each pool by local search
-    polish_steps: int = 10          # local-search moves per polished word at most
+    polish_top: int = 0             # hybrid: improve the best k distinct words of each pool by steepest ascent
+    polish_steps: int = 10          # moves per polished word at most; the walk's moves without a new best
     polish_swaps: int = 64          # random swap moves per local-search step (besides every flip)
     polish_transfers: int = 0       # graphs: neighbourhood transfers tried where no flip or swap improves
-    polish_tenure: int = 0          # 0: steepest ascent; else tabu search with this tenure
+    polish_tenure: int = 0          # the walk's tabu tenure (0: steepest ascent)
     polish_share: float = 0.0       # 0: no time cap; else the polish's share of each iteration's time
-    polish_random: int = 0          # fresh random words also climbed each iteration (local search's restarts)
+    polish_random: int = 0          # > 0: a tabu walk from random words goes on beside the generator
     extra: dict = field(default_factory=dict)
 
     @property

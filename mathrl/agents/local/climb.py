@@ -115,7 +115,8 @@ def _pair_positions(n: int) -> np.ndarray:
 
 
 def transfer_moves(word: np.ndarray, n: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Up to ``count`` random *neighbourhood transfers* of the graph ``word`` on ``n`` vertices.
+    """``count`` random *neighbourhood transfers* of the graph ``word`` on ``n`` vertices (none when
+    no vertex has two neighbours).
 
     A transfer (u -> v) moves every edge u-w (w != v) to v-w and joins u to v: u's neighbours
     become v's and u hangs from v, so a connected graph stays connected. It merges a star into
@@ -174,67 +175,104 @@ def score_neighbours(score, words: np.ndarray) -> tuple[np.ndarray, int]:
     return values, int(feasible.sum())
 
 
+@dataclass
+class Walk:
+    """Where a local search stands, so that it can go on in a later call: current word, best
+    word, tabu list (the move index until which each position is fixed), moves made and moves
+    since the best was found."""
+
+    word: np.ndarray
+    score: float
+    best: np.ndarray
+    best_score: float
+    tabu_until: np.ndarray
+    moves: int = 0
+    since_best: int = 0
+
+    @classmethod
+    def start(cls, word: np.ndarray, value: float) -> "Walk":
+        word = np.array(word, dtype=np.uint8, copy=True)
+        return cls(word, float(value), word.copy(), float(value), np.zeros(len(word), dtype=np.int64))
+
+    def to_dict(self) -> dict:
+        return {"word": self.word, "score": self.score, "best": self.best, "best_score": self.best_score,
+                "tabu_until": self.tabu_until, "moves": self.moves, "since_best": self.since_best}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Walk":
+        return cls(np.asarray(data["word"], dtype=np.uint8).copy(), float(data["score"]),
+                   np.asarray(data["best"], dtype=np.uint8).copy(), float(data["best_score"]),
+                   np.asarray(data["tabu_until"], dtype=np.int64).copy(), int(data["moves"]),
+                   int(data["since_best"]))
+
+
 def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience: int = 100, tenure: int = 0,
-          swaps: int = 64, transfers: int = 0, goal: float = np.inf, deadline: float = np.inf) -> ClimbResult:
+          swaps: int = 64, transfers: int = 0, goal: float = np.inf, deadline: float = np.inf,
+          walk: Walk | None = None) -> ClimbResult:
     """Improve ``word`` by local moves; returns the best word seen.
 
     ``tenure=0``: steepest ascent, stopping at a local optimum. ``tenure>0``:
     tabu search, a changed position stays fixed for ``tenure`` (+0..2 random) moves;
     it stops after ``steps`` moves, ``patience`` moves without a new best, or
     once the best reaches ``goal`` or ``time.perf_counter()`` passes ``deadline``.
+    With ``walk`` (a :class:`Walk`) the search goes on from where that walk stopped,
+    with its tabu list, best word and counters, and updates it in place (``word`` is
+    ignored): one tabu search spread over many short calls.
 
     On graphs, ``transfers`` > 0 adds a second neighbourhood, as variable
     neighbourhood descent does (Hansen & Mladenovic 2001): when no flip or swap
     improves the current word, that many random neighbourhood transfers
-    (:func:`transfer_moves`) are scored and the best one is taken if it improves.
-    Only then: used as sideways or worse tabu steps, or in competition with
-    improving flips, transfers would re-shape whole neighbourhoods and pull the
-    walk into their own optima.
+    (:func:`transfer_moves`) are scored and the best one is taken if it improves
+    (tabu or not). Only then: used as sideways or worse tabu steps, or in
+    competition with improving flips, transfers would re-shape whole neighbourhoods
+    and pull the walk into their own optima.
     """
-    current = np.array(word, dtype=np.uint8, copy=True)
-    current_score = float(score.score_words(current[None])[0])
-    best, best_score = current.copy(), current_score
-    evaluations, moves, since_best, stuck = 1, 0, 0, False
-    tabu_until = np.zeros(len(current), dtype=np.int64)
+    evaluations = 0
+    if walk is None:
+        start = np.array(word, dtype=np.uint8, copy=True)
+        walk = Walk.start(start, float(score.score_words(start[None])[0]))
+        evaluations = 1
+    moves, stuck = 0, False
     alphabet = alphabet_of(score)
     vertices = graph_order(score) if transfers > 0 else 0
-    for step in range(steps):
-        if best_score >= goal or since_best >= patience or time.perf_counter() >= deadline:
+    for _ in range(steps):
+        if walk.best_score >= goal or walk.since_best >= patience or time.perf_counter() >= deadline:
             break
-        words, moved = neighbours(current, swaps, rng, alphabet)
+        words, moved = neighbours(walk.word, swaps, rng, alphabet)
         values, scored = score_neighbours(score, words)
         evaluations += scored
-        if vertices and not (values > current_score + EPS).any():
-            compound = transfer_moves(current, vertices, transfers, rng)
-            compound_values, scored = score_neighbours(score, compound)
-            evaluations += scored
-            if (compound_values > current_score + EPS).any():
-                words, values = compound, compound_values
-                moved = np.full((len(words), 2), -1, dtype=np.int64)
-        if moved[0, 0] < 0:  # improving transfers
-            allowed = values > current_score + EPS
-        elif tenure:
-            tabu = tabu_until > step
-            free = ~tabu[moved[:, 0]] & ((moved[:, 1] < 0) | ~tabu[moved[:, 1]])
-            allowed = np.isfinite(values) & (free | (values > best_score + EPS))
+        by_transfer = False
+        if vertices and not (values > walk.score + EPS).any():
+            compound = transfer_moves(walk.word, vertices, transfers, rng)
+            if len(compound):
+                compound_values, scored = score_neighbours(score, compound)
+                evaluations += scored
+                if (compound_values > walk.score + EPS).any():
+                    words, values, by_transfer = compound, compound_values, True
+        if by_transfer or not tenure:
+            allowed = values > walk.score + EPS
         else:
-            allowed = values > current_score + EPS
+            tabu = walk.tabu_until > walk.moves
+            free = ~tabu[moved[:, 0]] & ((moved[:, 1] < 0) | ~tabu[moved[:, 1]])
+            allowed = np.isfinite(values) & (free | (values > walk.best_score + EPS))
         if not allowed.any():
             stuck = True
             break
         candidates = np.where(allowed, values, -np.inf)
         top = np.flatnonzero(candidates >= candidates.max() - EPS)
         choice = top[rng.integers(len(top))] if len(top) > 1 else top[0]
-        changed = np.flatnonzero(words[choice] != current)
-        current, current_score = words[choice].copy(), float(values[choice])
+        changed = np.flatnonzero(words[choice] != walk.word)
+        walk.word, walk.score = words[choice].copy(), float(values[choice])
+        walk.moves += 1
         moves += 1
         if tenure:
-            tabu_until[changed] = step + 1 + tenure + rng.integers(0, 3)
-        if current_score > best_score + EPS:
-            best, best_score, since_best = current.copy(), current_score, 0
+            walk.tabu_until[changed] = walk.moves + tenure + rng.integers(0, 3)
+        if walk.score > walk.best_score + EPS:
+            walk.best, walk.best_score, walk.since_best = walk.word.copy(), walk.score, 0
         else:
-            since_best += 1
-    return ClimbResult(best, best_score, evaluations, moves, stuck, current, current_score, since_best)
+            walk.since_best += 1
+    return ClimbResult(walk.best.copy(), walk.best_score, evaluations, moves, stuck, walk.word.copy(), walk.score,
+                       walk.since_best)
 
 
 def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generator, *, steps: int = 20,
