@@ -216,11 +216,11 @@ def test_compiled_epoch_equals_torch_steps(optimizer, lr):
         pytest.skip("numba is not available")
     compiled = _agent(n=7, sessions=60, seed=4, optimizer=optimizer, lr=lr, epochs=2)
     reference = _agent(n=7, sessions=60, seed=4, optimizer=optimizer, lr=lr, epochs=2)
-    reference.compiled_training = False
+    reference.train_compiled = False
     assert compiled_training.supported(compiled.net, compiled.optimizer)
     for round_ in range(4):
         if round_ == 3:  # the torch path continues from the compiled path's optimiser state
-            compiled.compiled_training = False
+            compiled.train_compiled = False
         sa, sb = compiled.step(), reference.step()
         assert sa.loss == pytest.approx(sb.loss, rel=1e-5)
         for pa, pb in zip(compiled.net.parameters(), reference.net.parameters()):

@@ -299,14 +299,31 @@ def test_a_walk_split_over_calls_is_one_tabu_search():
 
     score = make("wagner-2.1", n=10)
     start = (np.random.default_rng(3).random(score.word_length) < 0.3).astype(np.uint8)
-    whole = climb(score, start, np.random.default_rng(4), steps=10, patience=100, tenure=4, transfers=8)
-    walk = Walk.start(start, float(score.score_words(start[None])[0]))
+    value = float(score.score_words(start[None])[0])
+    whole_walk, split_walk = Walk.start(start, value), Walk.start(start, value)
+    whole = climb(score, None, np.random.default_rng(4), steps=10, patience=100, tenure=4, transfers=8,
+                  walk=whole_walk)
     rng = np.random.default_rng(4)
     for _ in range(10):
-        part = climb(score, None, rng, steps=1, patience=100, tenure=4, transfers=8, walk=walk)
-    assert walk.moves == whole.moves == 10
-    assert np.array_equal(part.last, whole.last) and np.array_equal(part.word, whole.word)
-    assert part.score == whole.score
+        part = climb(score, None, rng, steps=1, patience=100, tenure=4, transfers=8, walk=split_walk)
+    assert split_walk.moves == whole.moves == 10
+    assert np.array_equal(split_walk.word, whole_walk.word) and np.array_equal(part.word, whole.word)
+    assert np.array_equal(split_walk.tabu_until, whole_walk.tabu_until) and part.score == whole.score
+    # and a walk from scratch is what climb does from a word
+    plain = climb(score, start, np.random.default_rng(4), steps=10, patience=100, tenure=4, transfers=8)
+    assert np.array_equal(plain.word, whole.word)
+
+
+def test_configs_saved_before_transfers_resume_without_them():
+    from mathrl.agents.local import LocalConfig
+    from mathrl.agents.nmcs import NMCSConfig
+
+    old_local = {k: v for k, v in LocalConfig().to_dict().items() if k != "transfers"}
+    old_nmcs = {k: v for k, v in NMCSConfig(polish_steps=100).to_dict().items() if k != "polish_transfers"}
+    assert LocalConfig.from_dict(old_local).transfers == 0
+    assert NMCSConfig.from_dict(old_nmcs).polish_transfers == 0
+    assert LocalConfig.from_dict(LocalConfig().to_dict()).transfers == LocalConfig().transfers == 32
+    assert NMCSConfig.from_dict(NMCSConfig().to_dict()).polish_transfers == 32
 
 
 def test_hybrid_polish_keeps_to_its_time_share():

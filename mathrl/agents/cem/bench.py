@@ -238,7 +238,7 @@ def training_speed(preset_name: str, n: int, iterations: int, repeats: int, seed
     for warm_up in (True,) + (False,) * repeats:  # an untimed first call each: numba's compile or cache load
         for path in ("torch", "compiled"):
             trainer = copy.deepcopy(agent)
-            trainer.compiled_training = path == "compiled"
+            trainer.train_compiled = path == "compiled"
             start = time.perf_counter()
             trainer.train(words, rows)
             if not warm_up:

@@ -97,7 +97,7 @@ OPTIMA_MEMORY = 512  # local optima the hybrid's polish remembers (and does not 
 class CrossEntropyMethod:
     """State of one CEM population (an "island"): network, optimiser, RNG, super sessions."""
 
-    compiled_training: bool = True  # train through the compiled epoch where supported (see ``train``)
+    train_compiled: bool = True  # train through the compiled epoch where supported (see ``train``)
 
     def __init__(self, env, config: CEMConfig, seed: int = 0):
         self.env = env
@@ -173,11 +173,11 @@ class CrossEntropyMethod:
         The epoch runs as one compiled call (:mod:`mathrl.agents.cem.compiled_training`: the same
         minibatches and updates, ~1.5x faster on conjecture 2.1's elites, ``mathrl bench cem train``)
         where the network and optimiser allow it, else as torch steps (:meth:`gradient_step`);
-        ``compiled_training = False`` forces the torch path.
+        ``train_compiled = False`` forces the torch path.
         """
         obs = np.ascontiguousarray(self.env.observations_for(words, rows), dtype=np.float32)
         bits = words[rows].reshape(-1).astype(np.float32)
-        if self.compiled_training and compiled_training.supported(self.net, self.optimizer):
+        if self.train_compiled and compiled_training.supported(self.net, self.optimizer):
             total = 0.0
             for _ in range(self.config.epochs):
                 order = self.rng.permutation(len(obs))

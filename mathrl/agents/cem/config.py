@@ -81,7 +81,8 @@ PRESETS["default"] = CEMConfig(n_sessions=400, optimizer="adam", lr=1e-4, unique
 # it: what the generator has not found yet (a dense extremal graph while it learns sparse ones),
 # restarted local search may. Local search gets half of each iteration's time: with a quarter,
 # one island took 2.4-30.6 s to ex(15, C4) and missed ex(18, C4) in 40 s (2 seeds); with half,
-# 0.3-0.8 s and 17.6-32.4 s (2 of 3), conjecture 2.1 as fast or faster (docs/agents.md).
+# 0.3-0.8 s and 17.6-32.4 s (2 of 3), conjecture 2.1 as fast or faster (docs/agents.md; measured
+# with a first version of the walk that lost its tabu list between iterations).
 PRESETS["hybrid"] = PRESETS["default"].but(polish_top=8, polish_steps=50, polish_tenure=7, polish_share=0.5,
                                             polish_random=1, polish_transfers=32)
 DEFAULT_PRESET = "default"

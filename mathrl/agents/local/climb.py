@@ -25,10 +25,13 @@ local optimum.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from mathrl.envs.graphs.encoding import words_to_adjacency
 
 EPS = 1e-12
 
@@ -40,9 +43,6 @@ class ClimbResult:
     evaluations: int
     moves: int
     stuck: bool = False  # stopped because no move was allowed (for steepest ascent: a local optimum)
-    last: np.ndarray | None = None  # where the walk stopped (a tabu walk may end below its best)
-    last_score: float = -np.inf
-    since_best: int = 0  # moves made after the best word was found
 
 
 def alphabet_of(score) -> int:
@@ -105,12 +105,14 @@ def graph_order(score) -> int:
     return int(score.n)
 
 
+@functools.lru_cache(maxsize=16)
 def _pair_positions(n: int) -> np.ndarray:
-    """(n, n) word position of each vertex pair (upper triangle row by row, as graph words are
-    laid out); -1 on the diagonal."""
+    """(n, n) word position of each vertex pair, as :func:`~mathrl.envs.graphs.encoding.pair_index`
+    numbers them, -1 on the diagonal; computed once per n (read-only)."""
     position = np.full((n, n), -1, dtype=np.int64)
     rows, cols = np.triu_indices(n, k=1)
     position[rows, cols] = position[cols, rows] = np.arange(len(rows))
+    position.flags.writeable = False
     return position
 
 
@@ -127,9 +129,7 @@ def transfer_moves(word: np.ndarray, n: int, count: int, rng: np.random.Generato
     neighbours, weighted by their degree; the result's duplicates are not removed.
     """
     position = _pair_positions(n)
-    adjacency = np.zeros((n, n), dtype=bool)
-    upper = position >= 0
-    adjacency[upper] = word[position[upper]].astype(bool)
+    adjacency = words_to_adjacency(word, n).astype(bool)
     degree = adjacency.sum(axis=1)
     weight = np.where(degree >= 2, degree, 0).astype(np.float64)
     if count <= 0 or weight.sum() == 0:
@@ -271,30 +271,4 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
             walk.best, walk.best_score, walk.since_best = walk.word.copy(), walk.score, 0
         else:
             walk.since_best += 1
-    return ClimbResult(walk.best.copy(), walk.best_score, evaluations, moves, stuck, walk.word.copy(), walk.score,
-                       walk.since_best)
-
-
-def polish(score, words: np.ndarray, values: np.ndarray, rng: np.random.Generator, *, steps: int = 20,
-           swaps: int = 64, transfers: int = 0, tenure: int = 0, goal: float = np.inf,
-           deadline: float = np.inf) -> tuple[np.ndarray, np.ndarray, int]:
-    """Local search from each word in turn (at most ``steps`` moves each; ``tenure=0``: steepest
-    ascent, else tabu search), until ``deadline``: the improvement step of other agents.
-
-    Returns the improved words, their scores and the number of score evaluations;
-    once one word reaches ``goal`` the rest are left as they were.
-    """
-    words = np.array(words, dtype=np.uint8, copy=True)
-    values = np.array(values, dtype=np.float64, copy=True)
-    evaluations = 0
-    for i in range(len(words)):
-        if time.perf_counter() >= deadline:
-            break
-        result = climb(score, words[i], rng, steps=steps, patience=steps, tenure=tenure, swaps=swaps,
-                       transfers=transfers, goal=goal, deadline=deadline)
-        evaluations += result.evaluations
-        if result.score > values[i]:
-            words[i], values[i] = result.word, result.score
-        if values[i] >= goal:
-            break
-    return words, values, evaluations
+    return ClimbResult(walk.best.copy(), walk.best_score, evaluations, moves, stuck)
