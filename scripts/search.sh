@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: refute Wagner's conjecture 2.1 at n = 19 with the default search (CEM + local search).
+# The main job: refute Wagner's conjecture 2.1 at n = 19 with the default search (tabu search with restarts).
 # Extra arguments go to `mathrl search` (e.g. --seed 3 --time-limit 600). Run it again after Ctrl-C, a kill
 # or a crash and it continues the run in runs/wagner-2.1-n19 from its last checkpoint (delete the folder
 # to start over).

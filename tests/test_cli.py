@@ -31,7 +31,7 @@ def test_search_finds_and_saves_a_verified_counterexample(tmp_path):
     plugin.write_text("import mathrl\n\n@mathrl.batched\ndef few(adj):\n"
                       "    return 2.5 - adj.sum(axis=(1, 2)) / 2  # 'every graph has >= 3 edges'\n")
     out = tmp_path / "out"
-    proc = run_cli("search", "--score", f"{plugin}:few", "--n", "6", "--sessions", "100", "--islands", "1",
+    proc = run_cli("search", "--score", f"{plugin}:few", "--n", "6", "--agent", "hybrid", "--sessions", "100", "--islands", "1",
                    "--iterations", "300", "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     record = json.loads((out / "counterexample.json").read_text())
@@ -42,7 +42,7 @@ def test_search_finds_and_saves_a_verified_counterexample(tmp_path):
 
 
 def test_search_hitting_the_limit_exits_1_and_saves_best(tmp_path):
-    proc = run_cli("search", "--score", "wagner-2.1", "--n", "6", "--sessions", "50", "--islands", "1",
+    proc = run_cli("search", "--score", "wagner-2.1", "--n", "6", "--agent", "hybrid", "--sessions", "50", "--islands", "1",
                    "--iterations", "2", "--out", str(tmp_path), "--quiet")
     assert proc.returncode == 1, proc.stderr
     record = json.loads((tmp_path / "best.json").read_text())
@@ -50,7 +50,7 @@ def test_search_hitting_the_limit_exits_1_and_saves_best(tmp_path):
 
 
 def test_matrix_search_writes_matrix_rows(tmp_path):
-    proc = run_cli("search", "--score", "permanent-312", "--n", "4", "--sessions", "50", "--islands", "1",
+    proc = run_cli("search", "--score", "permanent-312", "--n", "4", "--agent", "hybrid", "--sessions", "50", "--islands", "1",
                    "--iterations", "2", "--out", str(tmp_path), "--quiet")
     assert proc.returncode == 1, proc.stderr
     record = json.loads((tmp_path / "best.json").read_text())
@@ -109,7 +109,7 @@ def test_failed_verification_is_reported_with_exit_3(tmp_path):
 
 
 def test_resume_from_the_cli(tmp_path):
-    args = ["search", "--score", "wagner-2.1", "--n", "6", "--sessions", "50", "--islands", "1", "--quiet"]
+    args = ["search", "--score", "wagner-2.1", "--n", "6", "--agent", "hybrid", "--sessions", "50", "--islands", "1", "--quiet"]
     assert run_cli(*args, "--iterations", "2", "--out", str(tmp_path)).returncode == 1
     proc = run_cli("search", "--resume", str(tmp_path), "--iterations", "4", "--quiet")
     assert proc.returncode == 1, proc.stderr
@@ -120,7 +120,7 @@ def test_resume_from_the_cli(tmp_path):
 def test_resume_continues_the_log_of_a_run_folder_from_before_metrics_jsonl(tmp_path):
     """Run folders of mathrl 0.1.0 named the search's log ``log.jsonl``: a resume carries it on as
     ``metrics.jsonl``, with the rows it already had and none twice."""
-    args = ["search", "--score", "wagner-2.1", "--n", "6", "--sessions", "50", "--islands", "1", "--quiet"]
+    args = ["search", "--score", "wagner-2.1", "--n", "6", "--agent", "hybrid", "--sessions", "50", "--islands", "1", "--quiet"]
     assert run_cli(*args, "--iterations", "2", "--out", str(tmp_path)).returncode == 1
     (tmp_path / "metrics.jsonl").rename(tmp_path / "log.jsonl")
     assert run_cli("search", "--resume", str(tmp_path), "--iterations", "3", "--quiet").returncode == 1
@@ -144,7 +144,7 @@ def test_plugin_with_hidden_state_fails_fresh_process_verification(tmp_path):
     plugin.write_text("CALLS = [0]\n\ndef score(g):\n    CALLS[0] += 1\n"
                       "    return 1.0 if CALLS[0] > 50 else -1.0\n")
     out = tmp_path / "out"
-    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "5", "--sessions", "100", "--islands", "1",
+    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "5", "--agent", "hybrid", "--sessions", "100", "--islands", "1",
                    "--iterations", "3", "--out", str(out), "--quiet")
     assert proc.returncode == 3, proc.stderr
     assert (out / "failed_verification.json").exists() and not (out / "counterexample.json").exists()

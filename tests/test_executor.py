@@ -155,3 +155,32 @@ def test_a_proof_split_into_independent_subtrees_adds_up_to_the_whole_on_every_b
                 parts = prove_in_parts(problem, policy, 0, depth, executor)
                 assert (parts.nodes, parts.done, parts.impossible) == (whole.nodes, whole.done, whole.impossible)
                 assert parts.per_root == whole.per_root
+
+
+@pytest.mark.parametrize("finder", [0, 1])
+def test_an_island_round_ends_when_either_island_reaches_the_goal(finder):
+    """The first island runs in the main process beside the workers; the round ends at the first island's
+    or a worker's goal instead of waiting out the other's chunk (60 s here): an easy problem is solved in
+    the time it takes, not in a chunk's."""
+    import time
+
+    from mathrl.agents.cem.islands import IslandPool
+    from mathrl.agents.goal import Goal
+    from mathrl.agents.local import LocalConfig
+    from mathrl.envs.graphs.scores import make
+
+    score, config = make("c4-free", n=8), LocalConfig(islands=2, steps=20)
+    never, at_once = Goal(score.tol, target=1e9), Goal(score.tol, target=-1e9)
+    calls = [(island, None, config, score, 10 + island, 1 << 40, 60.0, at_once if island == finder else never,
+              float("inf")) for island in range(2)]
+    pool = IslandPool(2, score)
+    started = time.perf_counter()
+    try:
+        results = pool.map(calls)
+    finally:
+        pool.close()
+    assert time.perf_counter() - started < 30  # neither 60 s chunk ran out (a worker starts in a few s)
+    found = [r for r in results if r.candidate is not None]
+    assert [r.island for r in found] == [finder]
+    assert results[0].island == 0 and results[0].state["iteration"] >= (1 if finder == 0 else 0)
+    assert pool.abandoned == (finder == 0)  # a worker still in its chunk is killed, not waited for

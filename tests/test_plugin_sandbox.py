@@ -255,7 +255,7 @@ def test_cli_counterexample_whose_verification_child_dies_is_not_reported(tmp_pa
                       "    if os.path.basename(sys.argv[0]) == 'plugin.py':\n        os._exit(3)\n"
                       "    return float(g.number_of_edges())\n")
     out = tmp_path / "out"
-    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "5", "--sessions", "20", "--islands", "1",
+    proc = run_cli("search", "--score", f"{plugin}:score", "--n", "5", "--agent", "hybrid", "--sessions", "20", "--islands", "1",
                    "--iterations", "2", "--out", str(out), "--quiet")
     assert proc.returncode == 3, proc.stderr
     assert not (out / "counterexample.json").exists()

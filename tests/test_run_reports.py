@@ -76,7 +76,7 @@ def test_long_commands_end_with_a_key_value_line(name, tmp_path):
 
 def test_search_logs_to_metrics_jsonl_and_tensorboard(tmp_path):
     pytest.importorskip("tensorboard")
-    done = mathrl("search", "--score", "wagner-2.1", "--n", "6", "--sessions", "50", "--islands", "2",
+    done = mathrl("search", "--score", "wagner-2.1", "--n", "6", "--agent", "hybrid", "--sessions", "50", "--islands", "2",
                   "--iterations", "3", "--quiet", "--out", "run", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]

@@ -355,7 +355,7 @@ def test_cli_resume_of_a_crafted_or_truncated_checkpoint(tmp_path, marker, monke
     (runs["ppo"] / "config.json").write_text(json.dumps(tiny_ppo().to_dict()))
     # search: a real run folder (run.json), its checkpoint replaced
     runs["search"] = tmp_path / "search"
-    code, err = cli(["search", "--score", "wagner-2.1", "--n", "6", "--sessions", "20", "--islands", "1",
+    code, err = cli(["search", "--score", "wagner-2.1", "--n", "6", "--agent", "hybrid", "--sessions", "20", "--islands", "1",
                      "--iterations", "1", "--out", runs["search"], "--quiet"], monkeypatch, capsys)
     assert code == 1, err
     craft(runs["search"] / "checkpoint.pt", marker)

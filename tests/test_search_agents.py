@@ -470,7 +470,7 @@ def test_slow_plugin_is_reported_at_preflight(tmp_path, capsys):
 
     plugin = tmp_path / "slow.py"
     plugin.write_text("import time\n\ndef slow(g):\n    time.sleep(0.02)\n    return -1.0\n")
-    code = main(["search", "--score", f"{plugin}:slow", "--n", "5", "--iterations", "1", "--sessions", "4",
+    code = main(["search", "--score", f"{plugin}:slow", "--n", "5", "--iterations", "1", "--agent", "hybrid", "--sessions", "4",
                  "--islands", "1", "--out", str(tmp_path / "run"), "--quiet"])
     assert code == 1
     err = capsys.readouterr().err

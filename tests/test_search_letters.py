@@ -277,7 +277,7 @@ def test_a_k_letter_search_on_two_islands_resumes_where_it_stopped(tmp_path, plu
 
     out = tmp_path / "run"
     base = ["search", "--score", f"{plugin}:never", "--object", "word", "--alphabet", "4", "--n", "10",
-            "--islands", "2", "--sessions", "16", "--iterations", "2", "--out", str(out), "--quiet"]
+            "--islands", "2", "--agent", "hybrid", "--sessions", "16", "--iterations", "2", "--out", str(out), "--quiet"]
     assert main(base) == 1  # a true statement: the limit is hit
     first = json.loads((out / "best.json").read_text())
     assert main(["search", "--resume", str(out), "--iterations", "4", "--quiet"]) == 1

@@ -104,15 +104,25 @@ class Executor:
 
 
 class Pending:
-    """Calls started by :meth:`Executor.submit`: ``result()`` (their results, in order) or ``cancel()``."""
+    """Calls started by :meth:`Executor.submit`: ``result()`` (their results, in order), ``ready()`` (those
+    finished so far, without waiting) or ``cancel()``."""
 
-    def __init__(self, results: list | None = None, wait: Callable | None = None, cancel: Callable | None = None):
-        self._results, self._wait, self._cancel = results, wait, cancel
+    def __init__(self, results: list | None = None, wait: Callable | None = None, cancel: Callable | None = None,
+                 poll: Callable | None = None):
+        self._results, self._wait, self._cancel, self._poll = results, wait, cancel, poll
 
     def result(self) -> list:
         if self._results is None:
             self._results = self._wait()
         return self._results
+
+    def ready(self) -> dict[int, object]:
+        """The results of the calls that have finished (a call that raised is left out: ``result()`` raises
+        it), by their index in the calls; what lets the caller stop early when one call found what it
+        looks for."""
+        if self._results is not None:
+            return dict(enumerate(self._results))
+        return self._poll() if self._poll is not None else {}
 
     def cancel(self) -> None:
         if self._results is None and self._cancel is not None:
@@ -151,7 +161,13 @@ class ProcessExecutor(Executor):
     def submit(self, fn, calls):
         with thread_vars():
             futures = [self.pool.submit(fn, *call) for call in calls]
-        return Pending(wait=lambda: [f.result() for f in futures], cancel=lambda: [f.cancel() for f in futures])
+
+        def poll():
+            return {i: f.result() for i, f in enumerate(futures)
+                    if f.done() and not f.cancelled() and f.exception() is None}
+
+        return Pending(wait=lambda: [f.result() for f in futures], cancel=lambda: [f.cancel() for f in futures],
+                       poll=poll)
 
     def close(self, abandon: bool = False) -> None:
         pool, self.pool = getattr(self, "pool", None), None
@@ -217,7 +233,17 @@ class RayExecutor(Executor):
             for ref in refs:
                 ray.cancel(ref, force=True)
 
-        return Pending(wait=lambda: ray.get(refs), cancel=cancel)
+        def poll():
+            done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+            results = {}
+            for ref in done:
+                try:
+                    results[refs.index(ref)] = ray.get(ref)
+                except Exception:  # noqa: BLE001 - result() raises it
+                    pass
+            return results
+
+        return Pending(wait=lambda: ray.get(refs), cancel=cancel, poll=poll)
 
     def as_completed(self, fn, calls):
         ray = self.ray

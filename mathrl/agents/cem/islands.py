@@ -46,10 +46,11 @@ def env_for(score, n_sessions: int):
 
 def run_chunk(island: int, state: dict | None, config, score, seed: int,
               until_iteration: int, seconds: float, goal: Goal | None = None,
-              budget: float = float("inf")) -> ChunkResult:
+              budget: float = float("inf"), stop=None) -> ChunkResult:
     """Advance one island; ``state`` None starts it fresh from ``seed``.
 
-    The chunk ends between iterations once ``seconds`` have passed; an iteration
+    The chunk ends between iterations once ``seconds`` have passed, or when ``stop()``
+    (optional, for a chunk run in the main process) says another island reached the goal; an iteration
     itself (a whole tabu restart, a whole nested search) is only cut short when the
     run's own time ``budget`` (seconds from now) runs out, so long iterations are
     never restarted at every chunk boundary.
@@ -79,7 +80,7 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
             result.candidate = {"word": agent.best_word.copy(), "score": agent.best_score,
                                 "iteration": row["iteration"]}
             break
-        if time.perf_counter() >= deadline:
+        if time.perf_counter() >= deadline or (stop is not None and stop()):
             break
     result.state = agent.state_dict()
     return result
@@ -113,22 +114,50 @@ def can_send(score) -> bool:
 
 
 class IslandPool:
-    """Runs island chunks on an :mod:`~mathrl.agents.executor` backend: worker processes (one per island),
-    Ray tasks (``ray``: ``auto``, ``local`` or an address), or in-process when there is one island or the
-    score cannot be sent to another process. Islands only meet at fixed migration iterations, so the
-    backend never changes a run's numbers."""
+    """Runs island chunks on an :mod:`~mathrl.agents.executor` backend: worker processes or Ray tasks
+    (``ray``: ``auto``, ``local`` or an address) for all islands but the first, which runs in the main
+    process meanwhile (it starts at once, while the workers are still starting: an easy problem is solved
+    before they are up); in-process alone when there is one island or the score cannot be sent to another
+    process. Islands only meet at fixed migration iterations, so the backend never changes a run's numbers.
+
+    A round ends early once an island reaches the goal: the first island stops between iterations when a
+    worker's result has it, and workers still running are abandoned (killed at :meth:`close`) when the
+    first island or a finished worker has it; their chunk of that round is lost, the run being over."""
+
+    POLL_SECONDS = 0.05  # how often the main process's island looks at the workers' results
 
     def __init__(self, islands: int, score, ray: str | None = None):
-        from ..executor import Executor, make_executor
+        from ..executor import Executor, ProcessExecutor, make_executor
 
         if islands > 1 and can_send(score):
-            self.executor = make_executor(islands, ray)
+            self.executor = ProcessExecutor(islands - 1) if ray is None else make_executor(islands - 1, ray)
         else:
             self.executor = Executor()
+        self.abandoned = False
 
     def map(self, calls: list[tuple]) -> list[ChunkResult]:
-        return self.executor.map(run_chunk, calls)
+        """One round: every island's chunk, in island order; fewer when the round ended early (above)."""
+        if self.executor.backend == "inline" or len(calls) == 1:
+            return [run_chunk(*call) for call in calls]
+        pending = self.executor.submit(run_chunk, calls[1:])
+        seen = {"at": 0.0, "found": False}
+
+        def worker_found() -> bool:
+            now = time.perf_counter()
+            if not seen["found"] and now - seen["at"] >= self.POLL_SECONDS:
+                seen["at"] = now
+                seen["found"] = any(r.candidate is not None for r in pending.ready().values())
+            return seen["found"]
+
+        first = run_chunk(*calls[0], stop=worker_found)
+        done = pending.ready()
+        if first.candidate is None and not any(r.candidate is not None for r in done.values()):
+            return [first, *pending.result()]
+        if len(done) < len(calls) - 1:
+            pending.cancel()
+            self.abandoned = True  # the run is over: don't wait for the rest at close
+        return [first, *(done[i] for i in sorted(done))]
 
     def close(self, abandon: bool = False) -> None:
         """Shut the workers down; ``abandon`` (an interrupt or a crash): kill them mid-chunk, don't wait."""
-        self.executor.close(abandon)
+        self.executor.close(abandon or self.abandoned)

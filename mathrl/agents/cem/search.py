@@ -285,7 +285,13 @@ class Search:
     # -- progress -----------------------------------------------------------------
     @property
     def iteration(self) -> int:
+        """Iterations every island has done (what ``max_iterations`` counts)."""
         return min((s["iteration"] if s else 0) for s in self.states)
+
+    @property
+    def furthest_iteration(self) -> int:
+        """Iterations of the island furthest on (the one that reached the goal, when a round ended early)."""
+        return max((s["iteration"] if s else 0) for s in self.states)
 
     def best(self) -> tuple[float, np.ndarray, int]:
         best = (-np.inf, np.zeros(self.score.word_length, dtype=np.uint8), 0)
@@ -397,7 +403,7 @@ class Search:
 
         base = {**self.run_info, "score_name": self.score.name, "seed": self.seed, "agent": kind_of(self.config),
                 "preset": self.preset_name, "config": self.config.to_dict(), "target": self.target,
-                "wall_seconds": round(self.elapsed, 3), "iterations": self.iteration,
+                "wall_seconds": round(self.elapsed, 3), "iterations": self.furthest_iteration,
                 "evaluations": self.evaluations, "versions": package_versions()}
         if candidate is None:
             best_score, best_word, island = self.best()
@@ -407,7 +413,7 @@ class Search:
             _write_json(path, record)
             draw_object(self.score, best_word, self.out / "best.png",
                         f"best {self.score.name}, n={self.score.n}: {best_score:+.6f}")
-            return SearchResult(LIMIT, best_score, best_word, self.iteration, self.elapsed, path)
+            return SearchResult(LIMIT, best_score, best_word, self.furthest_iteration, self.elapsed, path)
         word = candidate["word"]
         verification = verify_word(self.score, word)
         if self.target is None:
@@ -437,5 +443,5 @@ class Search:
             path = self.out / "failed_verification.json"
             _write_json(path, {**record, flag: False, "error": error})
             status = FAILED_VERIFICATION
-        return SearchResult(status, float(candidate["score"]), word, self.iteration, self.elapsed, path,
+        return SearchResult(status, float(candidate["score"]), word, self.furthest_iteration, self.elapsed, path,
                             verification)
