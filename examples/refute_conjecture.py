@@ -2,7 +2,7 @@
 
 Run ``python examples/refute_conjecture.py`` (add ``--short`` for the quick check the tests run). It
 searches for a counterexample to the statement in ``examples/triangle_free.py`` with the default agent
-(CEM whose best words are improved by local search) and prints the graph it found, then checks it
+(tabu search restarted from random graphs) and prints the graph it found, then checks it
 independently with networkx: no triangle, more edges than the statement allows.
 """
 

@@ -175,3 +175,28 @@ def test_round_trip_word():
     graph = nx.petersen_graph()
     score = C4Free(10)
     assert score.score_word(adjacency_to_words(adjacency(graph))) == -1.0
+
+
+@pytest.mark.parametrize("n", [4, 9, 21, 40])
+def test_compiled_word_count_equals_the_trace_formula_and_networkx(n):
+    """The popcount kernel local search scores with, against the trace formula (another identity) and, on a
+    few graphs, networkx's cycle enumeration; the score's word paths equal its adjacency path."""
+    from mathrl.compiled import numba_available
+    from mathrl.envs.graphs.scores.c4free import c4_counts_of_words
+
+    if not numba_available():
+        pytest.skip("numba not available (MATHRL_PURE): the numpy count is used")
+    rng = np.random.default_rng(n)
+    adj = random_graphs(rng, n, 200)
+    words = adjacency_to_words(adj)
+    edges, cycles = c4_counts_of_words(words, n)
+    assert np.array_equal(cycles, c4_count_trace(adj)) and np.array_equal(edges, adj.sum(axis=(1, 2)) // 2)
+    for a, c in zip(adj[:5], cycles[:5]):
+        g = nx.from_numpy_array(a)
+        assert c == sum(1 for cycle in nx.simple_cycles(g, length_bound=4) if len(cycle) == 4)
+    score = C4Free(n)
+    reference = np.asarray(score.score_batch(score.decode_batch(words)), dtype=np.float64)
+    assert np.array_equal(score.score_words(words), reference)
+    assert np.array_equal(score.feasible_words(words), cycles == 0)
+    assert np.array_equal(score.feasible_scores(words), np.where(cycles == 0, reference, -np.inf))
+    assert c4_counts_of_words(np.zeros((1, 65 * 64 // 2), dtype=np.uint8), 65) is None  # beyond 64-bit masks

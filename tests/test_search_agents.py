@@ -649,3 +649,27 @@ def test_hybrid_climbs_fresh_random_words_too():
     graph = score.decode(agent.best_word)
     assert agent.best_score > 0 and graph.number_of_edges() > 22
     assert sum(nx.triangles(graph).values()) == 0
+
+
+def test_swaps_are_topped_up_only_under_a_hard_constraint():
+    """At a dense C4-free graph most random swaps close a 4-cycle; ``swap_tries`` draws more batches until
+    ``swaps`` allowed ones are found. Each swap changes one 1 to 0 and one 0 to 1. A score without a
+    constraint scores the same neighbourhood either way."""
+    from mathrl.agents.local.climb import swap_moves
+
+    rng = np.random.default_rng(0)
+    c4 = make("c4-free", n=16)
+    dense = c4.repair_words(np.ones((1, c4.word_length), dtype=np.uint8))[0]
+    words, moved = swap_moves(dense, 64, rng)
+    assert (dense[moved[:, 0]] == 1).all() and (dense[moved[:, 1]] == 0).all()
+    assert ((words != dense).sum(axis=1) == 2).all() and (words.sum(axis=1) == dense.sum()).all()
+    allowed = c4.feasible_words(words).mean()
+    assert allowed < 0.5  # the situation the top-up is for
+    plain = climb(c4, dense, np.random.default_rng(1), steps=1, tenure=5, swaps=64)
+    topped = climb(c4, dense, np.random.default_rng(1), steps=1, tenure=5, swaps=64, swap_tries=8)
+    assert topped.evaluations > plain.evaluations  # more allowed swaps were found and scored
+    free = make("wagner-2.1", n=8)
+    word = np.random.default_rng(2).integers(0, 2, free.word_length).astype(np.uint8)
+    one = climb(free, word, np.random.default_rng(3), steps=3, tenure=5, swaps=16)
+    eight = climb(free, word, np.random.default_rng(3), steps=3, tenure=5, swaps=16, swap_tries=8)
+    assert one.evaluations == eight.evaluations and np.array_equal(one.word, eight.word)

@@ -22,11 +22,12 @@ from .climb import alphabet_of, climb, random_words
 @dataclass(frozen=True)
 class LocalConfig(ConfigMixin):
     agent_kind: ClassVar[str] = "local"  # its name in run files (mathrl.agents.searchers.kind_of)
-    legacy_values: ClassVar[dict] = {"transfers": 0}  # runs saved before transfers existed
+    legacy_values: ClassVar[dict] = {"transfers": 0, "swap_tries": 1}  # runs saved before these existed
     steps: int = 2000        # moves per restart at most
     patience: int = 200      # moves without a new best before a restart
     tenure: int = 0          # 0: chosen from the word length, max(5, L // 20)
     swaps: int = 128         # random swap moves added to the L flips of each step
+    swap_tries: int = 8      # under a hard constraint: up to this many batches of swaps, until `swaps` are allowed
     transfers: int = 32      # graphs: neighbourhood transfers tried where no flip or swap improves
     kick: float = 0.0        # share of restarts from the island's best word with kick_size letters changed
     kick_size: int = 0       # letters a kick changes (0: max(2, L // 40))
@@ -61,7 +62,7 @@ class LocalSearch(WordSearcher):
         start, kicked = self.start_word()
         result = climb(self.score, start, self.rng, steps=self.config.steps,
                        patience=self.config.patience, tenure=self.tenure, swaps=self.config.swaps,
-                       transfers=self.config.transfers,
+                       transfers=self.config.transfers, swap_tries=self.config.swap_tries,
                        goal=self.goal.threshold, deadline=self.deadline)
         self.evaluations += result.evaluations
         self.record(result.word, result.score)

@@ -90,12 +90,28 @@ def neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
     if k:
         moved[length:, 0] = rng.choice(ones, k)
         moved[length:, 1] = rng.choice(zeros, k)
-    words = np.repeat(word[None, :], length + k, axis=0)
-    rows = np.arange(length + k)
+    return _apply_moves(word, moved), moved
+
+
+def swap_moves(word: np.ndarray, swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``swaps`` random swaps of the 0-1 ``word`` alone (fewer when it has no 1 or no 0), as
+    :func:`neighbours` returns them."""
+    ones, zeros = np.flatnonzero(word), np.flatnonzero(word == 0)
+    k = min(swaps, len(ones) * len(zeros))
+    moved = np.empty((k, 2), dtype=np.int64)
+    if k:
+        moved[:, 0], moved[:, 1] = rng.choice(ones, k), rng.choice(zeros, k)
+    return _apply_moves(word, moved), moved
+
+
+def _apply_moves(word: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Neighbour words of a 0-1 word: row i flips ``moved[i, 0]`` and, for a swap, sets ``moved[i, 1]``."""
+    words = np.repeat(word[None, :], len(moved), axis=0)
+    rows = np.arange(len(moved))
     words[rows, moved[:, 0]] ^= 1
-    swap_rows = rows[length:]
-    words[swap_rows, moved[length:, 1]] = 1
-    return words, moved
+    swap_rows = rows[moved[:, 1] >= 0]
+    words[swap_rows, moved[swap_rows, 1]] = 1
+    return words
 
 
 def graph_order(score) -> int:
@@ -168,11 +184,14 @@ def _letter_neighbours(word: np.ndarray, swaps: int, rng: np.random.Generator,
 
 def score_neighbours(score, words: np.ndarray) -> tuple[np.ndarray, int]:
     """Scores of the neighbour words (-inf where the hard constraint forbids one), and how many were scored."""
-    values = np.full(len(words), -np.inf)
-    feasible = score.feasible_words(words) if score.constraint is not None else np.ones(len(words), dtype=bool)
-    if feasible.any():
-        values[feasible] = score.score_words(words[feasible])
-    return values, int(feasible.sum())
+    one_pass = getattr(score, "feasible_scores", None)  # a score that counts violations anyway does both at once
+    values = one_pass(words) if one_pass is not None else None
+    if values is None:
+        values = np.full(len(words), -np.inf)
+        feasible = score.feasible_words(words) if score.constraint is not None else np.ones(len(words), dtype=bool)
+        if feasible.any():
+            values[feasible] = score.score_words(words[feasible])
+    return values, int(np.isfinite(values).sum())
 
 
 @dataclass
@@ -208,7 +227,7 @@ class Walk:
 
 def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience: int = 100, tenure: int = 0,
           swaps: int = 64, transfers: int = 0, goal: float = np.inf, deadline: float = np.inf,
-          walk: Walk | None = None) -> ClimbResult:
+          walk: Walk | None = None, swap_tries: int = 1) -> ClimbResult:
     """Improve ``word`` by local moves; returns the best word seen.
 
     ``tenure=0``: steepest ascent, stopping at a local optimum. ``tenure>0``:
@@ -226,6 +245,13 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
     (tabu or not). Only then: used as sideways or worse tabu steps, or in
     competition with improving flips, transfers would re-shape whole neighbourhoods
     and pull the walk into their own optima.
+
+    Under a hard constraint most random swaps of a dense word are forbidden (at an
+    extremal C4-free graph nearly every added edge closes a 4-cycle that the removed
+    one does not break), so the walk would see almost no sideways moves across its
+    plateau. ``swap_tries`` > 1 (0-1 words with a constraint only) draws further
+    batches of ``swaps`` swaps, up to ``swap_tries`` batches in all, until ``swaps``
+    allowed ones are in the neighbourhood.
     """
     evaluations = 0
     if walk is None:
@@ -235,12 +261,23 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
     moves, stuck = 0, False
     alphabet = alphabet_of(score)
     vertices = graph_order(score) if transfers > 0 else 0
+    topping_up = swap_tries > 1 and swaps > 0 and alphabet == 2 and getattr(score, "constraint", None) is not None
     for _ in range(steps):
         if walk.best_score >= goal or walk.since_best >= patience or time.perf_counter() >= deadline:
             break
         words, moved = neighbours(walk.word, swaps, rng, alphabet)
         values, scored = score_neighbours(score, words)
         evaluations += scored
+        if topping_up:
+            allowed_swaps, tries = int(np.isfinite(values[len(walk.word):]).sum()), 1
+            while allowed_swaps < swaps and tries < swap_tries:
+                more, more_moved = swap_moves(walk.word, swaps, rng)
+                more_values, scored = score_neighbours(score, more)
+                evaluations += scored
+                keep = np.isfinite(more_values)
+                words, moved = np.concatenate([words, more[keep]]), np.concatenate([moved, more_moved[keep]])
+                values = np.concatenate([values, more_values[keep]])
+                allowed_swaps, tries = allowed_swaps + int(keep.sum()), tries + 1
         by_transfer = False
         if vertices and not (values > walk.score + EPS).any():
             compound = transfer_moves(walk.word, vertices, transfers, rng)

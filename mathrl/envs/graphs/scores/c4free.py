@@ -17,6 +17,8 @@ import itertools
 import networkx as nx
 import numpy as np
 
+from mathrl.compiled import njit, numba_available
+
 from .base import ExtremalScore, ScoreError, Verification, to_numpy
 
 # ex(n, C4) for n = 1..40 (OEIS A006855).
@@ -41,6 +43,51 @@ def c4_count_trace(adjacency) -> np.ndarray:
     degree = np.diagonal(a2, axis1=-2, axis2=-1)
     trace_a4 = (a2 * a2).sum(axis=(-2, -1))  # tr(A^2 A^2) with A^2 symmetric
     return (trace_a4 - 2 * (degree * degree).sum(axis=-1) + degree.sum(axis=-1)) // 8
+
+
+@njit
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@njit(nogil=True)
+def _c4_counts_of_words(words, n, edges, cycles):  # pragma: no cover - compiled; checked against the numpy count
+    rows = np.zeros(n, dtype=np.uint64)
+    for b in range(words.shape[0]):
+        rows[:] = 0
+        k, m = 0, 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                if words[b, k]:
+                    rows[i] |= np.uint64(1) << np.uint64(j)
+                    rows[j] |= np.uint64(1) << np.uint64(i)
+                    m += 1
+                k += 1
+        total = 0
+        for u in range(n):
+            for v in range(u + 1, n):
+                c = _popcount(rows[u] & rows[v])
+                total += c * (c - 1) // 2
+        edges[b] = m
+        cycles[b] = total // 2
+
+
+def c4_counts_of_words(words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(edges, 4-cycles) of each 0-1 graph word (B, n(n-1)/2), as int64 arrays, by the co-degree
+    count on 64-bit neighbourhood masks (one popcount per vertex pair instead of a matrix product:
+    the score local search calls thousands of times a second). None where it does not apply
+    (n > 64, numba missing, words not 0-1)."""
+    if n > 64 or not numba_available():
+        return None
+    words = np.ascontiguousarray(words, dtype=np.uint8)
+    if words.ndim != 2 or words.shape[1] != n * (n - 1) // 2 or words.max(initial=0) > 1:
+        return None
+    edges, cycles = np.zeros(len(words), dtype=np.int64), np.zeros(len(words), dtype=np.int64)
+    _c4_counts_of_words(words, n, edges, cycles)
+    return edges, cycles
 
 
 class C4Constraint:
@@ -100,6 +147,27 @@ class C4Free(ExtremalScore):
         a = (to_numpy(objs) != 0).astype(np.float64)
         edges = a.sum(axis=(1, 2)) / 2
         return self.penalised(edges, c4_count_codegree(a)).astype(np.float64)
+
+    def score_words(self, words) -> np.ndarray:
+        counts = c4_counts_of_words(to_numpy(words), self.n)
+        if counts is None:
+            return super().score_words(words)
+        return self.penalised(counts[0].astype(np.float64), counts[1]).astype(np.float64)
+
+    def feasible_words(self, words) -> np.ndarray:
+        counts = None if self.constraint is None else c4_counts_of_words(to_numpy(words), self.n)
+        if counts is None:
+            return super().feasible_words(words)
+        return counts[1] == 0
+
+    def feasible_scores(self, words) -> np.ndarray | None:
+        """Scores, ``-inf`` where a word has a 4-cycle, in one pass (what local search asks of a
+        neighbourhood: :func:`mathrl.agents.local.climb.score_neighbours`); None where the compiled
+        count does not apply or there is no hard constraint."""
+        counts = None if self.constraint is None else c4_counts_of_words(to_numpy(words), self.n)
+        if counts is None:
+            return None
+        return np.where(counts[1] == 0, counts[0] - self.best_known, -np.inf).astype(np.float64)
 
     def verify(self, graph: nx.Graph) -> Verification:
         """Exact integers: co-degree check, brute-force 4-cycle search over pairs of edges, edge count."""
