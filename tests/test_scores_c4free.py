@@ -200,3 +200,18 @@ def test_compiled_word_count_equals_the_trace_formula_and_networkx(n):
     assert np.array_equal(score.feasible_words(words), cycles == 0)
     assert np.array_equal(score.feasible_scores(words), np.where(cycles == 0, reference, -np.inf))
     assert c4_counts_of_words(np.zeros((1, 65 * 64 // 2), dtype=np.uint8), 65) is None  # beyond 64-bit masks
+    assert c4_counts_of_words(np.full((1, n * (n - 1) // 2), 2), n) is None  # not 0-1
+
+
+@pytest.mark.parametrize("n", [63, 64])
+def test_compiled_word_count_uses_every_bit_of_the_masks(n):
+    from mathrl.compiled import numba_available
+    from mathrl.envs.graphs.scores.c4free import c4_counts_of_words
+
+    if not numba_available():
+        pytest.skip("numba not available (MATHRL_PURE)")
+    adj = random_graphs(np.random.default_rng(n), n, 50)
+    adj[0] = 1 - np.eye(n, dtype=adj.dtype)  # the complete graph: every bit set, 3 * C(n, 4) four-cycles
+    edges, cycles = c4_counts_of_words(adjacency_to_words(adj), n)
+    assert np.array_equal(cycles, c4_count_trace(adj)) and np.array_equal(edges, adj.sum(axis=(1, 2)) // 2)
+    assert cycles[0] == 3 * (n * (n - 1) * (n - 2) * (n - 3) // 24)

@@ -653,9 +653,10 @@ def test_hybrid_climbs_fresh_random_words_too():
 
 def test_swaps_are_topped_up_only_under_a_hard_constraint():
     """At a dense C4-free graph most random swaps close a 4-cycle; ``swap_tries`` draws more batches until
-    ``swaps`` allowed ones are found. Each swap changes one 1 to 0 and one 0 to 1. A score without a
-    constraint scores the same neighbourhood either way."""
-    from mathrl.agents.local.climb import swap_moves
+    ``swaps`` allowed ones are in the neighbourhood. Each swap changes one 1 to 0 and one 0 to 1; every row of
+    the topped-up neighbourhood is its move applied to the word, scored as the score scores it alone. A score
+    without a constraint climbs the same way either way."""
+    from mathrl.agents.local.climb import _apply_moves, scored_neighbourhood, swap_moves
 
     rng = np.random.default_rng(0)
     c4 = make("c4-free", n=16)
@@ -663,11 +664,20 @@ def test_swaps_are_topped_up_only_under_a_hard_constraint():
     words, moved = swap_moves(dense, 64, rng)
     assert (dense[moved[:, 0]] == 1).all() and (dense[moved[:, 1]] == 0).all()
     assert ((words != dense).sum(axis=1) == 2).all() and (words.sum(axis=1) == dense.sum()).all()
-    allowed = c4.feasible_words(words).mean()
-    assert allowed < 0.5  # the situation the top-up is for
-    plain = climb(c4, dense, np.random.default_rng(1), steps=1, tenure=5, swaps=64)
-    topped = climb(c4, dense, np.random.default_rng(1), steps=1, tenure=5, swaps=64, swap_tries=8)
-    assert topped.evaluations > plain.evaluations  # more allowed swaps were found and scored
+    assert c4.feasible_words(words).mean() < 0.5  # the situation the top-up is for
+    length = c4.word_length
+    counts = {}
+    for tries in (1, 8):
+        words, moved, values, scored = scored_neighbourhood(c4, dense, 64, np.random.default_rng(1), tries)
+        assert np.array_equal(words, _apply_moves(dense, moved))
+        reference = np.where(c4.feasible_words(words), c4.score_words(words), -np.inf)
+        assert np.array_equal(values, reference) and scored == int(np.isfinite(values).sum())
+        counts[tries] = int(np.isfinite(values[length:]).sum())
+    assert counts[8] > counts[1]
+    tiny = make("c4-free", n=3)  # one edge, two non-edges: 2 swaps in all, never a 4-cycle
+    words, moved, values, scored = scored_neighbourhood(tiny, np.array([1, 0, 0], dtype=np.uint8), 64,
+                                                        np.random.default_rng(2), 8)
+    assert len(words) == 3 + 2  # no further batch once every swap the word has is in
     free = make("wagner-2.1", n=8)
     word = np.random.default_rng(2).integers(0, 2, free.word_length).astype(np.uint8)
     one = climb(free, word, np.random.default_rng(3), steps=3, tenure=5, swaps=16)

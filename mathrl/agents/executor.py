@@ -233,15 +233,17 @@ class RayExecutor(Executor):
             for ref in refs:
                 ray.cancel(ref, force=True)
 
+        fetched: dict[int, object] = {}  # finished results are fetched (deserialised) once
+
         def poll():
-            done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
-            results = {}
+            waiting = [ref for i, ref in enumerate(refs) if i not in fetched]
+            done, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0) if waiting else ([], [])
             for ref in done:
                 try:
-                    results[refs.index(ref)] = ray.get(ref)
+                    fetched[refs.index(ref)] = ray.get(ref)
                 except Exception:  # noqa: BLE001 - result() raises it
                     pass
-            return results
+            return dict(fetched)
 
         return Pending(wait=lambda: ray.get(refs), cancel=cancel, poll=poll)
 

@@ -5,8 +5,11 @@ search, NMCS: ``mathrl.agents.searchers``) by up to ``iterations`` iterations
 (or until ``seconds`` pass, or a word reaches the goal) and returns its new
 state. It needs nothing but its arguments, so the same call runs in-process,
 in a process pool or on Ray (:mod:`mathrl.agents.executor`). Islands only meet at migration
-points, at fixed iteration numbers, so a run is reproducible whatever the
-chunk boundaries or the scheduling.
+points, at fixed iteration numbers, so each island's course is the same whatever
+the chunk boundaries, the scheduling or the backend. Which island's hit is
+reported when several reach the goal in one round can depend on timing (a round
+ends at the first hit the main process sees), as can the evaluations counted:
+the last chunk of a worker abandoned at the end is not counted.
 
 Worker processes die with the main process (:func:`mathrl.agents.runs.die_with_parent`):
 a SIGKILL of ``mathrl search`` leaves no orphan computing on. They ignore Ctrl-C
@@ -57,9 +60,17 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
     """
     import torch
 
+    threads = torch.get_num_threads()  # restored after: the first island runs in the caller's process
+    torch.set_num_threads(config.threads)
+    try:
+        return _advance(island, state, config, score, seed, until_iteration, seconds, goal, budget, stop)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _advance(island, state, config, score, seed, until_iteration, seconds, goal, budget, stop) -> ChunkResult:
     from ..searchers import build_searcher
 
-    torch.set_num_threads(config.threads)
     goal = goal or Goal(score.tol)
     agent = build_searcher(score, config, seed, goal)
     if state is not None:
@@ -118,7 +129,7 @@ class IslandPool:
     (``ray``: ``auto``, ``local`` or an address) for all islands but the first, which runs in the main
     process meanwhile (it starts at once, while the workers are still starting: an easy problem is solved
     before they are up); in-process alone when there is one island or the score cannot be sent to another
-    process. Islands only meet at fixed migration iterations, so the backend never changes a run's numbers.
+    process. Islands only meet at fixed migration iterations, so the backend never changes an island's course.
 
     A round ends early once an island reaches the goal: the first island stops between iterations when a
     worker's result has it, and workers still running are abandoned (killed at :meth:`close`) when the

@@ -320,8 +320,10 @@ class Search:
         """Search until the goal, ``time_limit`` more seconds (this call's budget, also on a
         resumed search) or ``max_iterations`` iterations per island in all.
 
-        Islands run as worker processes, or as Ray tasks when ``ray`` is given (``auto``, ``local`` or an
-        address); a chunk's result depends only on its inputs, so the run's numbers are the same.
+        The first island runs in this process, the others as worker processes, or as Ray tasks when
+        ``ray`` is given (``auto``, ``local`` or an address); a chunk's result depends only on its inputs,
+        so each island's course is the same on every backend (which island's hit ends the search may
+        depend on timing: :class:`~mathrl.agents.cem.islands.IslandPool`).
 
         Checkpoints after the first round of chunks, then every ``checkpoint_seconds``
         (chunks are no longer than that), at the end, and when interrupted: Ctrl-C,

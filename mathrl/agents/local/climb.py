@@ -194,6 +194,31 @@ def score_neighbours(score, words: np.ndarray) -> tuple[np.ndarray, int]:
     return values, int(np.isfinite(values).sum())
 
 
+def scored_neighbourhood(score, word: np.ndarray, swaps: int, rng: np.random.Generator,
+                         swap_tries: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The scored neighbourhood of one step: (words, moves as :func:`neighbours` gives them, scores
+    with ``-inf`` for forbidden words, words scored).
+
+    ``swap_tries`` > 1 (0-1 words): further batches of ``swaps`` random swaps, up to ``swap_tries``
+    batches in all, of which the allowed ones join, until ``swaps`` allowed swaps are in (or as many
+    as the word has swaps)."""
+    alphabet = alphabet_of(score)
+    words, moved = neighbours(word, swaps, rng, alphabet)
+    values, scored = score_neighbours(score, words)
+    if swap_tries > 1 and alphabet == 2:
+        wanted = min(swaps, int(word.sum()) * int(len(word) - word.sum()))
+        allowed_swaps, tries = int(np.isfinite(values[len(word):]).sum()), 1
+        while allowed_swaps < wanted and tries < swap_tries:
+            more, more_moved = swap_moves(word, swaps, rng)
+            more_values, more_scored = score_neighbours(score, more)
+            scored += more_scored
+            keep = np.isfinite(more_values)
+            words, moved = np.concatenate([words, more[keep]]), np.concatenate([moved, more_moved[keep]])
+            values = np.concatenate([values, more_values[keep]])
+            allowed_swaps, tries = allowed_swaps + int(keep.sum()), tries + 1
+    return words, moved, values, scored
+
+
 @dataclass
 class Walk:
     """Where a local search stands, so that it can go on in a later call: current word, best
@@ -265,19 +290,9 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
     for _ in range(steps):
         if walk.best_score >= goal or walk.since_best >= patience or time.perf_counter() >= deadline:
             break
-        words, moved = neighbours(walk.word, swaps, rng, alphabet)
-        values, scored = score_neighbours(score, words)
+        words, moved, values, scored = scored_neighbourhood(score, walk.word, swaps, rng,
+                                                            swap_tries if topping_up else 1)
         evaluations += scored
-        if topping_up:
-            allowed_swaps, tries = int(np.isfinite(values[len(walk.word):]).sum()), 1
-            while allowed_swaps < swaps and tries < swap_tries:
-                more, more_moved = swap_moves(walk.word, swaps, rng)
-                more_values, scored = score_neighbours(score, more)
-                evaluations += scored
-                keep = np.isfinite(more_values)
-                words, moved = np.concatenate([words, more[keep]]), np.concatenate([moved, more_moved[keep]])
-                values = np.concatenate([values, more_values[keep]])
-                allowed_swaps, tries = allowed_swaps + int(keep.sum()), tries + 1
         by_transfer = False
         if vertices and not (values > walk.score + EPS).any():
             compound = transfer_moves(walk.word, vertices, transfers, rng)

@@ -82,9 +82,10 @@ def c4_counts_of_words(words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarra
     (n > 64, numba missing, words not 0-1)."""
     if n > 64 or not numba_available():
         return None
-    words = np.ascontiguousarray(words, dtype=np.uint8)
-    if words.ndim != 2 or words.shape[1] != n * (n - 1) // 2 or words.max(initial=0) > 1:
+    words = np.asarray(words)
+    if words.ndim != 2 or words.shape[1] != n * (n - 1) // 2 or words.max(initial=0) > 1 or words.min(initial=0) < 0:
         return None
+    words = np.ascontiguousarray(words, dtype=np.uint8)
     edges, cycles = np.zeros(len(words), dtype=np.int64), np.zeros(len(words), dtype=np.int64)
     _c4_counts_of_words(words, n, edges, cycles)
     return edges, cycles
