@@ -7,7 +7,7 @@ benchmark order, one-step lookahead and the exact minimum (``mathrl bench semigr
 done leaves, the classification itself, is the same for every policy (checked).
 
 ``python examples/semigroup_cut_policy.py`` trains 10 minutes on all 13 instances of (a, b) = (3, 2);
-``--short`` trains 20 s on two instances (what the tests run).
+``--short`` trains 5 s on two instances (what the tests run).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds of training")
     parser.add_argument("--sigma", default="0-12", help="instances of (3, 2)")
-    parser.add_argument("--short", action="store_true", help="20 s on sigma 4 and 9 (what the tests run)")
+    parser.add_argument("--short", action="store_true", help="5 s on sigma 4 and 9 (what the tests run)")
     args = parser.parse_args(argv)
     if args.short:
-        args.time_limit, args.sigma = 20.0, "4,9"
+        args.time_limit, args.sigma = 5.0, "4,9"
     first, _, last = args.sigma.partition("-")
     sigmas = list(range(int(first), int(last) + 1)) if last else [int(s) for s in args.sigma.split(",")]
     with tempfile.TemporaryDirectory() as tmp:

@@ -103,6 +103,7 @@ def test_merge_supers_keeps_size_order_and_drops_duplicates():
     assert len({w.tobytes() for w in merged_w}) == 4
 
 
+@pytest.mark.slow
 def test_c4_free_n12_reaches_the_optimum_in_mask_mode():
     """Faithful CEM (Wagner's preset) reaches ex(12, C4) = 21 within 200 iterations in >= 2 of 3 seeds."""
     hits = 0

@@ -680,6 +680,9 @@ def test_swaps_are_topped_up_only_under_a_hard_constraint():
     assert len(words) == 3 + 2  # no further batch once every swap the word has is in
     free = make("wagner-2.1", n=8)
     word = np.random.default_rng(2).integers(0, 2, free.word_length).astype(np.uint8)
+    plain = scored_neighbourhood(free, word, 16, np.random.default_rng(4), 1)
+    asked = scored_neighbourhood(free, word, 16, np.random.default_rng(4), 8)
+    assert all(np.array_equal(a, b) for a, b in zip(plain[:3], asked[:3])) and plain[3] == asked[3]
     one = climb(free, word, np.random.default_rng(3), steps=3, tenure=5, swaps=16)
     eight = climb(free, word, np.random.default_rng(3), steps=3, tenure=5, swaps=16, swap_tries=8)
     assert one.evaluations == eight.evaluations and np.array_equal(one.word, eight.word)

@@ -199,13 +199,14 @@ def scored_neighbourhood(score, word: np.ndarray, swaps: int, rng: np.random.Gen
     """The scored neighbourhood of one step: (words, moves as :func:`neighbours` gives them, scores
     with ``-inf`` for forbidden words, words scored).
 
-    ``swap_tries`` > 1 (0-1 words): further batches of ``swaps`` random swaps, up to ``swap_tries``
-    batches in all, of which the allowed ones join, until ``swaps`` allowed swaps are in (or as many
-    as the word has swaps)."""
+    ``swap_tries`` > 1 (0-1 words under a hard constraint): further batches of ``swaps`` random
+    swaps, up to ``swap_tries`` batches in all, of which the allowed ones join, until ``swaps``
+    allowed swaps are in (or as many as the word has swaps). Without a constraint every drawn swap
+    is allowed, so one batch is all there is and ``swap_tries`` is ignored."""
     alphabet = alphabet_of(score)
     words, moved = neighbours(word, swaps, rng, alphabet)
     values, scored = score_neighbours(score, words)
-    if swap_tries > 1 and alphabet == 2:
+    if swap_tries > 1 and swaps > 0 and alphabet == 2 and getattr(score, "constraint", None) is not None:
         wanted = min(swaps, int(word.sum()) * int(len(word) - word.sum()))
         allowed_swaps, tries = int(np.isfinite(values[len(word):]).sum()), 1
         while allowed_swaps < wanted and tries < swap_tries:
@@ -284,14 +285,11 @@ def climb(score, word, rng: np.random.Generator, *, steps: int = 1000, patience:
         walk = Walk.start(start, float(score.score_words(start[None])[0]))
         evaluations = 1
     moves, stuck = 0, False
-    alphabet = alphabet_of(score)
     vertices = graph_order(score) if transfers > 0 else 0
-    topping_up = swap_tries > 1 and swaps > 0 and alphabet == 2 and getattr(score, "constraint", None) is not None
     for _ in range(steps):
         if walk.best_score >= goal or walk.since_best >= patience or time.perf_counter() >= deadline:
             break
-        words, moved, values, scored = scored_neighbourhood(score, walk.word, swaps, rng,
-                                                            swap_tries if topping_up else 1)
+        words, moved, values, scored = scored_neighbourhood(score, walk.word, swaps, rng, swap_tries)
         evaluations += scored
         by_transfer = False
         if vertices and not (values > walk.score + EPS).any():
