@@ -517,6 +517,24 @@ def test_suite_resumes_only_the_runs_a_kill_left_unfinished(tmp_path, monkeypatc
     assert main_refuses(suite, ["--resume", str(out)], capsys)
 
 
+def test_a_hit_that_ends_after_the_cap_is_a_miss_of_the_suite(monkeypatch):
+    """The search stops at its limit between iterations and then verifies its result, so a run can end after
+    its cap; the suite then reports it found but not a success. The run's clock is made to read
+    100 s (c4-free at n = 5 is found at once) against a 60 s cap."""
+    from types import SimpleNamespace
+
+    from mathrl.agents import suite
+
+    [problem] = suite.parse_problems("c4-free:5")
+    on_time = suite.run_one("local", problem, 0, 60.0)
+    assert on_time["status"] == "found" and on_time["success"] and on_time["seconds"] <= 60.0
+    readings = iter([0.0, 100.0])
+    monkeypatch.setattr(suite, "time", SimpleNamespace(perf_counter=lambda: next(readings)))
+    late = suite.run_one("local", problem, 0, 60.0)
+    assert late["status"] == "found" and late["seconds"] == 100.0 and not late["success"]
+    assert late["best_score"] >= 0
+
+
 def main_refuses(suite, argv, capsys) -> bool:
     """``bench search`` refuses ``argv`` with one line (BenchError), writing nothing new."""
     try:

@@ -58,6 +58,10 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
     run's own time ``budget`` (seconds from now) runs out, so long iterations are
     never restarted at every chunk boundary.
     """
+    from ..searchers import TORCH_FREE_KINDS, kind_of
+
+    if kind_of(config) in TORCH_FREE_KINDS:  # a worker of these never imports torch (about 2 s of its start)
+        return _advance(island, state, config, score, seed, until_iteration, seconds, goal, budget, stop)
     import torch
 
     threads = torch.get_num_threads()  # restored after: the first island runs in the caller's process
