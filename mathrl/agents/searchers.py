@@ -97,9 +97,6 @@ def parse_agent(spec: str, preset_name: str | None = None) -> tuple[str, str, ob
                          "alphazero[:RUN]")
 
 
-TORCH_FREE_KINDS = frozenset({"local", "nmcs"})  # searchers without a network: their islands never import torch
-
-
 def kind_of(config) -> str:
     """The agent kind a config belongs to (each config class names its own ``agent_kind``)."""
     kind = getattr(type(config), "agent_kind", None)

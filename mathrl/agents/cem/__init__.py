@@ -8,6 +8,12 @@ configs without torch, whose import costs about 2 s of every worker's start.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time the names load in __getattr__
+    from .cem import CrossEntropyMethod, IterationStats, build_network, select
+    from .config import PRESETS, CEMConfig, preset
+    from .search import Search, SearchResult
 
 _EXPORTS = {"CrossEntropyMethod": ".cem", "IterationStats": ".cem", "build_network": ".cem", "select": ".cem",
             "PRESETS": ".config", "CEMConfig": ".config", "preset": ".config",

@@ -19,6 +19,7 @@ and then kills them.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import time
 from dataclasses import asdict, dataclass, field
@@ -58,16 +59,24 @@ def run_chunk(island: int, state: dict | None, config, score, seed: int,
     run's own time ``budget`` (seconds from now) runs out, so long iterations are
     never restarted at every chunk boundary.
     """
-    from ..searchers import TORCH_FREE_KINDS, kind_of
-
-    if kind_of(config) in TORCH_FREE_KINDS:  # a worker of these never imports torch (about 2 s of its start)
+    with _torch_threads(config):
         return _advance(island, state, config, score, seed, until_iteration, seconds, goal, budget, stop)
+
+
+@contextlib.contextmanager
+def _torch_threads(config):
+    """torch's thread count set to ``config.threads``, restored after (the first island runs in the caller's
+    process). A searcher without a network (``uses_torch = False`` on its config) skips it: its worker then
+    never imports torch, about 2 s of a spawned worker's start."""
+    if not getattr(type(config), "uses_torch", True):
+        yield
+        return
     import torch
 
-    threads = torch.get_num_threads()  # restored after: the first island runs in the caller's process
+    threads = torch.get_num_threads()
     torch.set_num_threads(config.threads)
     try:
-        return _advance(island, state, config, score, seed, until_iteration, seconds, goal, budget, stop)
+        yield
     finally:
         torch.set_num_threads(threads)
 

@@ -22,6 +22,7 @@ from .climb import alphabet_of, climb, random_words
 @dataclass(frozen=True)
 class LocalConfig(ConfigMixin):
     agent_kind: ClassVar[str] = "local"  # its name in run files (mathrl.agents.searchers.kind_of)
+    uses_torch: ClassVar[bool] = False  # no network: its islands run without importing torch (run_chunk)
     legacy_values: ClassVar[dict] = {"transfers": 0, "swap_tries": 1}  # runs saved before these existed
     steps: int = 2000        # moves per restart at most
     patience: int = 200      # moves without a new best before a restart
@@ -32,7 +33,7 @@ class LocalConfig(ConfigMixin):
     kick: float = 0.0        # share of restarts from the island's best word with kick_size letters changed
     kick_size: int = 0       # letters a kick changes (0: max(2, L // 40))
     islands: int = 2         # independent searches, one process each
-    threads: int = 1
+    threads: int = 1         # torch threads of searchers with a network; unused here, kept in run files
     migrate_every: int = 0   # islands never exchange words
 
 

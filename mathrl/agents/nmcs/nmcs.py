@@ -33,6 +33,7 @@ from ..searcher_base import ConfigMixin, WordSearcher
 @dataclass(frozen=True)
 class NMCSConfig(ConfigMixin):
     agent_kind: ClassVar[str] = "nmcs"  # its name in run files (mathrl.agents.searchers.kind_of)
+    uses_torch: ClassVar[bool] = False  # no network: its islands run without importing torch (run_chunk)
     legacy_values: ClassVar[dict] = {"polish_transfers": 0}  # runs saved before transfers existed
     level: int = 2           # nesting level of each top-level search (1-4)
     playouts: int = 1        # random completions per child at level 1
@@ -40,7 +41,7 @@ class NMCSConfig(ConfigMixin):
     polish_swaps: int = 64
     polish_transfers: int = 32  # graphs: neighbourhood transfers tried where no flip or swap improves
     islands: int = 2         # independent searches, one process each
-    threads: int = 1
+    threads: int = 1         # torch threads of searchers with a network; unused here, kept in run files
     migrate_every: int = 0
 
 
