@@ -98,9 +98,41 @@ def test_self_play_targets_are_the_sizes_of_the_proofs_it_played():
     assert np.all(out["z"] >= 0)
     for pi, mask in zip(out["pi"], out["mask"]):  # cut targets on the available cells only
         assert mask.any() and np.all(pi[~mask] == 0) and np.all(pi[mask] >= 0)
-    # a side part's value target is its one-step backup: the smallest cut target without the rank term
+    # a side part's value target is its one-step backup: the cut value Y (the target less its rank term) at
+    # the cell the cut network picks, so at least the smallest Y; with backup="min", the smallest
     for pi, mask, z in list(zip(out["pi"], out["mask"], out["z"]))[n:]:
-        assert np.isclose(z, pi[mask].min(), atol=1e-5)
+        y = _without_rank(pi, mask)
+        assert np.isclose(y, z, atol=1e-5).any() and z >= y.min() - 1e-5
+    low = play_proofs(net.state_dict(), cfg.but(backup="min"), seed=3, n_episodes=1)
+    for pi, mask, z in list(zip(low["pi"], low["mask"], low["z"]))[n:]:
+        assert np.isclose(z, _without_rank(pi, mask).min(), atol=1e-5)
+
+
+def _without_rank(pi, mask):
+    """The cut values Y on the available cells from the targets Y + rank / (k - 1) (ranks follow Y)."""
+    cells = np.flatnonzero(mask)
+    order = cells[np.argsort(pi[cells], kind="stable")]
+    return pi[order] - np.arange(len(order)) / max(1, len(order) - 1)
+
+
+def test_the_policy_backup_values_the_cut_the_network_picks_and_the_min_backup_is_biased_low():
+    from mathrl.agents.alphazero.andor import _backup
+
+    y, legal = np.array([0.5, 0.9, 0.0, 0.7]), np.array([True, True, False, True])
+    scores = np.array([2.0, 1.0, np.inf, 3.0])
+    assert _backup(y, legal, scores, "policy") == 0.9 and _backup(y, legal, scores, "min") == 0.5
+    # unbiased noisy estimates of eight equal cuts: the smallest is biased low, the one chosen by an
+    # independent estimate is not
+    rng = np.random.default_rng(0)
+    truth, legal = 1.0, np.ones(8, dtype=bool)
+    low, chosen = [], []
+    for _ in range(2000):
+        y, scores = truth + rng.normal(0, 0.1, 8), truth + rng.normal(0, 0.1, 8)
+        low.append(_backup(y, legal, None, "min"))
+        chosen.append(_backup(y, legal, scores, "policy"))
+    assert np.mean(low) < truth - 0.1 and abs(np.mean(chosen) - truth) < 0.01
+    with pytest.raises(ValueError, match="backup"):
+        config().but(backup="max")
 
 
 def test_self_play_is_reproducible_and_dropout_bounds_each_level():
@@ -162,8 +194,9 @@ def test_cut_policy_search_uses_the_learned_sizes_and_needs_parts_targets(tmp_pa
 
 def test_a_run_saved_before_parts_targets_existed_resumes_as_it_was(tmp_path, capsys):
     data = ProblemConfig(episodes=config()).to_dict()
-    del data["episodes"]["targets"]
+    del data["episodes"]["targets"], data["episodes"]["backup"]
     assert ProblemConfig.from_saved(data).episodes.targets == "returns"
+    assert ProblemConfig.from_saved(data).episodes.backup == "min"  # the one backup it knew
     assert ProblemConfig.from_dict(data).episodes.targets == "auto"  # a new config learns by parts where it can
     # and the command line's new runs do too, with and without --set (the issue's command)
     from mathrl.cli import main
@@ -175,3 +208,51 @@ def test_a_run_saved_before_parts_targets_existed_resumes_as_it_was(tmp_path, ca
                      "--set", "train_steps=1", *extra, "--out", str(out), "--quiet"]) == 0
         trainer = ProblemTrainer(None, out, resume=True)
         assert trainer.targets == "parts" and trainer.config.episodes.targets == "auto"
+
+
+def test_rollout_sizes_are_the_cut_networks_own_greedy_proofs_and_respect_cap_and_budget():
+    from mathrl.agents.alphazero.andor import GreedySizes
+
+    cfg = config()
+    torch.manual_seed(1)
+    model = PartsNetwork(build_network(cfg), "semigroup")
+    problem = GradedProblem(a=3, b=2, sigma=list(range(13)))
+    parts = [p for s in ProofState(problem).subproblems() for a in s.legal_actions()[:3] for p in s.split(a)]
+    greedy = np.array([prove([p], model.choose) for p in parts], dtype=float)
+    rollouts = GreedySizes(model, cap=1e8, budget=10**6)
+    assert np.array_equal(rollouts(parts), greedy)
+    assert rollouts.exact and rollouts(parts).tolist() == greedy.tolist()  # remembered, the same
+    estimates = model.sizes(parts)
+    assert np.array_equal(GreedySizes(model, cap=0.0, budget=10**6)(parts), estimates)  # none small enough
+    assert np.array_equal(GreedySizes(model, cap=1e8, budget=0)(parts), estimates)  # no cuts to spend
+    # a budget that runs out part way: the nodes left count their estimates, and nothing inexact is kept
+    partial = GreedySizes(model, cap=1e8, budget=len(parts) + 5)
+    sizes = partial(parts)
+    assert partial.expanded <= len(parts) + 5 and np.all(sizes > 0)
+    assert all(v == float(prove([p], model.choose)) for p in parts for v in [partial.exact.get(p.key())] if v)
+
+
+def test_a_proof_states_key_names_the_work_left():
+    problem = GradedProblem(a=3, b=2, sigma=[1, 3])
+    state = ProofState(problem)
+    one, three = state.subproblems()
+    assert one.key() != three.key() and ProofState(problem, roots=[one.current_node]).key() == one.key()
+    assert state.key() == ProofState(GradedProblem(a=3, b=2, sigma=[1, 3])).key()
+    before = state.key()
+    state.apply(state.legal_actions()[0])
+    assert state.key() != before
+
+
+def test_self_play_evaluates_each_node_once_and_plays_as_without_the_memory(monkeypatch):
+    from mathrl.agents.alphazero import andor
+
+    cfg = config(explore=0.1)
+    torch.manual_seed(2)
+    weights = build_network(cfg).state_dict()
+    remembered = play_proofs(weights, cfg, seed=5, n_episodes=3)
+    monkeypatch.setattr(andor.PartsNetwork, "_keys", staticmethod(lambda states: None))
+    plain = play_proofs(weights, cfg, seed=5, n_episodes=3)
+    assert remembered["returns"].tolist() == plain["returns"].tolist()
+    assert np.allclose(remembered["z"], plain["z"], atol=1e-6)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(remembered["pi"], plain["pi"]))
+    assert remembered["positions_evaluated"] < plain["positions_evaluated"] / 2  # three copies of one problem

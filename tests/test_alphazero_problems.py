@@ -194,3 +194,51 @@ def test_run_files_that_would_run_code_are_refused(trained_runs, tmp_path):
         with pytest.raises(ValueError, match="plug-in|not one of mathrl's envs"):
             ProblemTrainer(None, run, resume=True)
     assert not marker.exists()
+
+
+def test_packed_buffers_round_trip_ragged_arrays_and_refuse_a_bad_count():
+    from mathrl.agents.alphazero.problems import (pack_ragged, pack_ragged_tuples, unpack_ragged,
+                                                  unpack_ragged_tuples)
+
+    rng = np.random.default_rng(0)
+    rows = [(rng.normal(size=(1, n, 3)).astype(np.float32), rng.random((1, n)) < 0.5) for n in (4, 1, 7, 0, 2)]
+    back = unpack_ragged_tuples(pack_ragged_tuples(rows))
+    assert len(back) == len(rows)
+    for (a, b), (c, d) in zip(rows, back):
+        assert a.shape == c.shape and np.array_equal(a, c) and d.dtype == bool and np.array_equal(b, d)
+    masks = [rng.random(n) < 0.5 for n in (9, 3, 0)]
+    assert all(np.array_equal(m, u) for m, u in zip(masks, unpack_ragged(pack_ragged(masks, bool))))
+    assert [a.tolist() for a in unpack_ragged([np.arange(3)])] == [[0, 1, 2]]  # an older checkpoint's list
+    packed = pack_ragged(masks, bool)
+    packed["shapes"][0, 0] += 1
+    with pytest.raises(ValueError):
+        unpack_ragged(packed)
+
+
+@pytest.mark.parametrize("env_id, kwargs, scale", PROBLEMS[:2], ids=[p[0] for p in PROBLEMS[:2]])
+def test_a_resumed_run_reads_back_the_same_replay_buffer(tmp_path, env_id, kwargs, scale):
+    trainer = ProblemTrainer(tiny(env_id, kwargs, scale), tmp_path)
+    trainer.run(1)
+    again = ProblemTrainer(None, tmp_path, resume=True)
+    assert len(again.buffer["z"]) == len(trainer.buffer["z"]) > 0
+    assert again.buffer["z"] == trainer.buffer["z"]
+    for key in ("pi", "mask"):
+        assert all(np.array_equal(a, b) for a, b in zip(trainer.buffer[key], again.buffer[key]))
+    for x, y in zip(trainer.buffer["inputs"], again.buffer["inputs"]):
+        assert len(x) == len(y) and all(torch.equal(a, b) for a, b in zip(x, y))
+
+
+def test_the_time_limit_counts_evaluation_too(tmp_path, monkeypatch):
+    """--time-limit is seconds on the clock: an iteration's evaluation counts towards it."""
+    trainer = ProblemTrainer(tiny(*PROBLEMS[1]), tmp_path)
+    evaluate = trainer.evaluate
+
+    def slow_evaluation():
+        import time
+
+        time.sleep(1.0)
+        return evaluate()
+
+    monkeypatch.setattr(trainer, "evaluate", slow_evaluation)
+    rows = trainer.run(time_limit=0.5)
+    assert len(rows) == 1 and trainer.elapsed >= 1.0

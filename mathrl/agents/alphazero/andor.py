@@ -16,14 +16,16 @@ cut network, cutting a random cell with probability ``explore`` and keeping at m
 level (Simpson's dropout proofs; the dropped ones are estimated by the value network). Every cut node
 gives one sample:
 
-* cut targets: for every available cell, ``Y`` from the value network on that cut's parts (a one-step
-  lookahead), plus Simpson's rank term (the cell's rank among the available ones by ``Y``, divided by
+* cut targets: for every available cell, ``Y`` from the sizes of that cut's parts (a one-step lookahead):
+  the cut network's own greedy proof size for parts the value network sizes at most ``rollout`` cuts
+  (:class:`GreedySizes`, policy evaluation by rollouts), the value network's estimate for larger ones; plus Simpson's rank term (the cell's rank among the available ones by ``Y``, divided by
   ``k - 1``), which keeps both which cell is best and how much the others lose;
 * a value target: log10 of the size the proof below the node actually had, with the parts cut at random
   or dropped replaced by their estimates (so exploration does not teach that a node is worse than it is);
-  a node cut at random gets the one-step backup ``min Y`` instead;
+  a node cut at random gets a one-step backup instead: ``Y`` at the cell the cut network picks
+  (``backup = "policy"``, the default) or ``min Y`` (``"min"``, Simpson's; biased low, see :func:`_backup`);
 * besides, ``explore_parts`` parts per cut node from the cuts *not* taken get samples with one-step
-  targets (Simpson's exploration pool), so the values that decide between cuts are learned for the cuts
+  backups (Simpson's exploration pool), so the values that decide between cuts are learned for the cuts
   the policy does not take yet.
 
 :func:`lookahead` is the search: at an OR node the cell minimising ``1 + sum of the parts' estimated sizes``
@@ -50,11 +52,21 @@ def is_decomposable(state) -> bool:
 
 
 class PartsNetwork:
-    """A value-policy network read as Simpson's pair: sizes from the value head, cut scores from the policy."""
+    """A value-policy network read as Simpson's pair: sizes from the value head, cut scores from the policy.
+
+    Outputs are remembered by ``state.key()`` where states have one (a proof state does), for the life of
+    this object, which holds one set of weights: self-play proves many copies of the same instances and
+    meets the same nodes again and again, and each is evaluated once."""
 
     def __init__(self, net: torch.nn.Module, kind: str):
         self.net, self.kind = net.eval(), kind
         self.positions = 0
+        self._logits: dict[bytes, np.ndarray] = {}  # key -> policy logits
+        self._logs: dict[bytes, float] = {}  # key -> value (estimated log10 size)
+
+    @staticmethod
+    def _keys(states: Sequence) -> list | None:
+        return [s.key() for s in states] if states and all(hasattr(s, "key") for s in states) else None
 
     @torch.inference_mode()
     def evaluate(self, states: Sequence, encoded: tuple | None = None,
@@ -63,18 +75,31 @@ class PartsNetwork:
         ``encoded``: the states' network input, when the caller already has it."""
         from mathrl.agents.alphazero.episodes import encode
 
-        scores, logs = [], []
-        for start in range(0, len(states), chunk):
-            part = states[start:start + chunk]
-            x = encode(part, self.kind) if encoded is None else tuple(t[start:start + chunk] for t in encoded)
+        states = list(states)
+        keys = self._keys(states)
+        todo = list(range(len(states))) if keys is None else \
+            list({k: i for i, k in reversed(list(enumerate(keys))) if k not in self._logits}.values())
+        rows: dict[int, np.ndarray] = {}
+        logs: dict[int, float] = {}
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            if encoded is None:
+                x = encode([states[i] for i in part], self.kind)
+            else:
+                index = torch.as_tensor(part, dtype=torch.long)
+                x = tuple(t.index_select(0, index) for t in encoded)
             logits, values = self.net(*x)
-            logits, values = logits.float().numpy(), values.float().numpy()
-            for state, row in zip(part, logits):
-                mask = state.action_mask()
-                scores.append(np.where(mask, -row[:state.num_actions], np.inf))
-            logs.append(values)
-        self.positions += len(states)
-        return scores, (np.concatenate(logs) if logs else np.zeros(0))
+            for i, row, value in zip(part, logits.float().numpy(), values.float().numpy()):
+                rows[i], logs[i] = row, float(value)
+                if keys is not None:
+                    self._logits[keys[i]], self._logs[keys[i]] = row, float(value)
+        self.positions += len(todo)
+        scores, out = [], np.zeros(len(states))
+        for i, state in enumerate(states):
+            row = rows[i] if keys is None else self._logits[keys[i]]
+            out[i] = logs[i] if keys is None else self._logs[keys[i]]
+            scores.append(np.where(state.action_mask(), -row[:state.num_actions], np.inf))
+        return scores, out
 
     @torch.inference_mode()
     def sizes(self, states: Sequence, chunk: int = 2048) -> np.ndarray:
@@ -82,16 +107,97 @@ class PartsNetwork:
         has one, e.g. Simpson's pair, whose value has a trunk of its own)."""
         from mathrl.agents.alphazero.episodes import encode
 
+        states = list(states)
         if not states:
             return np.zeros(0)
+        keys = self._keys(states)
+        todo = list(range(len(states))) if keys is None else \
+            list({k: i for i, k in reversed(list(enumerate(keys))) if k not in self._logs}.values())
         value = getattr(self.net, "value_only", None) or (lambda *x: self.net(*x)[1])
-        logs = [value(*encode(states[i:i + chunk], self.kind)).float().numpy() for i in range(0, len(states), chunk)]
-        self.positions += len(states)
-        return 10.0 ** np.clip(np.concatenate(logs), 0.0, MAX_LOG_SIZE)
+        logs = np.zeros(len(states))
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            for i, v in zip(part, value(*encode([states[j] for j in part], self.kind)).float().numpy()):
+                logs[i] = float(v)
+                if keys is not None:
+                    self._logs[keys[i]] = float(v)
+        self.positions += len(todo)
+        if keys is not None:
+            logs = np.asarray([self._logs[k] for k in keys])
+        return 10.0 ** np.clip(logs, 0.0, MAX_LOG_SIZE)
 
     def choose(self, states: Sequence) -> list[int]:
         """The proof-time policy: the available cell with the smallest ``N2`` in each state."""
         return [int(np.argmin(s)) for s in self.evaluate(states)[0]] if states else []
+
+
+class GreedySizes:
+    """Proof sizes for cut targets: the value network's estimate, or, for a part it sizes at most ``cap``
+    cuts, the size of the cut network's own greedy proof of it (a rollout).
+
+    With rollouts the cut targets evaluate the current policy exactly below each cut, and the cell they
+    rank first is a policy improvement (Bertsekas' rollout algorithm; on an AND-OR tree of finite depth,
+    repeated improvement reaches the minimum proof): the value network's errors, which decide near-ties
+    between cuts whose proofs differ by one node, no longer enter the targets of small parts. Sizes are
+    remembered by ``state.key()`` for the network they were proved with (one self-play call), and at most
+    ``budget`` nodes are cut in rollouts; past it the nodes left are estimated.
+    """
+
+    def __init__(self, model: PartsNetwork, cap: float, budget: int):
+        self.model, self.cap, self.budget = model, float(cap), int(budget)
+        self.exact: dict[bytes, float] = {}  # greedy proof sizes, every node of the proof proved
+        self.expanded = 0
+
+    def __call__(self, states: Sequence) -> np.ndarray:
+        out = self.model.sizes(list(states))
+        small = [i for i, v in enumerate(out) if v <= self.cap]
+        if small:
+            out[small] = self.proofs([states[i] for i in small])
+        return out
+
+    def proofs(self, states: Sequence) -> np.ndarray:
+        """Greedy proof sizes of one-part ``states``, breadth first with one ``choose`` call per level; the
+        nodes left when the budget runs out count their estimated sizes."""
+        children: dict[bytes, list[bytes]] = {}
+        estimated: dict[bytes, float] = {}
+        keys = [s.key() for s in states]
+        level, seen = [], set()
+        for state, key in zip(states, keys):
+            if key not in self.exact and key not in seen:
+                seen.add(key)
+                level.append((state, key))
+        while level:
+            if self.expanded + len(level) > self.budget:
+                for (_, key), size in zip(level, self.model.sizes([s for s, _ in level])):
+                    estimated[key] = float(size)
+                break
+            self.expanded += len(level)
+            following = []
+            for (state, key), action in zip(level, self.model.choose([s for s, _ in level])):
+                parts = state.split(action)
+                children[key] = [p.key() for p in parts]
+                for part, part_key in zip(parts, children[key]):
+                    if part_key not in self.exact and part_key not in seen:
+                        seen.add(part_key)
+                        following.append((part, part_key))
+            level = following
+        approximate: dict[bytes, float] = {}
+
+        def size(key: bytes) -> tuple[float, bool]:  # (size, every node below proved); depth <= the proof's
+            if key in self.exact:
+                return self.exact[key], True
+            if key in estimated:
+                return estimated[key], False
+            if key in approximate:
+                return approximate[key], False
+            total, exact = 1.0, True
+            for child in children[key]:
+                value, complete = size(child)
+                total, exact = total + value, exact and complete
+            (self.exact if exact else approximate)[key] = total
+            return total, exact
+
+        return np.asarray([size(k)[0] for k in keys], dtype=np.float64)
 
 
 def lookahead(states: Sequence, sizes: Callable[[list], np.ndarray], depth: int = 1) -> list[tuple[int, float]]:
@@ -180,6 +286,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
     net = build_network(config, env)
     net.load_state_dict(weights)
     model = PartsNetwork(net, kind)
+    sizes = GreedySizes(model, config.rollout, config.rollout_nodes) if config.rollout > 0 else model.sizes
     # one record per cut node: [episode, parent record (-1 for a root), children records, chosen parts'
     # estimated sizes for those not cut, random?, one-step backup, targets Y]
     nodes: list[dict] = []
@@ -201,7 +308,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
         encoded = encode(states, kind)
         scores, _ = model.evaluate(states, encoded)
         splits = [{a: s.split(a) for a in s.legal_actions()} for s in states]
-        ys = _cut_values(model, states, splits)
+        ys = _cut_values(sizes, states, splits)
         next_level, aside = [], []
         for i, ((state, episode, parent), sp, y) in enumerate(zip(level, splits, ys)):
             legal = state.action_mask()
@@ -209,7 +316,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
             action = int(rng.choice(np.flatnonzero(legal))) if explored else int(np.argmin(scores[i]))
             index = len(nodes)
             nodes.append({"episode": episode, "parent": parent, "children": [], "estimated": 0.0,
-                          "random": explored, "backup": float(y[legal].min())})
+                          "random": explored, "backup": _backup(y, legal, scores[i], config.backup)})
             if parent >= 0:
                 nodes[parent]["children"].append(index)
             inputs.append(tuple(t[i:i + 1].clone() for t in encoded))
@@ -224,12 +331,13 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
             side_states = [s for s, _ in aside]
             side_splits = [{a: s.split(a) for a in s.legal_actions()} for s in side_states]
             side_encoded = encode(side_states, kind)
-            for j, ((state, episode), y) in enumerate(zip(aside, _cut_values(model, side_states, side_splits))):
+            side_scores = model.evaluate(side_states, side_encoded)[0] if config.backup == "policy" else None
+            for j, ((state, episode), y) in enumerate(zip(aside, _cut_values(sizes, side_states, side_splits))):
                 legal = state.action_mask()
                 side["inputs"].append(tuple(t[j:j + 1].clone() for t in side_encoded))
                 side["pi"].append(_with_rank(y, legal).astype(np.float32))
                 side["mask"].append(legal)
-                side["z"].append(float(y[legal].min()))
+                side["z"].append(_backup(y, legal, None if side_scores is None else side_scores[j], config.backup))
                 side["episode"].append(episode)
         level = next_level
     z = np.concatenate([_value_targets(nodes), np.asarray(side["z"], dtype=np.float64)])
@@ -243,10 +351,10 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
             "positions_evaluated": model.positions}
 
 
-def _cut_values(model: PartsNetwork, states: list, splits: list[dict]) -> list[np.ndarray]:
-    """Per state, ``Y[a] = log10(1 + sum of the estimated sizes of the parts of cut a)`` (0 where unavailable),
-    with one value batch for all the parts."""
-    sizes = iter(model.sizes([p for sp in splits for ps in sp.values() for p in ps]).tolist())
+def _cut_values(sizer: Callable[[list], np.ndarray], states: list, splits: list[dict]) -> list[np.ndarray]:
+    """Per state, ``Y[a] = log10(1 + sum of the sizes of the parts of cut a)`` (0 where unavailable), the
+    sizes from ``sizer`` (the value network, or :class:`GreedySizes`) in one call for all the parts."""
+    sizes = iter(np.asarray(sizer([p for sp in splits for ps in sp.values() for p in ps])).tolist())
     out = []
     for state, sp in zip(states, splits):
         y = np.zeros(state.num_actions, dtype=np.float64)
@@ -254,6 +362,17 @@ def _cut_values(model: PartsNetwork, states: list, splits: list[dict]) -> list[n
             y[a] = np.log10(1.0 + sum(next(sizes) for _ in ps))
         out.append(y)
     return out
+
+
+def _backup(y: np.ndarray, legal: np.ndarray, scores: np.ndarray | None, rule: str) -> float:
+    """A node's one-step value target from its cut values ``y``: ``"min"`` takes the smallest over the legal
+    cells; ``"policy"`` the one at the cell the cut network picks (``argmin scores``). The smallest of
+    several noisy estimates is biased low (the maximisation bias of Q-learning), and a value trained on it
+    makes cuts into such nodes look cheaper than they are; choosing the cell with one estimator and
+    valuing it with the other removes that bias (van Hasselt 2010, double Q-learning)."""
+    if rule == "min":
+        return float(y[legal].min())
+    return float(y[int(np.argmin(scores))])
 
 
 def _with_rank(y: np.ndarray, legal: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ from mathrl.agents.alphazero.mcts import sample_action, search
 
 
 TARGETS = ("auto", "returns", "parts")
+BACKUPS = ("policy", "min")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ class EpisodeConfig:
     explore: float = 0.1         # parts: probability of cutting a random cell at a node
     width: int = 300             # parts: nodes kept per proof level (the rest estimated by the value)
     explore_parts: int = 2       # parts: per cut node, parts of cuts not taken that also get one-step targets
+    # parts: the one-step value backup of a node cut at random or explored aside: "policy" (the estimated
+    # size below the cut network's own choice, selection apart from evaluation as in double Q-learning) or
+    # "min" (the smallest estimated size over all cuts, biased low by the estimates' noise)
+    backup: str = "policy"
+    # parts: policy evaluation by rollouts. A part the value network sizes at most ``rollout`` cuts is proved
+    # greedily by the cut network instead, and that size replaces the estimate in the cut targets (at most
+    # ``rollout_nodes`` rollout cuts per self-play call; 0 turns rollouts off)
+    rollout: float = 100.0
+    rollout_nodes: int = 50_000
 
     def __post_init__(self):
         self.validate()
@@ -79,9 +89,13 @@ class EpisodeConfig:
         _int(self, "concurrent", 1, 65536)
         _int(self, "width", 1, 10**6)
         _int(self, "explore_parts", 0, 1000)
+        if self.backup not in BACKUPS:
+            raise ValueError(f"backup must be one of {', '.join(BACKUPS)}, got {self.backup!r}")
         if self.targets not in TARGETS:
             raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {self.targets!r}")
         _real(self, "explore", 0.0, 1.0)
+        _real(self, "rollout", 0.0, 1e8)
+        _int(self, "rollout_nodes", 0, 10**8)
         _real(self, "value_scale", 0.0, low_open=True)
 
     def but(self, **changes) -> "EpisodeConfig":

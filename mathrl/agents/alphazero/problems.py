@@ -102,9 +102,13 @@ class ProblemConfig:
     @classmethod
     def from_saved(cls, data: dict) -> "ProblemConfig":
         """The config of a saved run (a checkpoint or agent file). A run saved before ``episodes.targets``
-        existed learned returns-to-go, so it resumes and loads as it was (a new config's default is "auto")."""
+        existed learned returns-to-go, one saved before ``episodes.backup`` backed up the smallest estimate without
+        rollouts, so each resumes and loads as it was (a new config's defaults are "auto", "policy", 100)."""
         if isinstance(data, dict) and isinstance(data.get("episodes"), dict) and "targets" not in data["episodes"]:
             data = {**data, "episodes": {**data["episodes"], "targets": "returns"}}
+        if isinstance(data, dict) and isinstance(data.get("episodes"), dict) and "backup" not in data["episodes"]:
+            # as runs saved before backups and rollouts were chosen learned
+            data = {**data, "episodes": {**data["episodes"], "backup": "min", "rollout": 0.0}}
         return cls.from_dict(data)
 
     @classmethod
@@ -131,6 +135,53 @@ class ProblemConfig:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"episodes.{exc}") from None
         return cls(episodes=episodes, **data)
+
+
+def pack_ragged(arrays: list, dtype) -> dict:
+    """Arrays of one dtype and rank but any shapes as two arrays (``flat``: every entry in order; ``shapes``:
+    one row per array), so a checkpoint stores a replay buffer of 20,000 moves as a few tensors instead of
+    pickling 20,000 small ones (about 10x faster to write)."""
+    arrays = [np.asarray(a, dtype=dtype) for a in arrays]
+    rank = arrays[0].ndim if arrays else 1
+    if any(a.ndim != rank for a in arrays):
+        raise ValueError("pack_ragged needs arrays of one rank")
+    shapes = np.asarray([a.shape for a in arrays], dtype=np.int64).reshape(len(arrays), rank)
+    flat = np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0, dtype=dtype)
+    return {"flat": flat, "shapes": shapes}
+
+
+def unpack_ragged(packed) -> list[np.ndarray]:
+    """The arrays :func:`pack_ragged` packed (a plain list, as older checkpoints stored it, passes through)."""
+    if isinstance(packed, list):
+        return [np.asarray(a) for a in packed]
+    flat, shapes = np.asarray(packed["flat"]), np.asarray(packed["shapes"], dtype=np.int64)
+    if shapes.ndim != 2 or (shapes < 0).any():
+        raise ValueError("bad shapes")
+    sizes = np.prod(shapes, axis=1) if shapes.shape[1] else np.ones(len(shapes), dtype=np.int64)
+    if int(sizes.sum()) != flat.size:
+        raise ValueError(f"{flat.size} entries for shapes that need {int(sizes.sum())}")
+    ends = np.cumsum(sizes)
+    return [flat[end - size:end].reshape(shape) for end, size, shape in zip(ends, sizes, shapes.tolist())]
+
+
+def pack_ragged_tuples(rows: list[tuple]) -> dict:
+    """Tuples of arrays (a move's network input) packed component by component with :func:`pack_ragged`."""
+    width = len(rows[0]) if rows else 0
+    if any(len(r) != width for r in rows):
+        raise ValueError("pack_ragged_tuples needs tuples of one length")
+    return {"parts": [pack_ragged([r[j] for r in rows], rows[0][j].dtype) for j in range(width)],
+            "count": len(rows)}
+
+
+def unpack_ragged_tuples(packed) -> list[tuple]:
+    """The tuples :func:`pack_ragged_tuples` packed (older checkpoints' list of tuples passes through)."""
+    if isinstance(packed, list):
+        return [tuple(x) for x in packed]
+    columns = [unpack_ragged(part) for part in packed["parts"]]
+    count = int(packed["count"])
+    if any(len(c) != count for c in columns):
+        raise ValueError("components of different lengths")
+    return list(zip(*columns)) if columns else [() for _ in range(count)]
 
 
 def _pad_batch(inputs: list[tuple], pis: list[np.ndarray], masks: list[np.ndarray]):
@@ -190,6 +241,7 @@ class ProblemTrainer:
         self.net = build_network(config.episodes, env)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
+        self._last_write = 0.0  # seconds the last checkpoint took, added to the next iteration's time
         self.best_eval = -float("inf")  # the agent file holds the weights that evaluated best so far
         self.executor = None  # set while run() runs with workers or Ray
         self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
@@ -203,10 +255,14 @@ class ProblemTrainer:
             self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
             self.metrics_rows = int(ckpt["metrics_rows"])
             self.best_eval = float(ckpt.get("best_eval", -float("inf")))
-            self.buffer = {"inputs": [tuple(torch.from_numpy(np.asarray(t)) for t in x) for x in ckpt["inputs"]],
-                           "pi": [np.asarray(p, dtype=np.float32) for p in ckpt["pi"]],
-                           "mask": [np.asarray(m, dtype=bool) for m in ckpt["mask"]],
-                           "z": [float(v) for v in ckpt["z"]]}
+            try:
+                self.buffer = {"inputs": [tuple(torch.from_numpy(np.array(t)) for t in x)
+                                          for x in unpack_ragged_tuples(ckpt["inputs"])],
+                               "pi": [np.asarray(p, dtype=np.float32) for p in unpack_ragged(ckpt["pi"])],
+                               "mask": [np.asarray(m, dtype=bool) for m in unpack_ragged(ckpt["mask"])],
+                               "z": [float(v) for v in ckpt["z"]]}
+            except (TypeError, ValueError, KeyError) as exc:
+                raise not_readable(self.out / CHECKPOINT, WHAT, f"its replay buffer is malformed ({exc})") from exc
             if config.selfplay_ahead:  # the batches in flight at the checkpoint, started again in run()
                 self.ahead.restore(ckpt.get("pending"))
         self.out.mkdir(parents=True, exist_ok=True)
@@ -237,8 +293,8 @@ class ProblemTrainer:
         save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
                    "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed": self.elapsed,
                    "metrics_rows": self.log.rows, "best_eval": self.best_eval,
-                   "inputs": [tuple(t.numpy() for t in x) for x in self.buffer["inputs"]],
-                   "pi": self.buffer["pi"], "mask": self.buffer["mask"],
+                   "inputs": pack_ragged_tuples([tuple(t.numpy() for t in x) for x in self.buffer["inputs"]]),
+                   "pi": pack_ragged(self.buffer["pi"], np.float32), "mask": pack_ragged(self.buffer["mask"], bool),
                    "z": np.asarray(self.buffer["z"], dtype=np.float32),
                    "pending": self.ahead.state()},
                   self.out / CHECKPOINT)
@@ -274,8 +330,10 @@ class ProblemTrainer:
             value_losses.append(float(value.detach()))
         self.net.eval()
         self.iteration += 1
-        self.elapsed += time.perf_counter() - start
         eval_return = self.evaluate()
+        # the whole iteration counts towards --time-limit, evaluation and the previous checkpoint's write
+        # included, so "10 minutes of training" is 10 minutes on the clock
+        self.elapsed += time.perf_counter() - start + self._last_write
         improved = not np.isnan(eval_return) and eval_return >= self.best_eval
         if improved:
             self.best_eval = eval_return
@@ -287,7 +345,9 @@ class ProblemTrainer:
         if "wait_seconds" in games:
             row["selfplay_wait_seconds"] = games["wait_seconds"]
         self.log.write(row)
+        written = time.perf_counter()
         self.checkpoint(improved or np.isnan(eval_return))
+        self._last_write = time.perf_counter() - written
         return row
 
     def _play(self):
@@ -371,8 +431,8 @@ class ProblemTrainer:
 
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False,
             ray: str | None = None) -> list[dict]:
-        """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over
-        resumes) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept. Self-play
+        """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over resumes,
+        evaluation and checkpoints included) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept. Self-play
         runs on ``workers`` processes, or as Ray tasks when ``ray`` is given."""
 
         from mathrl.agents.executor import make_executor

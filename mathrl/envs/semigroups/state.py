@@ -212,6 +212,12 @@ class ProofState:
         """Active nodes not cut yet, the current one included."""
         return len(self._frontier)
 
+    def key(self) -> bytes:
+        """Bytes naming the work left: the open nodes' keys in cutting order. Two states with one key need
+        the same cuts to finish, so a cache of proof sizes (or network outputs) may share them."""
+        nodes = [entry[0] for entry in self._frontier]
+        return b"#".join(n.key for n in (reversed(nodes) if self._dfs else nodes))
+
     def observation_dict(self) -> dict:
         """The problem's ``observe`` arrays (int8) plus ``scalars`` (float32, :data:`SCALARS`).
 
