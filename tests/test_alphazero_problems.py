@@ -213,6 +213,29 @@ def test_packed_buffers_round_trip_ragged_arrays_and_refuse_a_bad_count():
     packed["shapes"][0, 0] += 1
     with pytest.raises(ValueError):
         unpack_ragged(packed)
+    # what a crafted file could hold instead: each a ValueError (the loader's one-line error), no traceback
+    bad = [np.zeros(3), {"flat": np.float64(1.0), "shapes": np.ones((1, 1), dtype=np.int64)},
+           {"flat": np.zeros(2), "shapes": np.array([[2**62]])}, {"flat": np.zeros(2, dtype=object),
+                                                                  "shapes": np.array([[2]])}]
+    for packed in bad:
+        with pytest.raises(ValueError):
+            unpack_ragged(packed)
+    for packed in ({"parts": [], "count": 10**12}, {"parts": [pack_ragged(masks, bool)], "count": 2},
+                   {"parts": [pack_ragged(masks, bool)], "count": float("inf")}):
+        with pytest.raises(ValueError):
+            unpack_ragged_tuples(packed)
+
+
+def test_a_checkpoint_whose_buffer_parts_disagree_is_refused_in_one_line(tmp_path):
+    from mathrl.agents.files import FileFormatError, load_file, save_file
+
+    trainer = ProblemTrainer(tiny(*PROBLEMS[1]), tmp_path)
+    trainer.run(1)
+    data = load_file(tmp_path / "checkpoint.pt")
+    data["z"] = data["z"][:-1]
+    save_file(data, tmp_path / "checkpoint.pt")
+    with pytest.raises(FileFormatError, match="replay buffer is malformed"):
+        ProblemTrainer(None, tmp_path, resume=True)
 
 
 @pytest.mark.parametrize("env_id, kwargs, scale", PROBLEMS[:2], ids=[p[0] for p in PROBLEMS[:2]])

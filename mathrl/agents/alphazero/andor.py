@@ -54,9 +54,10 @@ def is_decomposable(state) -> bool:
 class PartsNetwork:
     """A value-policy network read as Simpson's pair: sizes from the value head, cut scores from the policy.
 
-    Outputs are remembered by ``state.key()`` where states have one (a proof state does), for the life of
-    this object, which holds one set of weights: self-play proves many copies of the same instances and
-    meets the same nodes again and again, and each is evaluated once."""
+    For Simpson's networks (kind ``"semigroup"``, whose input is the node's tables alone) outputs are
+    remembered by ``state.key()`` for the life of this object, which holds one set of weights: self-play
+    proves many copies of the same instances and meets the same nodes again and again, and each is
+    evaluated once. Other inputs (a flat observation also carries depth and counts) are not remembered."""
 
     def __init__(self, net: torch.nn.Module, kind: str):
         self.net, self.kind = net.eval(), kind
@@ -64,9 +65,10 @@ class PartsNetwork:
         self._logits: dict[bytes, np.ndarray] = {}  # key -> policy logits
         self._logs: dict[bytes, float] = {}  # key -> value (estimated log10 size)
 
-    @staticmethod
-    def _keys(states: Sequence) -> list | None:
-        return [s.key() for s in states] if states and all(hasattr(s, "key") for s in states) else None
+    def _keys(self, states: Sequence) -> list | None:
+        if self.kind != "semigroup" or not states or not all(hasattr(s, "key") for s in states):
+            return None
+        return [s.key() for s in states]
 
     @torch.inference_mode()
     def evaluate(self, states: Sequence, encoded: tuple | None = None,
@@ -92,7 +94,8 @@ class PartsNetwork:
             for i, row, value in zip(part, logits.float().numpy(), values.float().numpy()):
                 rows[i], logs[i] = row, float(value)
                 if keys is not None:
-                    self._logits[keys[i]], self._logs[keys[i]] = row, float(value)
+                    self._logits[keys[i]] = row
+                    self._logs.setdefault(keys[i], float(value))  # one value per node, whichever call came first
         self.positions += len(todo)
         scores, out = [], np.zeros(len(states))
         for i, state in enumerate(states):
@@ -135,8 +138,8 @@ class GreedySizes:
     """Proof sizes for cut targets: the value network's estimate, or, for a part it sizes at most ``cap``
     cuts, the size of the cut network's own greedy proof of it (a rollout).
 
-    With rollouts the cut targets evaluate the current policy exactly below each cut, and the cell they
-    rank first is a policy improvement (Bertsekas' rollout algorithm; on an AND-OR tree of finite depth,
+    With rollouts the cut targets evaluate the current policy exactly below each cut whose parts are all
+    small, and there the cell they rank first is a policy improvement (Bertsekas' rollout algorithm; on an AND-OR tree of finite depth,
     repeated improvement reaches the minimum proof): the value network's errors, which decide near-ties
     between cuts whose proofs differ by one node, no longer enter the targets of small parts. Sizes are
     remembered by ``state.key()`` for the network they were proved with (one self-play call), and at most
@@ -369,7 +372,8 @@ def _backup(y: np.ndarray, legal: np.ndarray, scores: np.ndarray | None, rule: s
     cells; ``"policy"`` the one at the cell the cut network picks (``argmin scores``). The smallest of
     several noisy estimates is biased low (the maximisation bias of Q-learning), and a value trained on it
     makes cuts into such nodes look cheaper than they are; choosing the cell with one estimator and
-    valuing it with the other removes that bias (van Hasselt 2010, double Q-learning)."""
+    valuing it with the other reduces that bias (van Hasselt 2010, double Q-learning; the two heads learn
+    from the same targets, so they are not fully independent)."""
     if rule == "min":
         return float(y[legal].min())
     return float(y[int(np.argmin(scores))])

@@ -154,9 +154,15 @@ def unpack_ragged(packed) -> list[np.ndarray]:
     """The arrays :func:`pack_ragged` packed (a plain list, as older checkpoints stored it, passes through)."""
     if isinstance(packed, list):
         return [np.asarray(a) for a in packed]
-    flat, shapes = np.asarray(packed["flat"]), np.asarray(packed["shapes"], dtype=np.int64)
-    if shapes.ndim != 2 or (shapes < 0).any():
+    if not isinstance(packed, dict) or set(packed) != {"flat", "shapes"}:
+        raise ValueError("not a packed array list")
+    flat, shapes = packed["flat"], packed["shapes"]
+    if not isinstance(flat, np.ndarray) or flat.ndim != 1 or flat.dtype.kind not in "biuf":
+        raise ValueError("packed entries must be a 1-d numeric array")
+    if not isinstance(shapes, np.ndarray) or shapes.ndim != 2 or shapes.dtype.kind not in "iu" \
+            or (shapes < 0).any() or (shapes > flat.size).any():
         raise ValueError("bad shapes")
+    shapes = shapes.astype(np.int64)
     sizes = np.prod(shapes, axis=1) if shapes.shape[1] else np.ones(len(shapes), dtype=np.int64)
     if int(sizes.sum()) != flat.size:
         raise ValueError(f"{flat.size} entries for shapes that need {int(sizes.sum())}")
@@ -177,11 +183,13 @@ def unpack_ragged_tuples(packed) -> list[tuple]:
     """The tuples :func:`pack_ragged_tuples` packed (older checkpoints' list of tuples passes through)."""
     if isinstance(packed, list):
         return [tuple(x) for x in packed]
+    if not isinstance(packed, dict) or not isinstance(packed.get("parts"), list) or not packed["parts"] \
+            or not isinstance(packed.get("count"), int):
+        raise ValueError("not a packed list of tuples")
     columns = [unpack_ragged(part) for part in packed["parts"]]
-    count = int(packed["count"])
-    if any(len(c) != count for c in columns):
+    if any(len(c) != packed["count"] for c in columns):
         raise ValueError("components of different lengths")
-    return list(zip(*columns)) if columns else [() for _ in range(count)]
+    return list(zip(*columns))
 
 
 def _pad_batch(inputs: list[tuple], pis: list[np.ndarray], masks: list[np.ndarray]):
@@ -261,7 +269,10 @@ class ProblemTrainer:
                                "pi": [np.asarray(p, dtype=np.float32) for p in unpack_ragged(ckpt["pi"])],
                                "mask": [np.asarray(m, dtype=bool) for m in unpack_ragged(ckpt["mask"])],
                                "z": [float(v) for v in ckpt["z"]]}
-            except (TypeError, ValueError, KeyError) as exc:
+                lengths = {len(v) for v in self.buffer.values()}
+                if len(lengths) != 1 or any(len(p) != len(m) for p, m in zip(self.buffer["pi"], self.buffer["mask"])):
+                    raise ValueError("its parts have different lengths")
+            except (TypeError, ValueError, KeyError, IndexError, OverflowError, RuntimeError) as exc:
                 raise not_readable(self.out / CHECKPOINT, WHAT, f"its replay buffer is malformed ({exc})") from exc
             if config.selfplay_ahead:  # the batches in flight at the checkpoint, started again in run()
                 self.ahead.restore(ckpt.get("pending"))
