@@ -256,3 +256,21 @@ def test_self_play_evaluates_each_node_once_and_plays_as_without_the_memory(monk
     assert np.allclose(remembered["z"], plain["z"], atol=1e-6)
     assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(remembered["pi"], plain["pi"]))
     assert remembered["positions_evaluated"] < plain["positions_evaluated"] / 2  # three copies of one problem
+
+
+def test_self_play_cut_targets_use_the_cut_networks_greedy_proofs_of_small_parts():
+    """With rollouts the root's cut values are log10(1 + the greedy proof sizes of each cut's parts), exactly;
+    without them they are the value network's estimates, which differ."""
+    torch.manual_seed(3)
+    cfg = config(rollout=1e8)
+    net = build_network(cfg)
+    model = PartsNetwork(net, "semigroup")
+    env = make_env(cfg)
+    env.reset(seed=4)
+    root = env.unwrapped.state.subproblems()[0]
+    exact = sorted(np.log10(1.0 + sum(prove([p], model.choose) for p in root.split(a))) for a in root.legal_actions())
+    estimated = sorted(np.log10(1.0 + model.sizes(root.split(a)).sum()) for a in root.legal_actions())
+    for rollout, expected in ((1e8, exact), (0.0, estimated)):
+        out = play_proofs(net.state_dict(), cfg.but(rollout=rollout), seed=4, n_episodes=1)
+        assert np.allclose(_without_rank(out["pi"][0], out["mask"][0]), expected, atol=1e-5)
+    assert not np.allclose(exact, estimated, atol=1e-3)

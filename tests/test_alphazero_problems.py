@@ -242,6 +242,10 @@ def test_a_checkpoint_whose_buffer_parts_disagree_is_refused_in_one_line(tmp_pat
 def test_a_resumed_run_reads_back_the_same_replay_buffer(tmp_path, env_id, kwargs, scale):
     trainer = ProblemTrainer(tiny(env_id, kwargs, scale), tmp_path)
     trainer.run(1)
+    from mathrl.agents.files import load_file
+
+    saved = load_file(tmp_path / "checkpoint.pt")
+    assert set(saved["pi"]) == {"flat", "shapes"} and set(saved["inputs"]) == {"parts", "count"}  # packed
     again = ProblemTrainer(None, tmp_path, resume=True)
     assert len(again.buffer["z"]) == len(trainer.buffer["z"]) > 0
     assert again.buffer["z"] == trainer.buffer["z"]

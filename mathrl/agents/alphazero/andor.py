@@ -18,8 +18,8 @@ gives one sample:
 
 * cut targets: for every available cell, ``Y`` from the sizes of that cut's parts (a one-step lookahead):
   the cut network's own greedy proof size for parts the value network sizes at most ``rollout`` cuts
-  (:class:`GreedySizes`, policy evaluation by rollouts), the value network's estimate for larger ones; plus Simpson's rank term (the cell's rank among the available ones by ``Y``, divided by
-  ``k - 1``), which keeps both which cell is best and how much the others lose;
+  (:class:`GreedySizes`, policy evaluation by rollouts), the value network's estimate for larger ones;
+  plus Simpson's rank term (the cell's rank among the available ones by ``Y``, divided by ``k - 1``), which keeps both which cell is best and how much the others lose;
 * a value target: log10 of the size the proof below the node actually had, with the parts cut at random
   or dropped replaced by their estimates (so exploration does not teach that a node is worse than it is);
   a node cut at random gets a one-step backup instead: ``Y`` at the cell the cut network picks
@@ -70,6 +70,17 @@ class PartsNetwork:
             return None
         return [s.key() for s in states]
 
+    @staticmethod
+    def _todo(keys: list | None, count: int, known: dict) -> list[int]:
+        """Indices to evaluate: all ``count`` without keys, else the first state of each key not ``known``."""
+        if keys is None:
+            return list(range(count))
+        first: dict = {}
+        for i, k in enumerate(keys):
+            if k not in known:
+                first.setdefault(k, i)
+        return list(first.values())
+
     @torch.inference_mode()
     def evaluate(self, states: Sequence, encoded: tuple | None = None,
                  chunk: int = 1024) -> tuple[list[np.ndarray], np.ndarray]:
@@ -79,8 +90,7 @@ class PartsNetwork:
 
         states = list(states)
         keys = self._keys(states)
-        todo = list(range(len(states))) if keys is None else \
-            list({k: i for i, k in reversed(list(enumerate(keys))) if k not in self._logits}.values())
+        todo = self._todo(keys, len(states), self._logits)
         rows: dict[int, np.ndarray] = {}
         logs: dict[int, float] = {}
         for start in range(0, len(todo), chunk):
@@ -114,8 +124,7 @@ class PartsNetwork:
         if not states:
             return np.zeros(0)
         keys = self._keys(states)
-        todo = list(range(len(states))) if keys is None else \
-            list({k: i for i, k in reversed(list(enumerate(keys))) if k not in self._logs}.values())
+        todo = self._todo(keys, len(states), self._logs)
         value = getattr(self.net, "value_only", None) or (lambda *x: self.net(*x)[1])
         logs = np.zeros(len(states))
         for start in range(0, len(todo), chunk):
@@ -139,8 +148,8 @@ class GreedySizes:
     cuts, the size of the cut network's own greedy proof of it (a rollout).
 
     With rollouts the cut targets evaluate the current policy exactly below each cut whose parts are all
-    small, and there the cell they rank first is a policy improvement (Bertsekas' rollout algorithm; on an AND-OR tree of finite depth,
-    repeated improvement reaches the minimum proof): the value network's errors, which decide near-ties
+    small, and there the cell they rank first is a policy improvement (Bertsekas' rollout algorithm; on
+    an AND-OR tree of finite depth, repeated improvement reaches the minimum proof): the value network's errors, which decide near-ties
     between cuts whose proofs differ by one node, no longer enter the targets of small parts. Sizes are
     remembered by ``state.key()`` for the network they were proved with (one self-play call), and at most
     ``budget`` nodes are cut in rollouts; past it the nodes left are estimated.

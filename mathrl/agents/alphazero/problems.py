@@ -443,8 +443,8 @@ class ProblemTrainer:
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False,
             ray: str | None = None) -> list[dict]:
         """Iterate until ``iterations`` more are done or ``time_limit`` seconds of training (total over resumes,
-        evaluation and checkpoints included) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last checkpoint kept. Self-play
-        runs on ``workers`` processes, or as Ray tasks when ``ray`` is given."""
+        evaluation and checkpoints included) have passed; Ctrl-C, SIGTERM and SIGHUP stop it with the last
+        checkpoint kept. Self-play runs on ``workers`` processes, or as Ray tasks when ``ray`` is given."""
 
         from mathrl.agents.executor import make_executor
         from mathrl.agents.runs import interrupts_as_keyboard
