@@ -93,6 +93,20 @@ class Decomposable(Protocol):
     def split(self, action: int) -> list: ...
 
 
+@runtime_checkable
+class Rollout(Protocol):
+    """A state that can finish its own episode cheaply with a domain heuristic, for search.
+
+    AlphaGo (Silver et al. 2016) valued a leaf by mixing the value network with the result of a fast
+    rollout; a domain with a good cheap heuristic (Buchberger: Degree, the best classical selection) offers
+    that rollout here, so a search can use it without knowing the domain.
+    """
+
+    def rollout_return(self) -> float:
+        """The return of finishing the episode from here with the heuristic; the state is left unchanged."""
+        ...
+
+
 def as_action(action) -> int:
     """An integer action as a Python int (numpy integers and 0-d arrays too); ``TypeError`` otherwise.
 

@@ -89,6 +89,7 @@ def test_self_play_targets_are_the_sizes_of_the_proofs_it_played():
     n = out["cut_nodes"]
     assert out["returns"].tolist() == [-n]
     assert len(out["pi"]) == len(out["mask"]) == len(out["inputs"]) == len(out["z"]) > n  # side parts too
+    assert all(isinstance(t, np.ndarray) for x in out["inputs"] for t in x)  # crosses processes as bytes
     # the played proof is the network's own greedy proof (no exploration, no dropout)
     env = make_env(cfg)
     env.reset(seed=3)

@@ -109,6 +109,27 @@ def test_pair_set_network_is_permutation_equivariant_and_ignores_padding():
     assert torch.allclose(q_value, value, atol=1e-5)
 
 
+def test_the_frozen_pair_set_network_computes_what_the_network_does():
+    """The numpy twin a search evaluates with: the same logits and values on valid rows, any padding (an
+    empty set included), and a snapshot that later weight changes do not reach."""
+    torch.manual_seed(1)
+    net = networks.PairSetNet(features=12, hidden=32)
+    rows = torch.randn(4, 9, 12)
+    valid = torch.rand(4, 9) > 0.4
+    valid[0], valid[1] = False, False
+    valid[1, 0] = True  # an empty set (pools to 0) and a set of one
+    frozen = networks.FrozenPairSet(net)
+    logits, value = frozen(rows.numpy(), valid.numpy())
+    with torch.no_grad():
+        t_logits, t_value = net(rows, valid)
+    assert logits.dtype == value.dtype == np.float32 and value.shape == (4,)
+    np.testing.assert_allclose(logits[valid.numpy()], t_logits[valid].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(value, t_value.numpy(), rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        net.value[2].bias += 1.0
+    assert np.array_equal(frozen(rows.numpy(), valid.numpy())[1], value)
+
+
 @pytest.mark.parametrize("env_id, kwargs, kind", [
     ("mathrl/Buchberger-v0", {}, "rows"),
     ("mathrl/SemigroupProof-v0", {"a": 3, "b": 2}, "semigroup"),

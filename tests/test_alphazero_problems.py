@@ -142,6 +142,60 @@ def test_a_learned_agent_is_a_buchberger_strategy_with_and_without_search(traine
         make_strategy(f"agent:{trained_runs / 'semigroups'}")
 
 
+def test_the_policy_alone_evaluation_plays_as_the_saved_agent_does(tmp_path):
+    """``eval_sims = 0`` scores the policy alone, which picks the agent file a benchmark loads, so it must be
+    the return ``agent:RUN`` gets on the same held-out ideals (seeds from 10**9), episode by episode."""
+    import gymnasium as gym
+
+    from mathrl.agents.alphazero.episodes import play_greedy
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+
+    config = tiny(*PROBLEMS[0]).but(eval_sims=0, eval_episodes=5)
+    trainer = ProblemTrainer(config, tmp_path)
+    trainer.run(1)
+    agent = ProblemAgent.load(tmp_path)
+    returns = play_greedy(agent.net, config.episodes, 10**9, 5)
+    env = gym.make(config.episodes.env_id, **config.episodes.kwargs)
+    by_agent = []
+    for e in range(5):
+        env.reset(seed=10**9 + e)
+        state, total = env.unwrapped.state.clone(), 0.0
+        while not state.is_terminal():
+            total += state.apply(agent.act(state))
+        by_agent.append(total)
+    assert returns.tolist() == by_agent and all(r < 0 for r in by_agent)
+    assert trainer.evaluate() == pytest.approx(np.mean(by_agent))
+    with pytest.raises(ValueError, match="eval_sims"):
+        config.but(eval_sims=-2)
+
+
+def test_the_shipped_alphazero_agent_is_a_buchberger_strategy_and_records_its_command():
+    from mathrl.agents.alphazero.problem_agent import pretrained_path
+    from mathrl.agents.files import load_file
+    from mathrl.envs.buchberger.distributions import make_source
+    from mathrl.envs.buchberger.groebner import buchberger
+    from mathrl.envs.buchberger.strategies import make_strategy
+
+    data = load_file(pretrained_path("buchberger"), "AlphaZero agent file")  # weights only: no code runs
+    assert data["command"].startswith("mathrl train alphazero --env mathrl/Buchberger-v0")
+    source = make_source("3-20-10-weighted")
+    rng = np.random.default_rng(7)
+    ideals = [source.sample(rng) for _ in range(3)]
+    for spec in ("agent:alphazero", "agent:alphazero:sims=3"):
+        strategy = make_strategy(spec, seed=0)
+        assert type(strategy).__name__ == "AlphaZeroStrategy" and strategy.name == spec
+        for ideal in ideals:  # any selection order gives the same reduced basis (the oracle: Degree's)
+            assert buchberger(ideal, strategy)[0] == buchberger(ideal, "degree")[0]
+    # it learned something: on fresh ideals the policy alone spends fewer additions than Degree
+    fresh = [source.sample(rng) for _ in range(12)]
+    learned = sum(buchberger(i, make_strategy("agent:alphazero"))[1]["polynomial_additions"] for i in fresh)
+    assert learned < sum(buchberger(i, "degree")[1]["polynomial_additions"] for i in fresh)
+    with pytest.raises(ValueError, match="sims=N needs an integer"):
+        make_strategy("agent:alphazero:sims=many")
+    with pytest.raises(ValueError, match="no shipped AlphaZero agent"):
+        pretrained_path("connect4")
+
+
 def test_a_learned_agent_is_a_semigroup_cut_policy_and_leaves_the_done_leaves_alone(trained_runs):
     from mathrl.envs.semigroups.env import make_problem
     from mathrl.envs.semigroups.policies import make_policy

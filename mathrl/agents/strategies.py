@@ -16,13 +16,17 @@ SEMIGROUP = "semigroup-policy"      # mathrl.envs.semigroups.policies.PLUGIN_KIN
 
 def buchberger_agent(spec: str, seed=None):
     """``agent:PATH[:sims=N]`` for an AlphaZero run (its folder or one of its files), ``agent:PATH[:greedy|:sample]``
-    for a PPO agent."""
+    for a PPO agent; ``agent:alphazero[:sims=N]`` and ``agent:pretrained`` name the agents shipped with mathrl
+    (a run folder of either name is ``agent:./NAME``)."""
     from pathlib import Path
 
     from mathrl.agents.alphazero.problem_agent import AlphaZeroStrategy, parse_spec
     from mathrl.agents.alphazero.problems import is_problem_run
 
-    path = Path(parse_spec(spec)[0])
+    body, sims = parse_spec(spec)
+    if body == "alphazero":
+        return AlphaZeroStrategy(spec, seed, path="pretrained:buchberger")
+    path = Path(body)
     if is_problem_run(path) or (path.suffix == ".pt" and is_problem_run(path.parent)):
         return AlphaZeroStrategy(spec, seed)
     from mathrl.agents.ppo.strategy import AgentStrategy

@@ -759,7 +759,8 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
                        help=f"comma-separated strategy names (default {DEFAULT_STRATEGIES}); agent:PATH is a "
                             "trained PPO agent (greedy; agent:PATH:sample samples its policy) or a single-player "
                             "AlphaZero run (its policy; agent:RUN:sims=N searches N simulations per pair), "
-                            "agent:pretrained the shipped PPO agent")
+                            "agent:pretrained the shipped PPO agent, agent:alphazero[:sims=N] the shipped AlphaZero "
+                            "agent")
         p.add_argument("--elimination", default="gebauermoeller", choices=["gebauermoeller", "lcm", "none"])
         p.add_argument("--order", default="grevlex", choices=["grevlex", "grlex", "lex"])
         p.add_argument("--backend", default="auto", choices=["auto", "python", "numba"],

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = {name: {"object_kind": cls.object_kind, "default_n": cls.default_n, "summary": cls.summary}
               for name, cls in sorted(REGISTRY.items())}
     from mathrl.agents.alphazero.agent import PRETRAINED as ALPHAZERO_PRETRAINED
+    from mathrl.agents.alphazero.problem_agent import PRETRAINED as ALPHAZERO_PROBLEMS
     from mathrl.agents.ppo.agent import PRETRAINED as PPO_PRETRAINED
     from mathrl.agents.ppo.config import PRESETS as PPO_PRESETS
     from mathrl.envs.buchberger.strategies import STRATEGIES
@@ -36,9 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     single_player = [e for e in envs if ".games." not in str(gym.spec(e).entry_point)]
     agents = {"search": ["hybrid", "cem", "local", "nmcs", "alphazero"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
               "alphazero": list(GAME_NAMES), "alphazero-env": single_player}
-    pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED],
+    pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED]
+                  + ["agent:alphazero (bench buchberger)" for _ in ALPHAZERO_PROBLEMS],
                   "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}
-    heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:RUN:sims=N", "agent:pretrained"],
+    heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:RUN:sims=N", "agent:pretrained",
+                                                                "agent:alphazero", "agent:alphazero:sims=N"],
                   "semigroup cut policies": list(POLICIES) + ["agent:RUN"]}
     integrations = {"stable-baselines3": ["mathrl.integrations.sb3.PairSetPolicy (Buchberger's pair set)"]}
     if args.json:

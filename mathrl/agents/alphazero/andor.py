@@ -331,7 +331,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
                           "random": explored, "backup": _backup(y, legal, scores[i], config.backup)})
             if parent >= 0:
                 nodes[parent]["children"].append(index)
-            inputs.append(tuple(t[i:i + 1].clone() for t in encoded))
+            inputs.append(tuple(t[i:i + 1].numpy().copy() for t in encoded))  # numpy: see play_episodes
             pis.append(_with_rank(y, legal).astype(np.float32))
             masks.append(legal)
             next_level += [(p, episode, index) for p in sp[action]]
@@ -346,7 +346,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
             side_scores = model.evaluate(side_states, side_encoded)[0] if config.backup == "policy" else None
             for j, ((state, episode), y) in enumerate(zip(aside, _cut_values(sizes, side_states, side_splits))):
                 legal = state.action_mask()
-                side["inputs"].append(tuple(t[j:j + 1].clone() for t in side_encoded))
+                side["inputs"].append(tuple(t[j:j + 1].numpy().copy() for t in side_encoded))
                 side["pi"].append(_with_rank(y, legal).astype(np.float32))
                 side["mask"].append(legal)
                 side["z"].append(_backup(y, legal, None if side_scores is None else side_scores[j], config.backup))

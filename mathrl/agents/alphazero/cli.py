@@ -174,7 +174,7 @@ def problem_parser() -> argparse.ArgumentParser:
                         "(pip install 'mathrl[ray]')")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                    help="a config field: episodes_per_iter, buffer_size, train_steps, batch_size, lr, weight_decay, "
-                        "eval_episodes, episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
+                        "eval_episodes, eval_sims (-1 the search's n_sims, 0 the policy alone), episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
                         "episodes.network, search.FIELD")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

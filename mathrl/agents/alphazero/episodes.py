@@ -33,6 +33,7 @@ from mathrl.agents.alphazero.mcts import sample_action, search
 
 
 TARGETS = ("auto", "returns", "parts")
+POLICY_TARGETS = ("visits", "completed_q")
 BACKUPS = ("policy", "min")
 
 
@@ -64,6 +65,12 @@ class EpisodeConfig:
     # ``rollout_nodes`` rollout cuts per self-play call; 0 turns rollouts off)
     rollout: float = 100.0
     rollout_nodes: int = 50_000
+    # returns: the policy target, the root's visit distribution ("visits", AlphaZero's) or the prior improved
+    # by the search's completed Q values ("completed_q", Danihelka et al. 2022; see completed_q_target)
+    policy_target: str = "visits"
+    # weight of a rollout's return in each leaf's value, (1 - w) v_net + w rollout (AlphaGo's mixing): the
+    # state's own cheap heuristic finishes the episode (mathrl.core.Rollout; Buchberger: Degree). 0: the network
+    leaf_rollout: float = 0.0
 
     def __post_init__(self):
         self.validate()
@@ -91,9 +98,12 @@ class EpisodeConfig:
         _int(self, "explore_parts", 0, 1000)
         if self.backup not in BACKUPS:
             raise ValueError(f"backup must be one of {', '.join(BACKUPS)}, got {self.backup!r}")
+        if self.policy_target not in POLICY_TARGETS:
+            raise ValueError(f"policy_target must be one of {', '.join(POLICY_TARGETS)}, got {self.policy_target!r}")
         if self.targets not in TARGETS:
             raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {self.targets!r}")
         _real(self, "explore", 0.0, 1.0)
+        _real(self, "leaf_rollout", 0.0, 1.0)
         _real(self, "rollout", 0.0, 1e8)
         _int(self, "rollout_nodes", 0, 10**8)
         _real(self, "value_scale", 0.0, low_open=True)
@@ -169,14 +179,24 @@ class ProblemEvaluator:
     single-player states: the network's softmax over each state's legal actions (a ragged list, since
     states differ in their action counts) and its value times ``value_scale``."""
 
-    def __init__(self, net: torch.nn.Module, kind: str, value_scale: float = 1.0):
+    def __init__(self, net: torch.nn.Module, kind: str, value_scale: float = 1.0, leaf_rollout: float = 0.0):
+        from mathrl.agents.alphazero.networks import FrozenPairSet, PairSetNet
+
         self.net, self.kind, self.value_scale = net.eval(), kind, float(value_scale)
+        self.leaf_rollout = float(leaf_rollout)
         self.calls = self.positions = 0
+        # a search holds its evaluator for one call, while the weights stay fixed: the pair-set network
+        # runs in numpy then, several times faster on the one-leaf batches of a search
+        self.frozen = FrozenPairSet(net) if type(net) is PairSetNet else None  # a subclass may change forward
 
     @torch.inference_mode()
     def __call__(self, states: Sequence) -> tuple[list[np.ndarray], np.ndarray]:
-        logits, values = self.net(*encode(states, self.kind))
-        logits = logits.float().numpy()
+        if self.frozen is not None:
+            rows, valid = encode(states, self.kind)
+            logits, values = self.frozen(rows.numpy(), valid.numpy())
+        else:
+            logits, values = self.net(*encode(states, self.kind))
+            logits, values = logits.float().numpy(), values.float().numpy()
         priors = []
         for state, row in zip(states, logits):
             mask = np.zeros(state.num_actions, dtype=bool)
@@ -186,13 +206,19 @@ class ProblemEvaluator:
             priors.append(row / row.sum())
         self.calls += 1
         self.positions += len(states)
-        return priors, values.float().numpy() * self.value_scale
+        values = np.asarray(values, dtype=np.float64) * self.value_scale
+        if self.leaf_rollout:
+            values = (1 - self.leaf_rollout) * values + self.leaf_rollout * np.array(
+                [rollout_return(s) for s in states])
+        return priors, values
 
 
 def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int, threads: int = 1) -> dict:
     """Search ``n_episodes`` instances (env seeds ``seed``, ``seed + 1``, ...) and return their samples.
 
-    Returns ``inputs`` (a list, one encoded tuple per move), ``pi`` (a list of per-move float32 visit
+    Returns ``inputs`` (a list, one encoded tuple of numpy arrays per move: numpy, so that the result
+    crosses process boundaries as bytes; torch would pass each tensor as a file descriptor and run out of
+    them in a long iteration), ``pi`` (a list of per-move float32 visit
     distributions, each over its state's actions), ``mask`` (each state's legal actions), ``z`` (float32
     return-to-go per move), ``episode`` and ``action`` (the episode of each move and the action played),
     ``returns`` (each episode's total) and ``lengths``. Runs with ``threads`` torch threads, then restores
@@ -206,6 +232,74 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
         torch.set_num_threads(previous)
 
 
+def rollout_return(state) -> float:
+    """The state's heuristic rollout return (:class:`mathrl.core.Rollout`); a ValueError for a state without."""
+    from mathrl.core import Rollout
+
+    if not isinstance(state, Rollout):
+        raise ValueError(f"leaf_rollout needs a state that can finish its episode with a heuristic "
+                         f"(mathrl.core.Rollout); {type(state).__name__} cannot")
+    return state.rollout_return()
+
+
+def completed_q_target(root, prior: np.ndarray, value: float, num_actions: int, c_visit: float = 50.0,
+                       c_scale: float = 0.1) -> np.ndarray:
+    """The policy improvement of Gumbel MuZero (Danihelka et al. 2022): softmax(log prior + sigma(completed Q)).
+
+    With a few dozen simulations over a few dozen actions, the visit counts mostly repeat the prior (each
+    action gets a visit or two), so a policy trained on them improves slowly. The Q values the search
+    found say more: each visited action's mean return, the unvisited ones completed by ``v_mix`` (the
+    network's value mixed with the prior-weighted Q of the visited, their eq. 33). They are min-max
+    normalised to [0, 1] and scaled by sigma(q) = (c_visit + max N) c_scale q, so more search trusts Q
+    more. ``prior`` is the network's prior at the root before any noise, ``value`` its value there.
+    """
+    actions = np.asarray(root.actions)
+    n, w = np.asarray(root.N, dtype=np.float64), np.asarray(root.W, dtype=np.float64)
+    p = np.asarray(prior, dtype=np.float64)[actions]
+    p = p / p.sum() if p.sum() > 0 else np.full(len(actions), 1.0 / len(actions))
+    visited = n > 0
+    q = np.where(visited, w / np.maximum(n, 1), 0.0)
+    v_mix = float(value)
+    if visited.any():
+        pq = (p[visited] * q[visited]).sum() / max(p[visited].sum(), 1e-12)
+        v_mix = (float(value) + n.sum() * pq) / (1.0 + n.sum())
+    completed = np.where(visited, q, v_mix)
+    lo, hi = completed.min(), completed.max()
+    normed = (completed - lo) / (hi - lo) if hi > lo else np.zeros_like(completed)
+    logits = np.log(np.maximum(p, 1e-30)) + (c_visit + n.max()) * c_scale * normed
+    improved = np.exp(logits - logits.max())
+    out = np.zeros(num_actions, dtype=np.float32)
+    out[actions] = improved / improved.sum()
+    return out
+
+
+@torch.inference_mode()
+def play_greedy(net: torch.nn.Module, config: EpisodeConfig, seed: int, n_episodes: int) -> np.ndarray:
+    """Each episode's return when the policy alone plays (the legal action with the largest logit, no search):
+    what a saved agent does as ``agent:RUN`` without ``sims=N``. Instances as in :func:`play_episodes`
+    (env seeds ``seed``, ``seed + 1``, ...), ``config.concurrent`` episodes in lock-step per network batch."""
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    env = make_env(config)
+    kind = observation_kind(env.observation_space)
+    returns = []
+    for base in range(0, n_episodes, config.concurrent):
+        states = []
+        for e in range(base, min(base + config.concurrent, n_episodes)):
+            env.reset(seed=seed + e)
+            states.append(env.unwrapped.state.clone())
+        totals = [0.0] * len(states)
+        live = [i for i, s in enumerate(states) if not s.is_terminal()]
+        while live:
+            logits = net(*encode([states[i] for i in live], kind))[0].float().numpy()
+            for i, row in zip(live, logits):
+                legal = states[i].legal_actions()
+                totals[i] += float(states[i].apply(int(legal[np.argmax(row[legal])])))
+            live = [i for i in live if not states[i].is_terminal()]
+        returns += totals
+    return np.asarray(returns)
+
+
 def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> dict:
     from mathrl.agents.alphazero.networks import observation_kind
 
@@ -214,7 +308,7 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
     kind = observation_kind(env.observation_space)
     net = build_network(config, env)
     net.load_state_dict(weights)
-    evaluator = ProblemEvaluator(net, kind, config.value_scale)
+    evaluator = ProblemEvaluator(net, kind, config.value_scale, config.leaf_rollout)
     rng = np.random.default_rng(seed)
     states_pi, pis, masks, rewards, episode_of, actions = [], [], [], [], [], []
     returns, lengths = [], []
@@ -228,12 +322,17 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
         totals, moves = [0.0] * len(states), [0] * len(states)
         live = [i for i, s in enumerate(states) if not s.is_terminal()]
         while live:
+            if config.policy_target == "completed_q":  # the root's prior and value before the root noise
+                root_priors, root_values = evaluator([states[i] for i in live])
             roots = search([states[i] for i in live], evaluator, config.search, rng, noise=True)
-            for i, root in zip(live, roots):
+            for j, (i, root) in enumerate(zip(live, roots)):
                 state = states[i]
                 visits = root.visit_counts(state.num_actions)
                 states_pi.append(state.clone())
-                pis.append((visits / visits.sum()).astype(np.float32))
+                if config.policy_target == "completed_q":
+                    pis.append(completed_q_target(root, root_priors[j], root_values[j], state.num_actions))
+                else:
+                    pis.append((visits / visits.sum()).astype(np.float32))
                 legal = np.zeros(state.num_actions, dtype=bool)
                 legal[state.legal_actions()] = True
                 masks.append(legal)
@@ -254,7 +353,7 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
     for e in np.unique(episode_of):  # return-to-go within each episode (its moves are in order)
         idx = np.flatnonzero(episode_of == e)
         z[idx] = np.cumsum(rewards[idx][::-1])[::-1]
-    return {"inputs": [encode([s], kind) for s in states_pi], "pi": pis, "mask": masks, "z": z.astype(np.float32),
+    return {"inputs": [tuple(t.numpy() for t in encode([s], kind)) for s in states_pi], "pi": pis, "mask": masks, "z": z.astype(np.float32),
             "episode": episode_of, "action": np.asarray(actions, dtype=np.int64), "returns": np.asarray(returns), "lengths": np.asarray(lengths),
             "kind": kind, "seconds": time.perf_counter() - start,
             "positions_evaluated": evaluator.positions, "network_calls": evaluator.calls}

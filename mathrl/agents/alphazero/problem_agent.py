@@ -26,6 +26,10 @@ from mathrl.agents.alphazero.problems import AGENT, CHECKPOINT, WHAT, ProblemCon
 from mathrl.agents.files import load_file, not_readable
 from mathrl.envs.buchberger.strategies import SeededStrategy
 
+# single-player agents shipped with mathrl: ``pretrained:NAME`` (``agent:alphazero`` in the Buchberger
+# benchmark). Each file is a run's agent file plus the command that trained it (``command``).
+PRETRAINED = {"buchberger": "buchberger-3-20-10.pt"}
+
 
 class ProblemAgent:
     """The network (and config) of a single-player AlphaZero run, ready to choose moves."""
@@ -38,10 +42,16 @@ class ProblemAgent:
         self.kind = observation_kind(env.observation_space)
         self.row_width = env.observation_space["pairs"].shape[1] if self.kind == "rows" else None
         self.trained_on = config.episodes.kwargs
+        self._evaluator = None
 
     @classmethod
     def load(cls, path) -> "ProblemAgent":
-        """From a run folder or its ``checkpoint.pt``; anything else is a one-line ValueError."""
+        """From a run folder, its ``agent.pt`` or ``checkpoint.pt``, or ``pretrained:NAME`` (an agent shipped
+        with mathrl); anything else is a one-line ValueError."""
+        if str(path).startswith("pretrained:"):
+            path = pretrained_path(str(path).split(":", 1)[1])
+            if not path.is_file():
+                raise ValueError(f"the shipped agent {path.name} is missing from this install of mathrl")
         path = Path(path)
         file = path
         if path.is_dir():  # the run's small agent file; an older run folder has only its checkpoint
@@ -75,9 +85,18 @@ class ProblemAgent:
             return int(np.argmax(self.logits([state])[0]))
         from mathrl.agents.alphazero.mcts import best_action, search
 
-        evaluator = ProblemEvaluator(self.net, self.kind, self.config.episodes.value_scale)
-        [root] = search([state.clone()], evaluator, self.config.episodes.search.but(n_sims=sims))
+        if self._evaluator is None:  # the weights are fixed: one snapshot serves every move
+            episodes = self.config.episodes
+            self._evaluator = ProblemEvaluator(self.net, self.kind, episodes.value_scale, episodes.leaf_rollout)
+        [root] = search([state.clone()], self._evaluator, self.config.episodes.search.but(n_sims=sims))
         return int(best_action(root))
+
+
+def pretrained_path(name: str) -> Path:
+    """The file of the shipped agent ``name`` (a key of :data:`PRETRAINED`)."""
+    if name not in PRETRAINED:
+        raise ValueError(f"no shipped AlphaZero agent {name!r}; available: {', '.join(PRETRAINED)}")
+    return Path(__file__).parent / "pretrained" / PRETRAINED[name]
 
 
 def parse_spec(spec: str) -> tuple[str, int]:
@@ -100,9 +119,11 @@ class AlphaZeroStrategy(SeededStrategy):
     """A Buchberger strategy from a single-player AlphaZero run: ``agent:RUN`` or ``agent:RUN:sims=N``
     (the search draws nothing at random: no root noise, the most visited pair)."""
 
-    def __init__(self, spec: str, seed=None):
+    def __init__(self, spec: str, seed=None, path=None):
+        """``path`` overrides the one ``spec`` names (``pretrained:NAME`` for ``agent:alphazero``)."""
         super().__init__(seed)
-        path, self.sims = parse_spec(spec)
+        named, self.sims = parse_spec(spec)
+        path = named if path is None else path
         self.agent = ProblemAgent.load(path)
         if self.agent.kind != "rows":
             raise ValueError(f"{path} was trained on {self.agent.config.episodes.env_id}, not Buchberger pairs")

@@ -25,8 +25,9 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.ahead import GamesAhead
-from mathrl.agents.alphazero.config import MAX_AHEAD, MAX_COUNT, SearchConfig, _int, _real
-from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env, play_episodes, targets_of
+from mathrl.agents.alphazero.config import MAX_AHEAD, MAX_COUNT, MAX_SIMS, SearchConfig, _int, _real
+from mathrl.agents.alphazero.episodes import (EpisodeConfig, build_network, make_env, play_episodes, play_greedy,
+                                              targets_of)
 from mathrl.agents.files import load_file, not_readable, save_file
 from mathrl.agents.runlog import MetricsLog, RunBar
 from mathrl.agents.runs import write_json
@@ -72,6 +73,10 @@ class ProblemConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     eval_episodes: int = 16        # greedy (no noise, tau = 0) episodes on held-out instances per iteration
+    # simulations per move in that evaluation, which also picks the saved agent.pt: -1 the search's own
+    # n_sims, 0 the policy alone (the legal action with the largest logit, as agent:RUN plays). Proofs
+    # (targets "parts") are always evaluated by the cut network alone.
+    eval_sims: int = -1
     seed: int = 0
     workers: int = 1               # self-play split over this many processes (or Ray tasks with --ray)
     selfplay_ahead: int = 0        # iterations of episodes started ahead of the learner (see AlphaZeroConfig)
@@ -88,7 +93,7 @@ class ProblemConfig:
         for name, low, high in (("episodes_per_iter", 1, MAX_COUNT), ("buffer_size", 1, 10**7),
                                 ("train_steps", 1, MAX_COUNT), ("batch_size", 1, 65536),
                                 ("eval_episodes", 0, MAX_COUNT), ("seed", 0, 2**31 - 1), ("workers", 1, 256),
-                                ("selfplay_ahead", 0, MAX_AHEAD)):
+                                ("selfplay_ahead", 0, MAX_AHEAD), ("eval_sims", -1, MAX_SIMS)):
             _int(self, name, low, high)
         _real(self, "lr", 0.0, low_open=True)
         _real(self, "weight_decay", 0.0)
@@ -318,6 +323,8 @@ class ProblemTrainer:
         """One iteration: self-play, buffer, training, evaluation, checkpoint, metrics row."""
         cfg, start = self.config, time.perf_counter()
         games = self.games_ahead() if cfg.selfplay_ahead else self.self_play()
+        # numpy from self-play, copied: arrays from Ray are read-only views of its shared memory
+        games["inputs"] = [tuple(torch.from_numpy(np.array(t)) for t in x) for x in games["inputs"]]
         for key in ("inputs", "pi", "mask"):
             self.buffer[key] = (self.buffer[key] + list(games[key]))[-cfg.buffer_size:]
         self.buffer["z"] = (self.buffer["z"] + [float(v) for v in games["z"]])[-cfg.buffer_size:]
@@ -412,13 +419,17 @@ class ProblemTrainer:
         return merged
 
     def evaluate(self) -> float:
-        """Mean return of greedy searches (no root noise, tau = 0) on held-out instances (seeds from 10**9)."""
+        """Mean return on held-out instances (seeds from 10**9): greedy searches (no root noise, tau = 0) of
+        ``eval_sims`` simulations, or the policy alone (``eval_sims = 0``)."""
         cfg = self.config
         if cfg.eval_episodes == 0:
             return float("nan")
         if self.targets == "parts":
             return self._evaluate_proofs()
-        greedy = cfg.episodes.but(temp_moves=0, search=cfg.episodes.search.but(dirichlet_eps=0.0))
+        if cfg.eval_sims == 0:
+            return float(np.mean(play_greedy(self.net, cfg.episodes, 10**9 + cfg.seed, cfg.eval_episodes)))
+        sims = cfg.episodes.search.n_sims if cfg.eval_sims < 0 else cfg.eval_sims
+        greedy = cfg.episodes.but(temp_moves=0, search=cfg.episodes.search.but(dirichlet_eps=0.0, n_sims=sims))
         out = play_episodes(self.net.state_dict(), greedy, 10**9 + cfg.seed, cfg.eval_episodes)
         return float(np.mean(out["returns"]))
 

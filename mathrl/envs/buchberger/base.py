@@ -99,6 +99,13 @@ class BuchbergerBase:
         """The sum of the rewards of ``apply`` so far: minus the polynomial additions."""
         return -float(self.stats()["polynomial_additions"])
 
+    def rollout_return(self) -> float:
+        """Minus the additions Degree would still spend from here (:class:`mathrl.core.Rollout`): the value
+        baseline of Peifer et al. (2020), and the leaf value of a search with rollouts. Unchanged state."""
+        from mathrl.envs.buchberger.returns import rollout_value
+
+        return float(rollout_value(self, "degree", 1.0)) if not self.is_terminal() else 0.0
+
     def returns(self) -> np.ndarray:
         return np.array([self.total_reward])
 
