@@ -123,6 +123,11 @@ def test_leaf_rollouts_value_a_leaf_by_the_domains_heuristic():
     plain = ProblemEvaluator(net, "rows", 10.0)([state])[1][0]
     mixed = ProblemEvaluator(net, "rows", 10.0, leaf_rollout=0.25)([state])[1][0]
     assert mixed == pytest.approx(0.75 * plain + 0.25 * -degree, rel=1e-6)
+    # self-play searches with the config's mix: the same network and seed, other visit counts
+    weights = net.state_dict()
+    with_rollouts = play_episodes(weights, config.but(leaf_rollout=1.0), seed=4, n_episodes=1)["pi"]
+    without = play_episodes(weights, config, seed=4, n_episodes=1)["pi"]
+    assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(with_rollouts, without))
     with pytest.raises(ValueError, match="leaf_rollout"):
         config.but(leaf_rollout=1.5)
     words = small_config(*PROBLEMS[2])

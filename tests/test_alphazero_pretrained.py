@@ -43,5 +43,5 @@ def test_pretrained_files_are_small():
 
     folder = resources.files("mathrl.agents.alphazero") / "pretrained"
     sizes = {f.name: len(f.read_bytes()) for f in folder.iterdir() if f.name.endswith(".pt")}
-    assert set(sizes) == {"tictactoe.pt", "connect4.pt"}
+    assert set(sizes) == {"tictactoe.pt", "connect4.pt", "buchberger-3-20-10.pt"}  # the games' and agent:alphazero
     assert all(0 < size <= 10 * 2**20 for size in sizes.values())

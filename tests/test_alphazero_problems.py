@@ -104,6 +104,10 @@ def test_the_command_line_trains_resumes_and_refuses_bad_input(tmp_path, capsys,
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("eval_return=")
     assert main(["train", "alphazero", "--resume", "run", "--iterations", "1", "--quiet"]) == 0
     assert len(read_jsonl(tmp_path / "run" / "metrics.jsonl")) == 2
+    # search fields not given keep the episode defaults (min-max normalised Q), not SearchConfig's own
+    search = json.loads((tmp_path / "run" / "config.json").read_text())["episodes"]["search"]
+    assert search["n_sims"] == 3 and search["normalize_q"] is True
+    assert search["dirichlet_alpha"] == EpisodeConfig().search.dirichlet_alpha != SearchConfig().dirichlet_alpha
     for argv, word in ((["train", "alphazero", "--env", "mathrl/ConnectFour-v0", "--iterations", "1"], "2-player"),
                        ([*base, "--iterations", "1", "--set", "lr=-1"], "lr"),
                        ([*base, "--iterations", "1", "--set", "episodes.bogus=1"], "episodes.bogus"),

@@ -23,7 +23,7 @@ def buchberger_agent(spec: str, seed=None):
     from mathrl.agents.alphazero.problem_agent import AlphaZeroStrategy, parse_spec
     from mathrl.agents.alphazero.problems import is_problem_run
 
-    body, sims = parse_spec(spec)
+    body = parse_spec(spec)[0]
     if body == "alphazero":
         return AlphaZeroStrategy(spec, seed, path="pretrained:buchberger")
     path = Path(body)

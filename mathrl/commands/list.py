@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     agents = {"search": ["hybrid", "cem", "local", "nmcs", "alphazero"], "cem": sorted(PRESETS), "ppo": sorted(PPO_PRESETS),
               "alphazero": list(GAME_NAMES), "alphazero-env": single_player}
     pretrained = {"alphazero": [f"pretrained:{g}" for g in ALPHAZERO_PRETRAINED]
-                  + ["agent:alphazero (bench buchberger)" for _ in ALPHAZERO_PROBLEMS],
+                  + (["agent:alphazero (bench buchberger)"] if "buchberger" in ALPHAZERO_PROBLEMS else []),
                   "ppo": [f"pretrained:{name}" for name in PPO_PRETRAINED]}
     heuristics = {"buchberger strategies": sorted(STRATEGIES) + ["agent:PATH", "agent:RUN:sims=N", "agent:pretrained",
                                                                 "agent:alphazero", "agent:alphazero:sims=N"],

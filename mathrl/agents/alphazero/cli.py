@@ -175,7 +175,8 @@ def problem_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                    help="a config field: episodes_per_iter, buffer_size, train_steps, batch_size, lr, weight_decay, "
                         "eval_episodes, eval_sims (-1 the search's n_sims, 0 the policy alone), episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
-                        "episodes.network, search.FIELD")
+                        "episodes.network, episodes.policy_target (visits or completed_q), episodes.leaf_rollout "
+                        "(0..1), search.FIELD")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

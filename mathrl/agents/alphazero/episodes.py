@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.config import SearchConfig
-from mathrl.agents.alphazero.mcts import sample_action, search
+from mathrl.agents.alphazero.mcts import Node, add_dirichlet_noise, sample_action, search
 
 
 TARGETS = ("auto", "returns", "parts")
@@ -322,9 +322,14 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
         totals, moves = [0.0] * len(states), [0] * len(states)
         live = [i for i, s in enumerate(states) if not s.is_terminal()]
         while live:
-            if config.policy_target == "completed_q":  # the root's prior and value before the root noise
+            roots = None
+            if config.policy_target == "completed_q":  # the roots' priors and values, kept from before the noise
                 root_priors, root_values = evaluator([states[i] for i in live])
-            roots = search([states[i] for i in live], evaluator, config.search, rng, noise=True)
+                roots = [Node(states[i]) for i in live]
+                for root, prior in zip(roots, root_priors):
+                    root.expand(prior)
+                    add_dirichlet_noise(root, config.search.dirichlet_alpha, config.search.dirichlet_eps, rng)
+            roots = search([states[i] for i in live], evaluator, config.search, rng, noise=True, roots=roots)
             for j, (i, root) in enumerate(zip(live, roots)):
                 state = states[i]
                 visits = root.visit_counts(state.num_actions)

@@ -131,8 +131,8 @@ class ProblemConfig:
             unknown = sorted(set(given) - {f.name for f in fields(known)} - ({"episodes"} if not where else set()))
             if unknown:
                 raise ValueError(f"unknown config fields: {', '.join(where + k for k in unknown)}")
-        try:
-            search = SearchConfig(**search)
+        try:  # fields not given keep the episode defaults (32 simulations, min-max normalised Q), not SearchConfig's
+            search = replace(EpisodeConfig().search, **search)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"episodes.search.{exc}") from None
         try:
