@@ -146,7 +146,7 @@ def test_a_learned_agent_is_a_buchberger_strategy_with_and_without_search(traine
         make_strategy(f"agent:{trained_runs / 'semigroups'}")
 
 
-def test_the_policy_alone_evaluation_plays_as_the_saved_agent_does(tmp_path):
+def test_the_policy_alone_evaluation_plays_as_the_saved_agent_does(tmp_path, monkeypatch):
     """``eval_sims = 0`` scores the policy alone, which picks the agent file a benchmark loads, so it must be
     the return ``agent:RUN`` gets on the same held-out ideals (seeds from 10**9), episode by episode."""
     import gymnasium as gym
@@ -168,6 +168,12 @@ def test_the_policy_alone_evaluation_plays_as_the_saved_agent_does(tmp_path):
             total += state.apply(agent.act(state))
         by_agent.append(total)
     assert returns.tolist() == by_agent and all(r < 0 for r in by_agent)
+    import mathrl.agents.alphazero.problems as problems
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("eval_sims = 0 must not search")
+
+    monkeypatch.setattr(problems, "play_episodes", no_search)
     assert trainer.evaluate() == pytest.approx(np.mean(by_agent))
     with pytest.raises(ValueError, match="eval_sims"):
         config.but(eval_sims=-2)

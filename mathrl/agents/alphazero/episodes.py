@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from mathrl.agents.alphazero.config import SearchConfig
-from mathrl.agents.alphazero.mcts import Node, add_dirichlet_noise, sample_action, search
+from mathrl.agents.alphazero.mcts import add_dirichlet_noise, expand_roots, sample_action, search
 
 
 TARGETS = ("auto", "returns", "parts")
@@ -274,6 +274,17 @@ def completed_q_target(root, prior: np.ndarray, value: float, num_actions: int, 
 
 
 @torch.inference_mode()
+def greedy_actions(net: torch.nn.Module, states: Sequence, kind: str) -> list[int]:
+    """Each state's legal action with the largest logit: the policy alone, as ``agent:RUN`` plays."""
+    logits = net(*encode(states, kind))[0].float().numpy()
+    choices = []
+    for state, row in zip(states, logits):
+        legal = state.legal_actions()
+        choices.append(int(legal[int(np.argmax(row[legal]))]))
+    return choices
+
+
+@torch.inference_mode()
 def play_greedy(net: torch.nn.Module, config: EpisodeConfig, seed: int, n_episodes: int) -> np.ndarray:
     """Each episode's return when the policy alone plays (the legal action with the largest logit, no search):
     what a saved agent does as ``agent:RUN`` without ``sims=N``. Instances as in :func:`play_episodes`
@@ -291,10 +302,8 @@ def play_greedy(net: torch.nn.Module, config: EpisodeConfig, seed: int, n_episod
         totals = [0.0] * len(states)
         live = [i for i, s in enumerate(states) if not s.is_terminal()]
         while live:
-            logits = net(*encode([states[i] for i in live], kind))[0].float().numpy()
-            for i, row in zip(live, logits):
-                legal = states[i].legal_actions()
-                totals[i] += float(states[i].apply(int(legal[np.argmax(row[legal])])))
+            for i, action in zip(live, greedy_actions(net, [states[i] for i in live], kind)):
+                totals[i] += float(states[i].apply(action))
             live = [i for i in live if not states[i].is_terminal()]
         returns += totals
     return np.asarray(returns)
@@ -324,10 +333,8 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
         while live:
             roots = None
             if config.policy_target == "completed_q":  # the roots' priors and values, kept from before the noise
-                root_priors, root_values = evaluator([states[i] for i in live])
-                roots = [Node(states[i]) for i in live]
-                for root, prior in zip(roots, root_priors):
-                    root.expand(prior)
+                roots, root_priors, root_values = expand_roots([states[i] for i in live], evaluator, True)
+                for root in roots:
                     add_dirichlet_noise(root, config.search.dirichlet_alpha, config.search.dirichlet_eps, rng)
             roots = search([states[i] for i in live], evaluator, config.search, rng, noise=True, roots=roots)
             for j, (i, root) in enumerate(zip(live, roots)):

@@ -179,15 +179,16 @@ def _virtual_loss(path, amount: float) -> None:
         node.n_total += amount
 
 
-def expand_roots(states: Sequence, evaluator: Evaluator) -> list[Node]:
-    """Root nodes for ``states`` (none terminal), expanded with one evaluator call."""
+def expand_roots(states: Sequence, evaluator: Evaluator, with_evaluation: bool = False):
+    """Root nodes for ``states`` (none terminal), expanded with one evaluator call; with ``with_evaluation``,
+    ``(roots, priors, values)``: the evaluator's output too, before any root noise."""
     roots = [Node(s) for s in states]
     if any(r.terminal for r in roots):
         raise ValueError("cannot search from a terminal state")
-    priors, _ = evaluator([r.state for r in roots])
+    priors, values = evaluator([r.state for r in roots])
     for root, prior in zip(roots, priors):
         root.expand(prior)
-    return roots
+    return (roots, priors, values) if with_evaluation else roots
 
 
 def search(states: Sequence, evaluator: Evaluator, cfg: SearchConfig,

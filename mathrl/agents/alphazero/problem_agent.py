@@ -18,10 +18,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from mathrl.agents.alphazero.episodes import ProblemEvaluator, build_network, encode, make_env
+from mathrl.agents.alphazero.episodes import ProblemEvaluator, build_network, greedy_actions, make_env
 from mathrl.agents.alphazero.problems import AGENT, CHECKPOINT, WHAT, ProblemConfig, check_untrusted
 from mathrl.agents.files import load_file, not_readable
 from mathrl.envs.buchberger.strategies import SeededStrategy
@@ -68,21 +67,10 @@ class ProblemAgent:
             raise not_readable(file, WHAT, exc) from exc
         return cls(config, net)
 
-    @torch.inference_mode()
-    def logits(self, states) -> list[np.ndarray]:
-        """Each state's logits over its own actions, illegal ones -inf."""
-        raw = self.net(*encode(states, self.kind))[0].float().numpy()
-        out = []
-        for state, row in zip(states, raw):
-            legal = np.zeros(state.num_actions, dtype=bool)
-            legal[state.legal_actions()] = True
-            out.append(np.where(legal, row[:state.num_actions], -np.inf))
-        return out
-
     def act(self, state, sims: int = 0) -> int:
         """The policy's choice (``sims`` = 0), or the most visited action of a ``sims``-simulation search."""
         if sims <= 0:
-            return int(np.argmax(self.logits([state])[0]))
+            return greedy_actions(self.net, [state], self.kind)[0]
         from mathrl.agents.alphazero.mcts import best_action, search
 
         if self._evaluator is None:  # the weights are fixed: one snapshot serves every move
