@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from mathrl.agents.alphazero.andor import PartsNetwork, _with_rank, is_decomposable, lookahead, play_proofs, prove
+from mathrl.agents.alphazero.andor import (PartsNetwork, _with_rank, is_decomposable, lookahead, play_proofs, prove,
+                                          split_all)
 from mathrl.agents.alphazero.episodes import EpisodeConfig, build_network, make_env
 from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
 from mathrl.core import IllegalActionError
@@ -49,6 +50,28 @@ def test_a_proof_state_splits_into_parts_whose_minimum_sizes_add_up():
     if unavailable is not None:
         with pytest.raises(IllegalActionError):
             state.split(unavailable)
+
+
+def test_splitting_a_whole_level_at_once_gives_each_states_own_splits():
+    """split_all (one batched propagation for every cut of every state) equals split state by state, on a
+    fresh problem (nothing remembered) and on nodes of mixed depths and roots; a terminal state has none."""
+    problem = GradedProblem(a=4, b=3, sigma=[5, 9, 12])
+    states = ProofState(problem).subproblems()
+    deeper = [p for p in states[0].split(states[0].legal_actions()[0])][:2]
+    level = states + deeper + [ProofState(GradedProblem(a=3, b=2, sigma=[6]))]  # another problem: refused
+    with pytest.raises(ValueError, match="one problem"):
+        split_all(level)
+    level = level[:-1]
+    fresh = GradedProblem(a=4, b=3, sigma=[5, 9, 12])
+    batched = split_all([s for s in ProofState(fresh).subproblems()])
+    one_by_one = [{a: s.split(a) for a in s.legal_actions()} for s in states]
+    key = lambda splits: [{a: [p.key() for p in ps] for a, ps in d.items()} for d in splits]  # noqa: E731
+    assert key(batched) == key(one_by_one) and sum(len(d) for d in batched) > 10
+    assert key(split_all(level)) == key([{a: s.split(a) for a in s.legal_actions()} for s in level])
+    done = states[0].clone()
+    while not done.is_terminal():
+        done.apply(done.legal_actions()[0])
+    assert split_all([done]) == [{}]
 
 
 @pytest.mark.parametrize("depth", [1, 2])

@@ -266,6 +266,16 @@ def prove(states: Sequence, choose: Callable[[list], list[int]], max_cuts: int |
     return cuts
 
 
+def split_all(states: list) -> list[dict]:
+    """``{action: state.split(action)}`` for every legal action of each state: in one batch where the
+    states' class offers it (``split_many``, e.g. :class:`~mathrl.envs.semigroups.state.ProofState`),
+    else state by state."""
+    many = getattr(type(states[0]), "split_many", None) if states else None
+    if many is not None:
+        return many(states)
+    return [{a: s.split(a) for a in s.legal_actions()} for s in states]
+
+
 def instance_parts(env, seed: int) -> list:
     """The env's instance for ``seed`` as its open parts (for a proof env: the root nodes)."""
     env.reset(seed=seed)
@@ -287,23 +297,49 @@ def play_proofs(weights: dict, config, seed: int, n_episodes: int, threads: int 
 
 
 def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
-    from mathrl.agents.alphazero.episodes import build_network, encode, make_env
+    """Self-play over the config's instance families: episode ``e`` proves an instance of family
+    ``e mod families`` (one family: all of them), each family's proofs played level by level apart, since
+    its nodes have their own shape; the rollout budget is per family."""
+    from mathrl.agents.alphazero.episodes import build_network, make_envs
     from mathrl.agents.alphazero.networks import observation_kind
 
     start = time.perf_counter()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    env = make_env(config)
-    kind = observation_kind(env.observation_space)
-    net = build_network(config, env)
+    envs = make_envs(config)
+    net = build_network(config, envs[0])
     net.load_state_dict(weights)
-    model = PartsNetwork(net, kind)
-    sizes = GreedySizes(model, config.rollout, config.rollout_nodes) if config.rollout > 0 else model.sizes
+    out: dict = {"inputs": [], "pi": [], "mask": [], "z": [], "episode": []}
+    returns, cut_nodes, positions, kind = np.zeros(n_episodes), 0, 0, None
+    for f, env in enumerate(envs):
+        episodes = list(range(f, n_episodes, len(envs)))
+        if not episodes:
+            continue
+        kind = observation_kind(env.observation_space)
+        model = PartsNetwork(net, kind)
+        sizes = GreedySizes(model, config.rollout, config.rollout_nodes) if config.rollout > 0 else model.sizes
+        part = _play_family(env, kind, model, sizes, config, rng, seed, episodes)
+        for key in out:
+            out[key] += list(part[key])
+        np.subtract.at(returns, part["node_episodes"], 1)
+        cut_nodes += len(part["node_episodes"])
+        positions += model.positions
+    return {"inputs": out["inputs"], "pi": out["pi"], "mask": out["mask"],
+            "z": np.asarray(out["z"], dtype=np.float32), "cut_nodes": cut_nodes,
+            "episode": np.asarray(out["episode"], dtype=np.int64), "returns": returns, "lengths": -returns,
+            "kind": kind, "seconds": time.perf_counter() - start, "positions_evaluated": positions}
+
+
+def _play_family(env, kind: str, model: PartsNetwork, sizes: Callable, config, rng, seed: int,
+                 episodes: list[int]) -> dict:
+    """The proofs of ``episodes`` (instances of ``env`` drawn with seeds ``seed + e``), played together."""
+    from mathrl.agents.alphazero.episodes import encode
+
     # one record per cut node: [episode, parent record (-1 for a root), children records, chosen parts'
     # estimated sizes for those not cut, random?, one-step backup, targets Y]
     nodes: list[dict] = []
     level = []
-    for e in range(n_episodes):
+    for e in episodes:
         level += [(p, e, -1) for p in instance_parts(env, seed + e)]
     inputs, pis, masks = [], [], []  # the proof's cut nodes' samples, in the order of ``nodes``
     side: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": [], "episode": []}  # parts of cuts not taken
@@ -319,7 +355,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
         states = [s for s, _, _ in level]
         encoded = encode(states, kind)
         scores, _ = model.evaluate(states, encoded)
-        splits = [{a: s.split(a) for a in s.legal_actions()} for s in states]
+        splits = split_all(states)
         ys = _cut_values(sizes, states, splits)
         next_level, aside = [], []
         for i, ((state, episode, parent), sp, y) in enumerate(zip(level, splits, ys)):
@@ -341,7 +377,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
                                                                                       len(others)), replace=False)]
         if aside:  # parts of the cuts not taken: one-step targets, so their values are learned too
             side_states = [s for s, _ in aside]
-            side_splits = [{a: s.split(a) for a in s.legal_actions()} for s in side_states]
+            side_splits = split_all(side_states)
             side_encoded = encode(side_states, kind)
             side_scores = model.evaluate(side_states, side_encoded)[0] if config.backup == "policy" else None
             for j, ((state, episode), y) in enumerate(zip(aside, _cut_values(sizes, side_states, side_splits))):
@@ -353,14 +389,9 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
                 side["episode"].append(episode)
         level = next_level
     z = np.concatenate([_value_targets(nodes), np.asarray(side["z"], dtype=np.float64)])
-    returns = np.zeros(n_episodes)
-    for node in nodes:
-        returns[node["episode"]] -= 1
-    return {"inputs": inputs + side["inputs"], "pi": pis + side["pi"], "mask": masks + side["mask"],
-            "z": z.astype(np.float32), "cut_nodes": len(nodes),
-            "episode": np.asarray([n["episode"] for n in nodes] + side["episode"], dtype=np.int64),
-            "returns": returns, "lengths": -returns, "kind": kind, "seconds": time.perf_counter() - start,
-            "positions_evaluated": model.positions}
+    return {"inputs": inputs + side["inputs"], "pi": pis + side["pi"], "mask": masks + side["mask"], "z": z,
+            "episode": [n["episode"] for n in nodes] + side["episode"],
+            "node_episodes": np.asarray([n["episode"] for n in nodes], dtype=np.int64)}
 
 
 def _cut_values(sizer: Callable[[list], np.ndarray], states: list, splits: list[dict]) -> list[np.ndarray]:

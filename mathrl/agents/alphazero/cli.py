@@ -228,10 +228,14 @@ def problem_train_main(argv: list[str]) -> int:
                 kwargs = json.loads(args.env_kwargs)
             except json.JSONDecodeError:
                 kwargs = None
-            if not isinstance(kwargs, dict):
-                raise CLIError(f"--env-kwargs must be a JSON object, got {args.env_kwargs!r}")
+            families = kwargs if isinstance(kwargs, list) else [kwargs]
+            if not families or not all(isinstance(k, dict) for k in families):
+                raise CLIError(f"--env-kwargs must be a JSON object (or a list of them: instance families learned "
+                               f"together), got {args.env_kwargs!r}")
             seed = 0 if args.seed is None else args.seed
-            base = {"episodes": {"env_id": args.env, "env_kwargs": json.dumps(kwargs)}, "seed": seed}
+            base = {"episodes": {"env_id": args.env, "env_kwargs": json.dumps(families[0])}, "seed": seed}
+            if len(families) > 1:
+                base["episodes"]["also"] = json.dumps(families[1:])
             config = ProblemConfig.from_dict(_merge(base, changes))
             _check_problem_env(config)
             out = Path(args.out or f"runs/alphazero-{args.env.replace('/', '-')}-seed{seed}")

@@ -71,6 +71,10 @@ class EpisodeConfig:
     # weight of a rollout's return in each leaf's value, (1 - w) v_net + w rollout (AlphaGo's mixing): the
     # state's own cheap heuristic finishes the episode (mathrl.core.Rollout; Buchberger: Degree). 0: the network
     leaf_rollout: float = 0.0
+    # parts: more instance families of the same env learned together, a JSON list of env-kwargs objects
+    # (e.g. other graded sizes); self-play and evaluation take them in turn after env_kwargs. Needs a
+    # network that reads every family's observations (graded proofs: {"kind": "graded-sets"})
+    also: str = "[]"
 
     def __post_init__(self):
         self.validate()
@@ -90,6 +94,12 @@ class EpisodeConfig:
                 value = None
             if not isinstance(value, dict):
                 raise ValueError(f"{name} must be a JSON object, got {getattr(self, name)!r}")
+        try:
+            also = json.loads(self.also)
+        except (TypeError, ValueError):
+            also = None
+        if not isinstance(also, list) or not all(isinstance(k, dict) for k in also):
+            raise ValueError(f"also must be a JSON list of env-kwargs objects, got {self.also!r}")
         if not isinstance(self.search, SearchConfig) or self.search.n_sims < 1:
             raise ValueError(f"search must be a SearchConfig with n_sims >= 1, got {self.search!r}")
         _int(self, "temp_moves", 0)
@@ -116,6 +126,11 @@ class EpisodeConfig:
         return json.loads(self.env_kwargs)
 
     @property
+    def families(self) -> list[dict]:
+        """The env kwargs of every instance family learned: ``env_kwargs``, then those of ``also``."""
+        return [self.kwargs] + json.loads(self.also)
+
+    @property
     def network_options(self) -> dict:
         return json.loads(self.network)
 
@@ -129,6 +144,11 @@ def make_env(config: EpisodeConfig):
         return gym.make(config.env_id, **config.kwargs)
     except gym.error.Error as exc:  # unknown id or namespace: a ValueError like any other bad config
         raise ValueError(f"env {config.env_id!r}: {exc}") from None
+
+
+def make_envs(config: EpisodeConfig) -> list:
+    """One env per instance family (:attr:`EpisodeConfig.families`), ``env_kwargs``' first."""
+    return [make_env(config.but(env_kwargs=json.dumps(kwargs), also="[]")) for kwargs in config.families]
 
 
 def targets_of(config: EpisodeConfig, env) -> str:

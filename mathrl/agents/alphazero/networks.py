@@ -10,7 +10,10 @@ A search problem only has to say what its observations look like; the network fo
 * ``"flat"``: a vector (a partial binary word of the construction envs, or any flat Box) ->
   :class:`FlatMLP`;
 * ``"semigroup"``: Simpson's proof-node masks -> :class:`~mathrl.agents.alphazero.simpson.CutNet`
-  and :class:`~mathrl.agents.alphazero.simpson.ValueNet` (his architecture, the reproduction baseline).
+  and :class:`~mathrl.agents.alphazero.simpson.ValueNet` (his architecture, the reproduction baseline),
+  or, asked for by name (``{"kind": "graded-sets"}``),
+  :class:`~mathrl.agents.alphazero.graded_sets.GradedSetNet`: the same input read by a network
+  equivariant in the generators and free of the sizes (a, b), so one run can prove other cases.
 
 Every network maps a float batch to ``(logits (B, A), value (B,))``; illegal logits are masked by
 the caller. :func:`observation_kind` names the kind of a Gymnasium observation space, and
@@ -163,8 +166,16 @@ def _semigroup(space, num_actions: int, **kw) -> nn.Module:
     return SemigroupNet(a, b1 - 1, kw.get("width", 6))
 
 
+def _graded_sets(space, num_actions: int, **kw) -> nn.Module:
+    from mathrl.agents.alphazero.graded_sets import GradedSetNet
+
+    if observation_kind(space) != "semigroup":
+        raise ValueError("the graded-sets network reads graded semigroup proof nodes only")
+    return GradedSetNet(kw.get("width", 48), kw.get("layers", 4))
+
+
 BUILDERS: dict[str, Callable[..., nn.Module]] = {"board": _board, "rows": _rows, "flat": _flat,
-                                                 "semigroup": _semigroup}
+                                                 "semigroup": _semigroup, "graded-sets": _graded_sets}
 
 
 def register(kind: str, builder: Callable[..., nn.Module]) -> None:

@@ -152,13 +152,18 @@ class AlphaZeroCutPolicy:
             self._check_problem(problem)
 
     def _check_problem(self, problem) -> None:
-        """The problem must be the graded (a, b) family the agent was trained on (another size or a generic
-        family gives other input channels)."""
+        """The problem must be graded, and of the (a, b) the agent was trained on unless its network reads
+        every size (``size_free``, :class:`~mathrl.agents.alphazero.graded_sets.GradedSetNet`): Simpson's
+        networks have layers shaped by (a, b), and a generic family gives other inputs."""
         trained = (self.agent.trained_on.get("a", 3), self.agent.trained_on.get("b", 2))
         here = (getattr(problem, "a", None), getattr(problem, "b", None))
-        if here != trained:
-            what = f"(a, b) = {here}" if None not in here else f"the {getattr(problem, 'family', 'generic')} family"
-            raise ValueError(f"{self.name} was trained on graded (a, b) = {trained} proofs, not {what}")
+        if None in here:
+            raise ValueError(f"{self.name} was trained on graded (a, b) = {trained} proofs, not the "
+                             f"{getattr(problem, 'family', 'generic')} family")
+        if here != trained and not getattr(self.agent.net, "size_free", False):
+            raise ValueError(f"{self.name} was trained on graded (a, b) = {trained} proofs, not (a, b) = {here} "
+                             f"(its network is shaped by (a, b); a run with episodes.network = "
+                             f"'{{\"kind\": \"graded-sets\"}}' proves every size)")
 
     @torch.inference_mode()
     def choose(self, problem, node) -> int:

@@ -26,8 +26,8 @@ import torch
 
 from mathrl.agents.alphazero.ahead import GamesAhead
 from mathrl.agents.alphazero.config import MAX_AHEAD, MAX_COUNT, MAX_SIMS, SearchConfig, _int, _real
-from mathrl.agents.alphazero.episodes import (EpisodeConfig, build_network, make_env, play_episodes, play_greedy,
-                                              targets_of)
+from mathrl.agents.alphazero.episodes import (EpisodeConfig, build_network, make_env, make_envs, play_episodes,
+                                              play_greedy, targets_of)
 from mathrl.agents.files import load_file, not_readable, save_file
 from mathrl.agents.runlog import MetricsLog, RunBar
 from mathrl.agents.runs import write_json
@@ -55,7 +55,7 @@ def check_untrusted(config: "ProblemConfig", path) -> None:
             return [p for v in value for p in plugins(v)]
         return []
 
-    named = plugins(config.episodes.kwargs)
+    named = plugins(config.episodes.families)
     if named:
         raise ValueError(f"{path}: its env arguments name a plug-in ({named[0]!r}); loading it would run that "
                          f"code, so runs with plug-in scores are not loaded from files")
@@ -214,6 +214,17 @@ def _pad_batch(inputs: list[tuple], pis: list[np.ndarray], masks: list[np.ndarra
     return (torch.cat([x[0] for x in inputs]),), pi, legal
 
 
+def _same_shape(idx: np.ndarray, inputs: list) -> list[list[int]]:
+    """``idx`` split into groups whose inputs stack (same shape past the batch axis; set rows are padded, so
+    only their width counts), in order of first appearance; one group when all agree."""
+    groups: dict = {}
+    for i in idx:
+        x = inputs[i]
+        key = x[0].shape[2:] if len(x) == 2 else tuple(t.shape[1:] for t in x)
+        groups.setdefault(key, []).append(int(i))
+    return list(groups.values())
+
+
 def loss_terms(net, inputs: tuple, pi: torch.Tensor, legal: torch.Tensor, z: torch.Tensor, value_scale: float):
     """(policy cross-entropy over the legal actions, value squared error against ``z / value_scale``)."""
     logits, value = net(*inputs)
@@ -252,6 +263,8 @@ class ProblemTrainer:
         env = make_env(config.episodes)
         self.targets = targets_of(config.episodes, env)
         self.net = build_network(config.episodes, env)
+        if len(config.episodes.families) > 1:
+            self._check_families(env)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.iteration, self.elapsed, self.metrics_rows = 0, 0.0, 0
         self._last_write = 0.0  # seconds the last checkpoint took, added to the next iteration's time
@@ -284,6 +297,18 @@ class ProblemTrainer:
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "config.json", config.to_dict())
         self.log = MetricsLog(self.out, "iteration", self.metrics_rows)
+
+    def _check_families(self, env) -> None:
+        """``episodes.also``: proofs (parts targets) of the same env, read by a network free of the sizes."""
+        if self.targets != "parts":
+            raise ValueError("episodes.also (more instance families) needs parts targets: proofs that split")
+        if not getattr(self.net, "size_free", False):
+            raise ValueError("episodes.also (more instance families) needs a network that reads every family's "
+                             "observations; for graded proofs set episodes.network to '{\"kind\": \"graded-sets\"}'")
+        for other in make_envs(self.config.episodes)[1:]:
+            if targets_of(self.config.episodes, other) != "parts":
+                raise ValueError(f"episodes.also: {other.spec.id if other.spec else other} with these arguments "
+                                 f"does not split into parts")
 
     def _read(self) -> dict:
         path = self.out / CHECKPOINT
@@ -334,13 +359,18 @@ class ProblemTrainer:
         size = len(self.buffer["z"])
         for _ in range(cfg.train_steps):
             idx = rng.integers(0, size, min(cfg.batch_size, size))
-            inputs, pi, legal = _pad_batch([self.buffer["inputs"][i] for i in idx],
-                                           [self.buffer["pi"][i] for i in idx], [self.buffer["mask"][i] for i in idx])
-            z = torch.tensor([self.buffer["z"][i] for i in idx], dtype=torch.float32)
-            if self.targets == "parts":
-                policy, value = parts_loss_terms(self.net, inputs, pi, legal, z)
-            else:
-                policy, value = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
+            policy = value = 0.0
+            for group in _same_shape(idx, self.buffer["inputs"]):  # one group unless families differ in shape
+                inputs, pi, legal = _pad_batch([self.buffer["inputs"][i] for i in group],
+                                               [self.buffer["pi"][i] for i in group],
+                                               [self.buffer["mask"][i] for i in group])
+                z = torch.tensor([self.buffer["z"][i] for i in group], dtype=torch.float32)
+                if self.targets == "parts":
+                    terms = parts_loss_terms(self.net, inputs, pi, legal, z)
+                else:
+                    terms = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
+                share = len(group) / len(idx)
+                policy, value = policy + share * terms[0], value + share * terms[1]
             self.optimizer.zero_grad()
             (policy + value).backward()
             self.optimizer.step()
@@ -439,16 +469,17 @@ class ProblemTrainer:
         from mathrl.agents.alphazero.andor import PartsNetwork, instance_parts, prove
         from mathrl.agents.alphazero.networks import observation_kind
 
-        env = make_env(self.config.episodes)
-        model = PartsNetwork(self.net, observation_kind(env.observation_space))
+        envs = make_envs(self.config.episodes)
+        models = [PartsNetwork(self.net, observation_kind(env.observation_space)) for env in envs]
         sizes, seen = [], set()
-        for e in range(self.config.eval_episodes):
-            parts = instance_parts(env, 10**9 + self.config.seed + e)
-            key = tuple(np.asarray(p.observation()).tobytes() for p in parts)
+        for e in range(self.config.eval_episodes):  # the families in turn, as in self-play
+            f = e % len(envs)
+            parts = instance_parts(envs[f], 10**9 + self.config.seed + e)
+            key = (f,) + tuple(np.asarray(p.observation()).tobytes() for p in parts)
             if key in seen:
                 continue
             seen.add(key)
-            sizes.append(prove(parts, model.choose))
+            sizes.append(prove(parts, models[f].choose))
         return -float(np.mean(sizes))
 
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False,

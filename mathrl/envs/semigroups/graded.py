@@ -357,20 +357,6 @@ class GradedProblem(Problem):
             start += k
         return out
 
-    def children_many(self, cuts) -> list[list[tuple[Node, str]]]:
-        """Batched :meth:`children` for ``[(node, cell), ...]`` (e.g. a BFS level); one list per cut."""
-        parsed = []
-        for node, cell in cuts:
-            if node.status != ACTIVE:
-                raise ValueError(f"cannot cut a {node.status} node")
-            x, y = divmod(int(cell), self.N)
-            if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
-                raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
-            parsed.append((node, x, y))
-        if not parsed:
-            return []
-        return [[(k, k.status) for k in kids] for kids in self._children_batch(parsed)]
-
     # -- views -------------------------------------------------------------------
     def observe(self, node: Node) -> dict:
         m, l, r, t = node.tensors

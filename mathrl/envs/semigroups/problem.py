@@ -107,6 +107,37 @@ class Problem:
                 memo[key] = kids
         return list(kids)
 
+    def children_many(self, cuts, remember: bool = False) -> list[list[tuple[Node, str]]]:
+        """:meth:`children` of several cuts ``[(node, cell), ...]``, one list per cut. Cuts not remembered
+        are made by :meth:`_children_batch`, which a family may override to propagate them all at once (a
+        learner sizes every cut of a whole proof level: one batch instead of thousands of small ones)."""
+        memo = self.__dict__.setdefault("_children_memo", {}) if remember else {}
+        keys = [(node.key, node.root, node.depth, int(cell)) for node, cell in cuts]
+        out: list = [memo.get(k) for k in keys]
+        todo, parsed = [], []
+        for i, ((node, cell), kids) in enumerate(zip(cuts, out)):
+            if kids is not None:
+                continue
+            if node.status != ACTIVE:
+                raise ValueError(f"cannot cut a {node.status} node")
+            x, y = divmod(int(cell), self.N)
+            if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
+                raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
+            todo.append(i)
+            parsed.append((node, x, y))
+        if parsed:
+            for i, kids in zip(todo, self._children_batch(parsed)):
+                out[i] = tuple((k, k.status) for k in kids)
+                if remember:
+                    if len(memo) >= self.MEMO_ENTRIES:
+                        memo.clear()
+                    memo[keys[i]] = out[i]
+        return [list(kids) for kids in out]
+
+    def _children_batch(self, cuts) -> list[list[Node]]:
+        """Children of several cuts ``[(node, x, y), ...]``; one list per cut (a family may batch them)."""
+        return [self._children(node, x, y) for node, x, y in cuts]
+
     def _children(self, node: Node, x: int, y: int) -> list[Node]:
         raise NotImplementedError
 

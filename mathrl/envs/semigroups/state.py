@@ -190,6 +190,22 @@ class ProofState:
             raise IllegalActionError(str(exc)) from exc
         return [self._one_node(k) for k, status in kids if status == ACTIVE]
 
+    @staticmethod
+    def split_many(states: list["ProofState"]) -> list[dict[int, list["ProofState"]]]:
+        """``{action: state.split(action)}`` for every legal action of every state (states of one problem),
+        their cuts propagated in one batch: a learner that sizes every cut of a proof level pays one
+        propagation call for the level instead of one per cut."""
+        if not states:
+            return []
+        problem = states[0].problem
+        if any(s.problem is not problem for s in states):
+            raise ValueError("split_many needs states of one problem")
+        actions = [s.legal_actions() for s in states]
+        cuts = [(s.current_node, a) for s, acts in zip(states, actions) for a in acts]
+        kids = iter(problem.children_many(cuts, remember=True))
+        return [{a: [s._one_node(k) for k, status in next(kids) if status == ACTIVE] for a in acts}
+                for s, acts in zip(states, actions)]
+
     def _one_node(self, node: Node) -> "ProofState":
         other = copy.copy(self)  # shares the problem and the observation template
         other._frontier = deque([(node, 0, -1)])

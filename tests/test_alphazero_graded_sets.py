@@ -1,0 +1,184 @@
+"""The size-free graded network: the symmetry it assumes holds for the exact proof sizes, it reads Simpson's
+input back exactly, relabelling A permutes its cut map and relabelling B changes nothing, and one set of
+weights runs, trains and proves on every (a, b)."""
+
+from __future__ import annotations
+
+import itertools
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import mathrl  # noqa: F401  (registers the envs)
+from mathrl.agents.alphazero import networks
+from mathrl.agents.alphazero.graded_sets import GradedSetNet, unfeaturise
+from mathrl.agents.alphazero.simpson import _normalised, featurise
+from mathrl.envs.semigroups.env import make_problem
+from mathrl.envs.semigroups.problem import ACTIVE, make_node
+from mathrl.envs.semigroups.policies import MinimumSolver
+
+
+def relabel(tensors, a_perm=None, b_perm=None):
+    """The node's masks with generator x renamed ``a_perm[x]`` and element p of B renamed ``b_perm[p]``
+    (the zero 0_B, the last index, stays)."""
+    m, l, r, t = (np.asarray(v) for v in tensors)
+    a, b1 = m.shape[0], m.shape[2]
+    inv = np.argsort(a_perm) if a_perm is not None else np.arange(a)
+    vals = np.argsort(list(b_perm) + [b1 - 1]) if b_perm is not None else np.arange(b1)
+    return (m[np.ix_(inv, inv, vals)], l[np.ix_(inv, vals)], r[np.ix_(vals, inv)], t[np.ix_(inv, inv, inv)])
+
+
+def nodes(a, b, steps=4, seed=0):
+    """Proof nodes met on the way down a random proof of graded (a, b): roots and some of their descendants."""
+    env = gym.make("mathrl/SemigroupProof-v0", a=a, b=b)
+    _, info = env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    out = [env.unwrapped.state.current_node]
+    for _ in range(steps):
+        _, _, terminated, _, info = env.step(int(rng.choice(np.flatnonzero(info["action_mask"]))))
+        if terminated:
+            break
+        out.append(env.unwrapped.state.current_node)
+    return out
+
+
+def features(tensor_list):
+    return torch.from_numpy(featurise(*(np.stack([np.asarray(t[k]) for t in tensor_list]) for k in range(4))))
+
+
+def test_relabelling_generators_or_elements_keeps_every_minimum_proof_size():
+    """The exact minimum proof size (the solver, an independent oracle) of every (3, 2) instance is the same
+    after any relabelling of A or of B: the symmetry the network builds in is the problem's own."""
+    problem = make_problem("simpson", 3, 2, "all")
+    solver = MinimumSolver(problem)
+    checked = 0
+    for root in problem.roots():
+        if root.status != ACTIVE:
+            continue
+        size = solver.value(root)
+        for a_perm in itertools.permutations(range(3)):
+            for b_perm in itertools.permutations(range(2)):
+                moved = make_node(relabel(root.tensors, a_perm, b_perm), root.status, root.root)
+                assert solver.value(moved) == size
+                checked += 1
+    assert checked == 12 * 13
+
+
+@pytest.mark.parametrize("a, b", [(3, 2), (2, 4), (5, 3), (4, 4)])
+def test_unfeaturise_gives_back_the_normalised_masks(a, b):
+    found = nodes(a, b)
+    back = unfeaturise(features([n.tensors for n in found]))
+    for k, part in enumerate(back):
+        want = np.stack([_normalised(n.tensors[k]) for n in found])
+        np.testing.assert_allclose(part.numpy(), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("a, b", [(3, 2), (4, 3), (5, 3)])
+def test_relabelling_a_permutes_the_cut_map_and_relabelling_b_changes_nothing(a, b):
+    torch.manual_seed(0)
+    net = GradedSetNet(width=16, layers=2).eval()
+    rng = np.random.default_rng(1)
+    found = nodes(a, b, steps=3)
+    with torch.no_grad():
+        logits, value = net(features([n.tensors for n in found]))
+        for _ in range(3):
+            a_perm, b_perm = rng.permutation(a), rng.permutation(b)
+            moved_logits, moved_value = net(features([relabel(n.tensors, a_perm) for n in found]))
+            want = np.empty_like(logits.numpy().reshape(-1, a, a))
+            want[:, a_perm[:, None], a_perm[None, :]] = logits.numpy().reshape(-1, a, a)
+            np.testing.assert_allclose(moved_logits.numpy().reshape(-1, a, a), want, atol=1e-5)
+            np.testing.assert_allclose(moved_value.numpy(), value.numpy(), atol=1e-5)
+            same_logits, same_value = net(features([relabel(n.tensors, b_perm=b_perm) for n in found]))
+            np.testing.assert_allclose(same_logits.numpy(), logits.numpy(), atol=1e-5)
+            np.testing.assert_allclose(same_value.numpy(), value.numpy(), atol=1e-5)
+
+
+def test_one_set_of_weights_reads_and_learns_on_every_size():
+    """Built by name from any graded env; the same weights run on other (a, b), and a step on one size
+    moves the outputs the weights give on another."""
+    env = gym.make("mathrl/SemigroupProof-v0", a=3, b=2)
+    net = networks.build(env.observation_space, env.action_space.n, kind="graded-sets", width=16, layers=2)
+    assert isinstance(net, GradedSetNet)
+    small, large = features([n.tensors for n in nodes(3, 2)]), features([n.tensors for n in nodes(4, 5)])
+    before = net(large)[1].detach().clone()
+    assert net(large)[0].shape == (len(large), 16)
+    optimiser = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = (net(small)[1] - 3.0).pow(2).mean() + net(small)[0].pow(2).mean()
+    loss.backward()
+    optimiser.step()
+    assert not torch.allclose(net(large)[1], before)
+    with pytest.raises(ValueError, match="graded semigroup"):
+        networks.build(gym.make("mathrl/Buchberger-v0").observation_space, 10, kind="graded-sets")
+
+
+def test_a_non_graded_input_is_refused_by_name():
+    with pytest.raises(ValueError, match="graded node"):
+        unfeaturise(torch.zeros(1, 9, 3, 3))
+
+
+def test_a_size_free_run_trained_on_one_size_proves_another_through_the_cli(tmp_path, capsys):
+    """``episodes.network = {"kind": "graded-sets"}`` from the command line; the run, trained on (3, 2),
+    proves (4, 2) and (2, 4) as a cut policy with the done leaves of the benchmark order (the classification
+    does not depend on the cuts), while Simpson's network is still refused on another size."""
+    from mathrl.cli import main
+    from mathrl.envs.semigroups.policies import make_policy
+    from mathrl.envs.semigroups.proof import prove
+
+    out = tmp_path / "run"
+    assert main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs",
+                 '{"a": 3, "b": 2, "sigma": [3, 9]}', "--iterations", "1", "--set", "episodes_per_iter=1",
+                 "--set", "train_steps=2", "--set", "batch_size=8", "--set", "eval_episodes=1",
+                 "--set", 'episodes.network="{\\"kind\\": \\"graded-sets\\", \\"width\\": 8, \\"layers\\": 1}"',
+                 "--out", str(out), "--quiet"]) == 0
+    for a, b, sigma in ((4, 2, [5, 12]), (2, 4, [3])):
+        problem = make_problem("simpson", a=a, b=b, sigma=sigma)
+        learned = prove(problem, make_policy(f"agent:{out}", problem))
+        assert learned.done == prove(problem, "benchmark").done and learned.nodes >= 1
+    simpson = tmp_path / "simpson"
+    assert main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs",
+                 '{"a": 3, "b": 2, "sigma": [3]}', "--iterations", "1", "--set", "episodes_per_iter=1",
+                 "--set", "train_steps=1", "--set", "eval_episodes=1", "--out", str(simpson), "--quiet"]) == 0
+    with pytest.raises(ValueError, match="graded-sets"):
+        make_policy(f"agent:{simpson}", make_problem("simpson", a=4, b=2, sigma=[5]))
+
+
+def test_families_of_several_sizes_train_together_and_resume_exactly(tmp_path, capsys):
+    """``--env-kwargs`` as a list: self-play proves each family in turn (samples of both shapes), a
+    minibatch of mixed shapes trains, evaluation proves both, and a resumed run matches a straight one;
+    without a size-free network the list is refused in one line with nothing written."""
+    from mathrl.agents.alphazero.andor import play_proofs
+    from mathrl.agents.alphazero.problems import ProblemTrainer
+    from mathrl.agents.runs import read_jsonl
+    from mathrl.cli import main
+
+    families = '[{"a": 3, "b": 2, "sigma": [3]}, {"a": 4, "b": 2, "sigma": [5]}, {"a": 2, "b": 3, "sigma": [4]}]'
+    args = ["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs", families,
+            "--set", "episodes_per_iter=3", "--set", "train_steps=3", "--set", "batch_size=16",
+            "--set", "eval_episodes=3", "--set", "episodes.width=10", "--set", "episodes.rollout=0",
+            "--set", 'episodes.network="{\\"kind\\": \\"graded-sets\\", \\"width\\": 8, \\"layers\\": 1}"', "--quiet"]
+    assert main(args + ["--iterations", "2", "--out", str(tmp_path / "straight")]) == 0
+    assert main(args + ["--iterations", "1", "--out", str(tmp_path / "resumed")]) == 0
+    assert main(["train", "alphazero", "--resume", str(tmp_path / "resumed"), "--iterations", "1", "--quiet"]) == 0
+    straight = ProblemTrainer(None, tmp_path / "straight", resume=True)
+    resumed = ProblemTrainer(None, tmp_path / "resumed", resume=True)
+    for (k, x), y in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.equal(x, y), k
+    rows = [[{k: v for k, v in r.items() if k != "train_seconds"} for r in read_jsonl(tmp_path / f / "metrics.jsonl")]
+            for f in ("straight", "resumed")]
+    assert rows[0] == rows[1]
+    assert {x[0].shape[-1] for x in straight.buffer["inputs"]} == {3, 4, 2}  # a = 3, 4 and 2 grids
+    games = play_proofs(straight.net.state_dict(), straight.config.episodes, 7, 3)
+    assert (games["returns"] < 0).all() and {x[0].shape[-1] for x in games["inputs"]} == {3, 4, 2}
+    assert len(games["inputs"]) == len(games["z"]) == len(games["episode"])
+    # the proofs' returns are those of each family's own instance: at least its minimum proof size
+    minimum = [MinimumSolver(make_problem("simpson", a=a, b=b, sigma=s)) for a, b, s in
+               ((3, 2, [3]), (4, 2, [5]), (2, 3, [4]))]
+    for e, solver in enumerate(minimum):
+        assert -games["returns"][e] >= sum(solver.value(r) for r in solver.problem.roots() if r.status == ACTIVE)
+    capsys.readouterr()
+    code = main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs", families,
+                 "--iterations", "1", "--out", str(tmp_path / "simpson"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "graded-sets" in err and err.count("\n") == 1 and not (tmp_path / "simpson").exists()
