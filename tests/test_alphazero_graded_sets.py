@@ -172,11 +172,18 @@ def test_families_of_several_sizes_train_together_and_resume_exactly(tmp_path, c
     games = play_proofs(straight.net.state_dict(), straight.config.episodes, 7, 3)
     assert (games["returns"] < 0).all() and {x[0].shape[-1] for x in games["inputs"]} == {3, 4, 2}
     assert len(games["inputs"]) == len(games["z"]) == len(games["episode"])
-    # the proofs' returns are those of each family's own instance: at least its minimum proof size
+    # the episode of seed s proves family s mod 3 (seeds 7, 8, 9: families 1, 2, 0), at least its minimum
     minimum = [MinimumSolver(make_problem("simpson", a=a, b=b, sigma=s)) for a, b, s in
                ((3, 2, [3]), (4, 2, [5]), (2, 3, [4]))]
-    for e, solver in enumerate(minimum):
-        assert -games["returns"][e] >= sum(solver.value(r) for r in solver.problem.roots() if r.status == ACTIVE)
+    for e, family in enumerate((1, 2, 0)):
+        solver = minimum[family]
+        smallest = sum(solver.value(r) for r in solver.problem.roots() if r.status == ACTIVE)
+        assert -games["returns"][e] >= smallest
+        grid = {0: 3, 1: 4, 2: 2}[family]
+        assert {x[0].shape[-1] for x, ep in zip(games["inputs"], games["episode"]) if ep == e} == {grid}
+    # two workers' shares of one iteration (seeds 7-8 and 9) cover the families between them
+    halves = [play_proofs(straight.net.state_dict(), straight.config.episodes, s, n) for s, n in ((7, 2), (9, 1))]
+    assert set().union(*({x[0].shape[-1] for x in h["inputs"]} for h in halves)) == {3, 4, 2}
     capsys.readouterr()
     code = main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs", families,
                  "--iterations", "1", "--out", str(tmp_path / "simpson"), "--quiet"])

@@ -297,9 +297,10 @@ def play_proofs(weights: dict, config, seed: int, n_episodes: int, threads: int 
 
 
 def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
-    """Self-play over the config's instance families: episode ``e`` proves an instance of family
-    ``e mod families`` (one family: all of them), each family's proofs played level by level apart, since
-    its nodes have their own shape; the rollout budget is per family."""
+    """Self-play over the config's instance families: the episode of seed ``s`` proves an instance of family
+    ``s mod families`` (one family: all of them; workers get consecutive seeds, so the families take turns
+    across them too), each family's proofs played level by level apart, since its nodes have their own
+    shape; the rollout budget is per family."""
     from mathrl.agents.alphazero.episodes import build_network, make_envs
     from mathrl.agents.alphazero.networks import observation_kind
 
@@ -312,7 +313,7 @@ def _play(weights: dict, config, seed: int, n_episodes: int) -> dict:
     out: dict = {"inputs": [], "pi": [], "mask": [], "z": [], "episode": []}
     returns, cut_nodes, positions, kind = np.zeros(n_episodes), 0, 0, None
     for f, env in enumerate(envs):
-        episodes = list(range(f, n_episodes, len(envs)))
+        episodes = [e for e in range(n_episodes) if (seed + e) % len(envs) == f]
         if not episodes:
             continue
         kind = observation_kind(env.observation_space)
