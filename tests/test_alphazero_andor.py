@@ -68,6 +68,16 @@ def test_splitting_a_whole_level_at_once_gives_each_states_own_splits():
     key = lambda splits: [{a: [p.key() for p in ps] for a, ps in d.items()} for d in splits]  # noqa: E731
     assert key(batched) == key(one_by_one) and sum(len(d) for d in batched) > 10
     assert key(split_all(level)) == key([{a: s.split(a) for a in s.legal_actions()} for s in level])
+    # a cut repeated within one call (every episode's copy of a fixed instance) is propagated once
+    again = GradedProblem(a=4, b=3, sigma=[5])
+    root = again.roots()[0]
+    cell = int(np.flatnonzero(again.available(root))[0])
+    batches = []
+    real = again._children_batch
+    again._children_batch = lambda cuts: batches.append(len(cuts)) or real(cuts)
+    twice = again.children_many([(root, cell), (root, cell)])
+    assert batches == [1] and [k.key for k, _ in twice[0]] == [k.key for k, _ in twice[1]] \
+        == [k.key for k, _ in problem.children(root, cell)]
     done = states[0].clone()
     while not done.is_terminal():
         done.apply(done.legal_actions()[0])

@@ -13,7 +13,7 @@ import torch
 
 import mathrl  # noqa: F401  (registers the envs)
 from mathrl.agents.alphazero import networks
-from mathrl.agents.alphazero.graded_sets import GradedSetNet, unfeaturise
+from mathrl.agents.alphazero.graded_sets import GradedSetNet, cell_inputs, unfeaturise
 from mathrl.agents.alphazero.simpson import _normalised, featurise
 from mathrl.envs.semigroups.env import make_problem
 from mathrl.envs.semigroups.problem import ACTIVE, make_node
@@ -30,9 +30,9 @@ def relabel(tensors, a_perm=None, b_perm=None):
     return (m[np.ix_(inv, inv, vals)], l[np.ix_(inv, vals)], r[np.ix_(vals, inv)], t[np.ix_(inv, inv, inv)])
 
 
-def nodes(a, b, steps=4, seed=0):
+def nodes(a, b, steps=4, seed=0, sigma="all"):
     """Proof nodes met on the way down a random proof of graded (a, b): roots and some of their descendants."""
-    env = gym.make("mathrl/SemigroupProof-v0", a=a, b=b)
+    env = gym.make("mathrl/SemigroupProof-v0", a=a, b=b, sigma=sigma)
     _, info = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     out = [env.unwrapped.state.current_node]
@@ -73,6 +73,31 @@ def test_unfeaturise_gives_back_the_normalised_masks(a, b):
     for k, part in enumerate(back):
         want = np.stack([_normalised(n.tensors[k]) for n in found])
         np.testing.assert_allclose(part.numpy(), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("a, b, sigma", [(3, 2, [3]), (4, 3, [4])])
+def test_cell_inputs_are_the_features_computed_entry_by_entry(a, b, sigma):
+    """Every per-value and per-cell feature against a plain loop over the normalised masks of real nodes."""
+    found = nodes(a, b, steps=6, seed=2, sigma=sigma)
+    values, zero, cell = (v.numpy() for v in cell_inputs(features([n.tensors for n in found])))
+    for k, node in enumerate(found):
+        m, l, r, t = (_normalised(v) for v in node.tensors)
+        for x in range(a):
+            for y in range(a):
+                count = int((m[x, y] > 0).sum())
+                for p in range(b + 1):
+                    right = np.mean([sum(r[p, z, i] * t[x, y, z, i] for i in (0, 1)) for z in range(a)])
+                    left = np.mean([sum(l[w, p, i] * t[w, x, y, i] for i in (0, 1)) for w in range(a)])
+                    want = [m[x, y, p] > 0, m[x, y, p], *l[x, p], *r[p, y], right, left]
+                    got = values[k, x, y, p] if p < b else zero[k, x, y]
+                    np.testing.assert_allclose(got, want, atol=1e-6)
+                tau_x = [t[x, y, z] for z in range(a)]
+                tau_y = [t[w, x, y] for w in range(a)]
+                want = [np.log(max(count, 1)), count <= 1, *np.mean(tau_x, axis=0),
+                        np.mean([abs(u[0] - u[1]) for u in tau_x]), *np.mean(tau_y, axis=0),
+                        np.mean([abs(u[0] - u[1]) for u in tau_y]), x == y]
+                np.testing.assert_allclose(cell[k, x, y], want, atol=1e-6)
+    assert any(0 < c < 1 for c in cell[..., 4].ravel())  # some tau rows are partly decided
 
 
 @pytest.mark.parametrize("a, b", [(3, 2), (4, 3), (5, 3)])
@@ -184,8 +209,18 @@ def test_families_of_several_sizes_train_together_and_resume_exactly(tmp_path, c
     # two workers' shares of one iteration (seeds 7-8 and 9) cover the families between them
     halves = [play_proofs(straight.net.state_dict(), straight.config.episodes, s, n) for s, n in ((7, 2), (9, 1))]
     assert set().union(*({x[0].shape[-1] for x in h["inputs"]} for h in halves)) == {3, 4, 2}
-    capsys.readouterr()
-    code = main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs", families,
-                 "--iterations", "1", "--out", str(tmp_path / "simpson"), "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 2 and "graded-sets" in err and err.count("\n") == 1 and not (tmp_path / "simpson").exists()
+    row = read_jsonl(tmp_path / "straight" / "metrics.jsonl")[-1]
+    assert len(row["eval_return_by_family"]) == 3 and all(v < 0 for v in row["eval_return_by_family"])
+    # refused in one line, nothing written: Simpson's network, a family of another kind (the generic
+    # all(n) proofs observe only the table), too few evaluations for the families, a malformed list
+    bad_generic = '[{"a": 3, "b": 2, "sigma": [3]}, {"family": "all", "n": 3}]'
+    for name, kwargs, extra, words in (
+            ("simpson", families, [], "graded-sets"),
+            ("generic", bad_generic, args[6:-1], "network"),
+            ("evals", families, args[6:-1] + ["--set", "eval_episodes=2"], "eval_episodes"),
+            ("malformed", '[{"a": 3}, 4]', [], "list of them")):
+        capsys.readouterr()
+        code = main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs", kwargs, *extra,
+                     "--iterations", "1", "--out", str(tmp_path / name), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and words in err and err.count("\n") == 1 and not (tmp_path / name).exists(), (name, err)

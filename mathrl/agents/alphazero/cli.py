@@ -204,7 +204,8 @@ def problem_train_main(argv: list[str]) -> int:
         path = key.strip().split(".")
         if path[0] == "search":
             path = ["episodes", *path]
-        if path[:2] == ["episodes", "network"] and isinstance(parsed, dict):
+        if (path[:2] == ["episodes", "network"] and isinstance(parsed, dict)) or \
+                (path[:2] == ["episodes", "also"] and isinstance(parsed, list)):
             parsed = json.dumps(parsed)
         target = changes
         for part in path[:-1]:
@@ -237,7 +238,8 @@ def problem_train_main(argv: list[str]) -> int:
             if len(families) > 1:
                 base["episodes"]["also"] = json.dumps(families[1:])
             config = ProblemConfig.from_dict(_merge(base, changes))
-            _check_problem_env(config)
+            for kwargs in config.episodes.families:  # each family's env, state and network input
+                _check_problem_env(config.but(episodes=config.episodes.but(env_kwargs=json.dumps(kwargs), also="[]")))
             out = Path(args.out or f"runs/alphazero-{args.env.replace('/', '-')}-seed{seed}")
             check_writable_folder(out, "--out", CLIError)
             if (out / "checkpoint.pt").exists():

@@ -8,7 +8,8 @@ is the same tree with relabelled cells. :class:`GradedSetNet` builds that symmet
 it from the sizes:
 
 * **B is a set.** For a cell (x, y), each p in B contributes the features of "mu(x, y) = p": whether p
-  is a candidate and with what weight, and the actions phi(x, p) and psi(p, y) it would meet. A shared
+  is a candidate and with what weight, phi(x, p) and psi(p, y), and how well it agrees with the
+  associativity constraints psi(p, z) = tau(x, y, z) and phi(w, p) = tau(w, x, y) it would meet. A shared
   MLP embeds each p and the embeddings are pooled (mean and max), as in Deep Sets (Zaheer et al. 2017);
   the zero 0_B, which no relabelling moves, keeps its own features. The ternary products tau(x, y, .)
   and tau(., x, y), where the cell meets associativity, are averaged over the free generator.
@@ -31,8 +32,8 @@ from torch import nn
 from torch.nn import functional as F
 
 SLOPE = 0.01
-P_FEATURES = 6    # per value p: candidate?, its weight, phi(x, p) in {0, c}, psi(p, y) in {0, c}
-T_FEATURES = 6    # tau(x, y, .) and tau(., x, y): mean weight of 0 and of c, and how decided
+P_FEATURES = 8    # per value p: candidate?, its weight, phi(x, p), psi(p, y), agreement with associativity (2)
+T_FEATURES = 6    # tau(x, y, .) and tau(., x, y): mean weight of 0 and of c, and how much is decided
 CELL_FEATURES = 2 + T_FEATURES + 1  # log candidates, decided?, ternary, diagonal?
 
 
@@ -52,18 +53,29 @@ def unfeaturise(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
 
 
 def cell_inputs(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(per_value (B, a, a, b, P_FEATURES), zero (B, a, a, P_FEATURES), cell (B, a, a, CELL_FEATURES))``."""
+    """``(per_value (B, a, a, b, P_FEATURES), zero (B, a, a, P_FEATURES), cell (B, a, a, CELL_FEATURES))``.
+
+    For cell (x, y) and value p: is p a candidate of mu(x, y), its weight, phi(x, p) and psi(p, y) (two
+    weights each), and how well "mu(x, y) = p" agrees with associativity, psi(p, z) = tau(x, y, z) for every
+    z and phi(w, p) = tau(w, x, y) for every w: the mean over z (over w) of the chance that independent
+    uniform picks from the two candidate sets agree. Per cell: log of its candidates, decided?, the mean
+    weights of tau(x, y, .) and tau(., x, y) with the mean of |w0 - w1| over the free generator (how much
+    of them is decided), and whether the cell is on the diagonal (x = y).
+    """
     m, l, r, t = unfeaturise(x)
     batch, a, _, b1 = m.shape
-    lx = l[:, :, None, :, :].expand(batch, a, a, b1, 2)              # phi(x, p) at cell (x, y)
-    ry = r.permute(0, 2, 1, 3)[:, None, :, :, :].expand(batch, a, a, b1, 2)  # psi(p, y) at cell (x, y)
-    values = torch.cat([(m > 0).float()[..., None], m[..., None], lx, ry], dim=-1)  # (B, a, a, b+1, 6)
+    lx = l[:, :, None, :, :].expand(batch, a, a, b1, 2)                       # phi(x, p) at cell (x, y)
+    ry = r.permute(0, 2, 1, 3)[:, None, :, :, :].expand(batch, a, a, b1, 2)   # psi(p, y) at cell (x, y)
+    right = torch.einsum("bpzi,bxyzi->bxyp", r, t) / a                        # psi(p, z) = tau(x, y, z)
+    left = torch.einsum("bwpi,bwxyi->bxyp", l, t) / a                         # phi(w, p) = tau(w, x, y)
+    values = torch.cat([(m > 0).float()[..., None], m[..., None], lx, ry, right[..., None], left[..., None]],
+                       dim=-1)                                                # (B, a, a, b+1, P_FEATURES)
     count = (m > 0).float().sum(dim=-1)
-    tau_left, tau_right = t.mean(dim=3), t.mean(dim=1)             # tau(x, y, .) and tau(., x, y) over z
-    decided = lambda u: (u[..., 0] - u[..., 1]).abs()[..., None]   # noqa: E731  (mean |w0 - w1|)
+    spread = (t[..., 0] - t[..., 1]).abs()                                    # (B, x, y, z): 1 where decided
     eye = torch.eye(a, dtype=x.dtype, device=x.device).expand(batch, a, a)[..., None]
     cell = torch.cat([torch.log(count.clamp(min=1.0))[..., None], (count <= 1).float()[..., None],
-                      tau_left, decided(tau_left), tau_right, decided(tau_right), eye], dim=-1)
+                      t.mean(dim=3), spread.mean(dim=3)[..., None],            # tau(x, y, .) over z
+                      t.mean(dim=1), spread.mean(dim=1)[..., None], eye], dim=-1)  # tau(., x, y) over w
     return values[..., :-1, :], values[..., -1, :], cell
 
 

@@ -270,6 +270,7 @@ class ProblemTrainer:
         self._last_write = 0.0  # seconds the last checkpoint took, added to the next iteration's time
         self.best_eval = -float("inf")  # the agent file holds the weights that evaluated best so far
         self.executor = None  # set while run() runs with workers or Ray
+        self._eval_families = None  # minus the mean proof size per instance family, when there are several
         self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
         self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
         if ckpt is not None:
@@ -305,10 +306,17 @@ class ProblemTrainer:
         if not getattr(self.net, "size_free", False):
             raise ValueError("episodes.also (more instance families) needs a network that reads every family's "
                              "observations; for graded proofs set episodes.network to '{\"kind\": \"graded-sets\"}'")
-        for other in make_envs(self.config.episodes)[1:]:
-            if targets_of(self.config.episodes, other) != "parts":
-                raise ValueError(f"episodes.also: {other.spec.id if other.spec else other} with these arguments "
-                                 f"does not split into parts")
+        from mathrl.agents.alphazero.networks import observation_kind
+
+        families = len(self.config.episodes.families)
+        if 0 < self.config.eval_episodes < families:
+            raise ValueError(f"eval_episodes = {self.config.eval_episodes} would leave some of the {families} "
+                             f"instance families unevaluated; give at least {families}")
+        kind = observation_kind(env.observation_space)
+        for kwargs, other in zip(self.config.episodes.families[1:], make_envs(self.config.episodes)[1:]):
+            if observation_kind(other.observation_space) != kind or targets_of(self.config.episodes, other) != "parts":
+                raise ValueError(f"episodes.also: the family {json.dumps(kwargs)} gives other observations or "
+                                 f"states that do not split into parts; families must be proofs of one kind")
 
     def _read(self) -> dict:
         path = self.out / CHECKPOINT
@@ -369,6 +377,9 @@ class ProblemTrainer:
                     terms = parts_loss_terms(self.net, inputs, pi, legal, z)
                 else:
                     terms = loss_terms(self.net, inputs, pi, legal, z, cfg.episodes.value_scale)
+                # each group's losses weighted by its share of the samples: the value loss is the batch
+                # mean; the cut loss, a mean over each group's available cells, counts a sample's cells as
+                # one sample whatever the grid's size
                 share = len(group) / len(idx)
                 policy, value = policy + share * terms[0], value + share * terms[1]
             self.optimizer.zero_grad()
@@ -392,6 +403,8 @@ class ProblemTrainer:
                "selfplay_staleness": self.iteration - 1 - games.get("version", self.iteration - 1)}
         if "wait_seconds" in games:
             row["selfplay_wait_seconds"] = games["wait_seconds"]
+        if self._eval_families is not None:
+            row["eval_return_by_family"] = self._eval_families
         self.log.write(row)
         written = time.perf_counter()
         self.checkpoint(improved or np.isnan(eval_return))
@@ -472,14 +485,19 @@ class ProblemTrainer:
         envs = make_envs(self.config.episodes)
         models = [PartsNetwork(self.net, observation_kind(env.observation_space)) for env in envs]
         sizes, seen = [], set()
-        for e in range(self.config.eval_episodes):  # the families in turn, as in self-play
-            f = e % len(envs)
-            parts = instance_parts(envs[f], 10**9 + self.config.seed + e)
+        by_family: list[list[int]] = [[] for _ in envs]
+        for e in range(self.config.eval_episodes):
+            seed = 10**9 + self.config.seed + e
+            f = seed % len(envs)  # the families in turn by seed, as in self-play
+            parts = instance_parts(envs[f], seed)
             key = (f,) + tuple(np.asarray(p.observation()).tobytes() for p in parts)
             if key in seen:
                 continue
             seen.add(key)
             sizes.append(prove(parts, models[f].choose))
+            by_family[f].append(sizes[-1])
+        if len(envs) > 1:  # the mean over all proofs, which the larger families weigh most, picks agent.pt
+            self._eval_families = [-float(np.mean(s)) if s else None for s in by_family]
         return -float(np.mean(sizes))
 
     def run(self, iterations: int | None = None, time_limit: float | None = None, progress: bool = False,

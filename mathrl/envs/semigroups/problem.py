@@ -114,9 +114,9 @@ class Problem:
         memo = self.__dict__.setdefault("_children_memo", {}) if remember else {}
         keys = [(node.key, node.root, node.depth, int(cell)) for node, cell in cuts]
         out: list = [memo.get(k) for k in keys]
-        todo, parsed = [], []
+        todo, parsed, first = [], [], {}
         for i, ((node, cell), kids) in enumerate(zip(cuts, out)):
-            if kids is not None:
+            if kids is not None or first.setdefault(keys[i], i) != i:  # remembered, or a repeat in this call
                 continue
             if node.status != ACTIVE:
                 raise ValueError(f"cannot cut a {node.status} node")
@@ -132,7 +132,7 @@ class Problem:
                     if len(memo) >= self.MEMO_ENTRIES:
                         memo.clear()
                     memo[keys[i]] = out[i]
-        return [list(kids) for kids in out]
+        return [list(kids if kids is not None else out[first[key]]) for kids, key in zip(out, keys)]
 
     def _children_batch(self, cuts) -> list[list[Node]]:
         """Children of several cuts ``[(node, x, y), ...]``; one list per cut (a family may batch them)."""
