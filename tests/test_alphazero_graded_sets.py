@@ -159,7 +159,15 @@ def test_a_size_free_run_trained_on_one_size_proves_another_through_the_cli(tmp_
                  "--out", str(out), "--quiet"]) == 0
     for a, b, sigma in ((4, 2, [5, 12]), (2, 4, [3])):
         problem = make_problem("simpson", a=a, b=b, sigma=sigma)
-        learned = prove(problem, make_policy(f"agent:{out}", problem))
+        policy = make_policy(f"agent:{out}", problem)
+        learned = prove(problem, policy)  # level by level, the network batched (choose_many)
+
+        class OneByOne:  # the same policy node by node, depth first
+            choose = staticmethod(policy.choose)
+
+        depth_first = prove(problem, OneByOne())
+        assert (learned.nodes, learned.done, learned.impossible, learned.per_root) == \
+            (depth_first.nodes, depth_first.done, depth_first.impossible, depth_first.per_root)
         assert learned.done == prove(problem, "benchmark").done and learned.nodes >= 1
     simpson = tmp_path / "simpson"
     assert main(["train", "alphazero", "--env", "mathrl/SemigroupProof-v0", "--env-kwargs",

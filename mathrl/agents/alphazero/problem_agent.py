@@ -166,17 +166,21 @@ class AlphaZeroCutPolicy:
                              f"'{{\"kind\": \"graded-sets\"}}' proves every size)")
 
     @torch.inference_mode()
-    def choose(self, problem, node) -> int:
+    def choose_many(self, problem, nodes: list) -> list[int]:
+        """:meth:`choose` for many nodes, the network run on them in batches (a proof passes whole levels)."""
         from mathrl.agents.alphazero.andor import PartsNetwork, lookahead
         from mathrl.envs.semigroups.state import ProofState
 
+        model = PartsNetwork(self.agent.net, "semigroup")
+        states = [ProofState(problem, roots=[node]) for node in nodes]
+        if self.depth:
+            return [a for a, _ in lookahead(states, model.sizes, self.depth)]
+        return model.choose(states)
+
+    def choose(self, problem, node) -> int:
         if not problem.available(node).any():
             raise ValueError("no available cell: the node is not active")
-        model = PartsNetwork(self.agent.net, "semigroup")
-        state = ProofState(problem, roots=[node])
-        if self.depth:
-            return lookahead([state], model.sizes, self.depth)[0][0]
-        return model.choose([state])[0]
+        return self.choose_many(problem, [node])[0]
 
 
 def _split_depth(spec: str) -> tuple[str, int]:

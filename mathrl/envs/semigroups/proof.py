@@ -60,6 +60,11 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
         res.per_root.setdefault(root.root, {"nodes": 0, "done": 0, "impossible": 0})
         if root.status != ACTIVE:
             record(root, root.status)
+    many = getattr(pol, "choose_many", None)
+    if many is not None and max_nodes is None:
+        _prove_by_levels(problem, many, roots, res, record)
+        res.seconds = time.perf_counter() - t0
+        return res
     state = ProofState(problem, roots, traversal=traversal)
     while not state.is_terminal():
         if max_nodes is not None and res.nodes >= max_nodes:
@@ -74,6 +79,25 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
                 record(k, status)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _prove_by_levels(problem: Problem, choose_many, roots, res: ProofResult, record) -> None:
+    """The proof level by level, each level's cells chosen in one call (``choose_many(problem, nodes)``, a
+    policy that batches its work, e.g. a network) and its cuts propagated in one batch. Such a policy looks
+    only at the node, so it makes the cuts of any traversal and the counts are the same (tested)."""
+    level = [r for r in roots if r.status == ACTIVE]
+    while level:
+        cells = choose_many(problem, level)
+        following = []
+        for node, kids in zip(level, problem.children_many(list(zip(level, cells)))):
+            res.nodes += 1
+            res.per_root[node.root]["nodes"] += 1
+            for kid, status in kids:
+                if status == ACTIVE:
+                    following.append(kid)
+                else:
+                    record(kid, status)
+        level = following
 
 
 def split_proof(problem: Problem, policy="benchmark", depth: int = 2, seed=None) -> tuple[ProofResult, list]:
