@@ -91,21 +91,7 @@ class Problem:
         immutable, so sharing them is safe (the key includes the root and depth the children inherit); the
         list returned is the caller's own.
         """
-        key = (node.key, node.root, node.depth, int(cell))
-        memo = self.__dict__.setdefault("_children_memo", {}) if remember else {}
-        kids = memo.get(key)
-        if kids is None:
-            if node.status != ACTIVE:
-                raise ValueError(f"cannot cut a {node.status} node")
-            x, y = divmod(int(cell), self.N)
-            if not 0 <= x < self.N or int(node.cand[x, y].sum()) < 2:
-                raise ValueError(f"cell {cell} = ({x}, {y}) is not available")
-            kids = tuple((k, k.status) for k in self._children(node, x, y))
-            if remember:
-                if len(memo) >= self.MEMO_ENTRIES:
-                    memo.clear()
-                memo[key] = kids
-        return list(kids)
+        return self.children_many([(node, cell)], remember)[0]
 
     def children_many(self, cuts, remember: bool = False) -> list[list[tuple[Node, str]]]:
         """:meth:`children` of several cuts ``[(node, cell), ...]``, one list per cut. Cuts not remembered
