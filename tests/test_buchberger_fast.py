@@ -136,6 +136,18 @@ def lockstep(F, ring, elimination, strategy, *, seed=0, rewards="additions", sor
     return a, b
 
 
+def test_inverse_matches_pythons_modular_inverse():
+    """The kernels' inverse against Python's pow(c, -1, p) (an independent oracle): primes from 2 to
+    2**31 - 1, coefficients of either sign and multiples of p (which have none: 0)."""
+    from mathrl.envs.buchberger.binomial_kernels import inverse
+
+    rng = np.random.default_rng(7)
+    for p in (2, 3, 5, 7919, 32003, 65521, 2**31 - 1):
+        cs = [0, 1, -1, p - 1, p, -p, 2 * p + 3] + [int(c) for c in rng.integers(-10**12, 10**12, 300)]
+        for c in cs:
+            assert inverse(c, p) == (pow(c, -1, p) if c % p else 0), (c, p)
+
+
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("elimination", ELIMINATIONS)
 def test_lockstep_random_ideals(order, elimination):

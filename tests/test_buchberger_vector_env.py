@@ -39,10 +39,10 @@ CASES = [
 ]
 
 
-def lockstep(kwargs, mode, num_envs=4, steps=250, seed=3, action_seed=0, prepare=None):
+def lockstep(kwargs, mode, num_envs=4, steps=250, seed=3, action_seed=0, prepare=None, copy=True):
     """Step the native env and SyncVectorEnv with the same actions (some outside the queue); assert that
     every output is identical. Returns the native env (``prepare`` gets it first)."""
-    native = BuchbergerVectorEnv(num_envs, autoreset_mode=mode, **kwargs)
+    native = BuchbergerVectorEnv(num_envs, autoreset_mode=mode, copy=copy, **kwargs)
     if prepare is not None:
         prepare(native)
     sync = SyncVectorEnv([partial(BuchbergerEnv, **kwargs) for _ in range(num_envs)], autoreset_mode=mode)
@@ -174,13 +174,22 @@ def test_vector_env_checks():
     env.close()
 
 
+@pytest.mark.parametrize("mode", [AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP])
+def test_copy_false_keeps_the_lockstep(mode):
+    """PPO's setting: the buffers themselves, the same values as SyncVectorEnv's at every step."""
+    lockstep({}, mode, copy=False)
+
+
 def test_copy_false_returns_the_buffers_and_copy_true_fresh_arrays():
     env = gym.make_vec("mathrl/Buchberger-v0", num_envs=2, copy=False)
     obs, _ = env.reset(seed=0)
-    obs2, *_ = env.step(np.zeros(2, np.int64))
+    obs2, _, _, _, info = env.step(np.zeros(2, np.int64))
     assert obs2["pairs"] is obs["pairs"]
+    assert info["action_mask"] is obs2["action_mask"]  # the info's mask is the same buffer, not a copy
     with pytest.raises(ValueError, match="read-only"):  # an edit would survive the next step's partial rewrite
         obs["action_mask"][:] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        info["action_mask"][:] = 0
     twin = pickle.loads(pickle.dumps(env))  # the read-only views are remade on unpickling
     assert data_equivalence(twin.step(np.ones(2, np.int64)), env.step(np.ones(2, np.int64)), exact=True)
     env = gym.make_vec("mathrl/Buchberger-v0", num_envs=2)

@@ -251,3 +251,29 @@ def test_clones_share_history_but_not_its_future_and_pickle_deep_proofs():
     assert long.proof_size > 4000  # a long history must pickle and copy without deep recursion
     for copied in (pickle.loads(pickle.dumps(long)), copy.deepcopy(long)):
         assert copied.decisions() == long.decisions() and copied.proof_size == long.proof_size
+
+
+@pytest.mark.parametrize("kwargs", SMALL + [{"family": "simpson", "a": 3, "b": 4, "sigma": [4]}])
+def test_child_cache_batch_equals_cell_by_cell(kwargs):
+    """``ChildCache.children_many`` (one batched call per node, what lookahead1 uses) gives every cell the
+    children that ``Problem.children`` gives it alone; a repeated cell and a stored one come back too."""
+    from mathrl.envs.semigroups.policies import ChildCache
+
+    problem = make_problem(**kwargs)
+    nodes = list(problem.roots())
+    cache = ChildCache()
+    seen = 0
+    while nodes and seen < 12:
+        node = nodes.pop()
+        if node.status != ACTIVE:
+            continue
+        seen += 1
+        cells = [int(c) for c in np.flatnonzero(problem.available(node))]
+        cache.children(problem, node, cells[-1])  # one already stored
+        batch = cache.children_many(problem, node, cells + cells[:1])
+        assert len(batch) == len(cells) + 1
+        for cell, kids in zip(cells + cells[:1], batch):
+            alone = problem.children(node, cell)
+            assert [(k.key, s) for k, s in kids] == [(k.key, s) for k, s in alone]
+        nodes.extend(k for k, _ in batch[0])
+    assert seen >= 3

@@ -29,7 +29,8 @@ off) has no compiled path:
 why in a ``ValueError``.
 
 ``copy=False`` returns read-only views of the observation buffers (Gymnasium's
-own vector envs return their buffers with ``copy=False``): no copy per step, but
+own vector envs return their buffers with ``copy=False``), and the mask buffer
+as a step's ``info["action_mask"]`` (not reset or final infos): no copy per step, but
 they change on the next step, and writing to them raises (a step rewrites only
 the rows whose pair changed, so a caller's edit would otherwise survive).
 
@@ -63,6 +64,12 @@ MAX_STATE_BYTES = 4 << 30  # the batch's state arrays at construction (raised by
 IDEALS_AHEAD = 64  # ideals drawn per env and generator call (fewer when they are large)
 IDEAL_BUFFER_BYTES = 32 << 20
 MAX_TABLE_MONOMIALS = 1 << 18  # sampler tables above this (huge n or d) stay with the single env's sampler
+
+
+# the per-step info entries, in the single env's order, with their Gymnasium presence masks
+_INFO_KEYS = tuple((key, "_" + key) for key in (
+    "action_mask", "num_pairs", "basis_size", "cost", "reduction_steps", "zero_reduction", "polynomial_additions",
+    "monomial_additions", "invalid_action", "pair_overflow", "rollout_value"))
 
 
 def native_unsupported(env: BuchbergerEnv, kwargs: dict) -> str | None:
@@ -406,28 +413,36 @@ class BuchbergerVectorEnv(VectorEnv):
 
     def _info(self, flags, redraws=None, terminated=None, present=None) -> dict:
         """Gymnasium's batched info: ``info[key]`` and the mask ``info["_" + key]`` of envs that have it
-        (all of them, or ``present``). ``flags`` rows: zero reduction, invalid action, pair overflow."""
+        (all of them, or ``present``). ``flags`` rows: zero reduction, invalid action, pair overflow.
+
+        Built with as few numpy calls as it takes (one block for the integer entries), since it runs
+        on every step; with ``copy=False`` a step's ``action_mask`` is the read-only mask buffer
+        itself, as the observation's is."""
         E = self.num_envs
-        ints = self._M[:, self._info_cols].T.copy()  # num_pairs, basis_size, polynomial/monomial additions
-        cost = self._cost.copy()
+        ints = np.empty((6, E), np.int64)  # num_pairs, basis_size, polynomial/monomial additions, cost, steps
+        ints[:4] = self._M[:, self._info_cols].T
+        ints[4] = self._cost
+        np.subtract(self._cost, 1, out=ints[5])
+        np.maximum(ints[5], 0, out=ints[5])
         bools = flags[:3].copy()
-        values = {"action_mask": self._mask.copy(), "num_pairs": ints[0], "basis_size": ints[1], "cost": cost,
-                  "reduction_steps": np.maximum(cost - 1, 0), "zero_reduction": bools[0],
-                  "polynomial_additions": ints[2], "monomial_additions": ints[3], "invalid_action": bools[1],
-                  "pair_overflow": bools[2]}
+        mask = self._mask_view if present is None and not self.copy else self._mask.copy()
+        values = [mask, ints[0], ints[1], ints[4], ints[5], bools[0], ints[2], ints[3], bools[1], bools[2]]
         if self._rollout_code >= 0:
-            values["rollout_value"] = self._value.copy()
+            values.append(self._value.copy())
         if present is None:
-            masks = np.ones((len(values), E), bool)
+            have = np.ones((len(values), E), bool)
         else:
-            masks = np.tile(present, (len(values), 1))
+            have = np.tile(present, (len(values), 1))
             absent = ~present
-            for value in values.values():
-                value[absent] = 0
+            ints[:, absent] = 0
+            bools[:, absent] = 0
+            mask[absent] = 0
+            if len(values) > 10:
+                values[10][absent] = 0
         info: dict = {}
-        for (key, value), mask in zip(values.items(), masks):
+        for (key, flag), value, h in zip(_INFO_KEYS, values, have):
             info[key] = value
-            info["_" + key] = mask
+            info[flag] = h
         if redraws is not None:
             which, counts = redraws
             info["redraws"] = np.where(which, counts, 0)

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mathrl.compiled import njit
-from mathrl.envs.buchberger.binomial_kernels import (B_LE, M_COUNTERS, M_N, M_NB, M_NP, P_I, init_ws,
+from mathrl.envs.buchberger.binomial_kernels import (B_LE, M_COUNTERS, M_N, M_NB, M_NP, P_I, init_ws, kernel,
                                                      reduced_size, select, step_ws)
 
 __all__ = ["draw_binomials", "draw_ahead", "reset_batch", "rollout_values", "step_batch", "write_rows"]
@@ -40,7 +39,7 @@ NEEDS_ROOM = -1  # step_batch: grow the arrays and call again (nothing was stepp
 ZERO_REDUCTIONS = M_COUNTERS + 3
 
 
-@njit
+@kernel
 def _bisect_right(cdf, x):
     lo = 0
     hi = cdf.shape[0]
@@ -53,7 +52,7 @@ def _bisect_right(cdf, x):
     return lo
 
 
-@njit
+@kernel
 def draw_binomials(rng, cdf, counts, offsets, exps, ranks, homog, pure, cbound, p, E, C, lead_rank):
     """Draw the s = len(E) generators of one ideal into E (s, 2, n) (lead, tail exponent fields) and C (s,)
     (tail coefficients; leads are monic), in the source's canonical order: coefficient, degrees, then
@@ -95,7 +94,7 @@ def draw_binomials(rng, cdf, counts, offsets, exps, ranks, homog, pure, cbound, 
     return 0
 
 
-@njit
+@kernel
 def _sort_by_lead(E, C, lead_rank):
     """Stable insertion sort of the generators by lead monomial, ascending (``sort_input=True``)."""
     s = E.shape[0]
@@ -110,7 +109,7 @@ def _sort_by_lead(E, C, lead_rank):
             b -= 1
 
 
-@njit
+@kernel
 def draw_ahead(rng, cdf, counts, offsets, exps, ranks, homog, pure, cbound, p, sort_input, IE, IC, status,
                lead_rank):
     """Fill one env's ideal buffer: IE (K, s, 2, n), IC (K, s), status (K,) = 0 or DRAW_FAILED.
@@ -128,7 +127,7 @@ def draw_ahead(rng, cdf, counts, offsets, exps, ranks, homog, pure, cbound, p, s
     return IE.shape[0]
 
 
-@njit
+@kernel
 def reset_batch(pending, IE, IC, status, cursor, filled, meta, Bs, Rs, Ps, Ms, max_redraws, redraws,
                 obs, masks, written, ids, k, C, W, I):
     """Start a new episode in every env with ``pending[e]``: take buffered ideals until one has an S-pair
@@ -170,7 +169,7 @@ def reset_batch(pending, IE, IC, status, cursor, filled, meta, Bs, Rs, Ps, Ms, m
     return READY
 
 
-@njit
+@kernel
 def write_rows(out, mask, B, P, M, k, written, ids):
     """The padded observation of one env: pair rows [v(g_i) | v(g_j)] (v: the exponents of the first k terms)
     and mask ones for the first min(|P|, len(out)) pairs.
@@ -206,7 +205,7 @@ def write_rows(out, mask, B, P, M, k, written, ids):
     return rows
 
 
-@njit
+@kernel
 def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, penalty, obs, masks, written, ids,
                steps, reward, cost, flags, reduced, S, W, I):
     """Process pair ``actions[e]`` in every env with ``run[e]``, write its next observation, and fill the
@@ -241,14 +240,17 @@ def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, p
         else:
             before = M[M_COUNTERS + counter]
             zeros = M[ZERO_REDUCTIONS]
-            c, npairs, _nb = step_ws(Bs[e], Rs[e], Ps[e], M, a, S, W, I)
+            B = Bs[e]  # each view costs an atomic reference count: take them once
+            R = Rs[e]
+            P = Ps[e]
+            c, npairs, _nb = step_ws(B, R, P, M, a, S, W, I)
             reward[e] = -float(M[M_COUNTERS + counter] - before)
             cost[e] = c
             flags[0, e] = M[ZERO_REDUCTIONS] > zeros
-            written[e] = write_rows(obs[e], masks[e], Bs[e], Ps[e], M, k, written[e], ids[e])
+            written[e] = write_rows(obs[e], masks[e], B, P, M, k, written[e], ids[e])
             if npairs == 0:
                 flags[3, e] = True
-                reduced[e] = reduced_size(Bs[e], Rs[e], M, I)
+                reduced[e] = reduced_size(B, R, M, I)
         overflow = M[M_NP] > max_pairs
         flags[2, e] = overflow
         if not flags[3, e] and (overflow or (max_steps >= 0 and steps[e] >= max_steps)):
@@ -256,7 +258,7 @@ def step_batch(Bs, Rs, Ps, Ms, actions, run, counter, k, max_pairs, max_steps, p
     return 0
 
 
-@njit
+@kernel
 def rollout_values(Bs, Rs, Ps, Ms, which, code, gamma, counter, out, Bc, Rc, Pc, Mc, S, W, I, start):
     """``out[e]``: the discounted return of finishing env e's episode with builtin strategy ``code`` from a
     copy of its state (0 when it has ended), for each e >= ``start`` with ``which[e]``: the heuristic value

@@ -35,6 +35,20 @@ class ChildCache:
             self.store[k] = kids
         return kids
 
+    def children_many(self, problem: Problem, node: Node, cells) -> list:
+        """:meth:`children` of several cells of one node; the cuts not stored are made in one
+        :meth:`Problem.children_many` call, which a family may propagate as one batch."""
+        keys = [(node.key, int(c)) for c in cells]
+        found = {k: self.store[k] for k in keys if k in self.store}
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing:
+            for k, kids in zip(missing, problem.children_many([(node, cell) for _, cell in missing])):
+                found[k] = kids
+                if len(self.store) >= self.max_entries:
+                    self.store.clear()
+                self.store[k] = kids
+        return [found[k] for k in keys]
+
 
 class Policy:
     name = "policy"
@@ -117,8 +131,7 @@ class Lookahead1(Policy):
             raise ValueError("no available cell: the node is not active")
         rank = _rank(problem)
         best, best_score = None, None
-        for c in avail:
-            kids = self.cache.children(problem, node, c)
+        for c, kids in zip(avail, self.cache.children_many(problem, node, avail)):
             active = [k for k, s in kids if s == ACTIVE]
             freedom = sum(int(k.cand.sum()) - k.cand.shape[0] * k.cand.shape[1] for k in active)
             score = (len(active), freedom, int(rank[c]))
