@@ -431,14 +431,11 @@ class BuchbergerVectorEnv(VectorEnv):
             values.append(self._value.copy())
         if present is None:
             have = np.ones((len(values), E), bool)
-        else:
+        else:  # every value is a fresh array here (the mask too): zero the envs without the entry
             have = np.tile(present, (len(values), 1))
             absent = ~present
-            ints[:, absent] = 0
-            bools[:, absent] = 0
-            mask[absent] = 0
-            if len(values) > 10:
-                values[10][absent] = 0
+            for value in values:
+                value[absent] = 0
         info: dict = {}
         for (key, flag), value, h in zip(_INFO_KEYS, values, have):
             info[key] = value

@@ -26,28 +26,21 @@ class ChildCache:
         self.max_entries = max_entries
 
     def children(self, problem: Problem, node: Node, cell: int):
-        k = (node.key, int(cell))
-        kids = self.store.get(k)
-        if kids is None:
-            kids = problem.children(node, cell)
-            if len(self.store) >= self.max_entries:
-                self.store.clear()
-            self.store[k] = kids
-        return kids
+        return self.children_many(problem, node, [cell])[0]
 
     def children_many(self, problem: Problem, node: Node, cells) -> list:
         """:meth:`children` of several cells of one node; the cuts not stored are made in one
-        :meth:`Problem.children_many` call, which a family may propagate as one batch."""
+        :meth:`Problem.children_many` call (which propagates a repeated cut once, and which a family may
+        propagate as one batch)."""
         keys = [(node.key, int(c)) for c in cells]
-        found = {k: self.store[k] for k in keys if k in self.store}
-        missing = [k for k in dict.fromkeys(keys) if k not in found]
-        if missing:
-            for k, kids in zip(missing, problem.children_many([(node, cell) for _, cell in missing])):
-                found[k] = kids
-                if len(self.store) >= self.max_entries:
-                    self.store.clear()
-                self.store[k] = kids
-        return [found[k] for k in keys]
+        missing = [k for k in keys if k not in self.store]
+        made = dict(zip(missing, problem.children_many([(node, cell) for _, cell in missing]))) if missing else {}
+        out = [made[k] if k in made else self.store[k] for k in keys]
+        for k, kids in made.items():
+            if len(self.store) >= self.max_entries:
+                self.store.clear()
+            self.store[k] = kids
+        return out
 
 
 class Policy:

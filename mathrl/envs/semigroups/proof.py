@@ -60,9 +60,8 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
         res.per_root.setdefault(root.root, {"nodes": 0, "done": 0, "impossible": 0})
         if root.status != ACTIVE:
             record(root, root.status)
-    many = getattr(pol, "choose_many", None)
-    if many is not None and max_nodes is None:
-        _prove_by_levels(problem, many, roots, res, record)
+    if getattr(pol, "choose_many", None) is not None and max_nodes is None:
+        _cut_levels(problem, pol, [r for r in roots if r.status == ACTIVE], res, record)
         res.seconds = time.perf_counter() - t0
         return res
     state = ProofState(problem, roots, traversal=traversal)
@@ -81,13 +80,17 @@ def prove(problem: Problem, policy="benchmark", seed=None, traversal: str = "dfs
     return res
 
 
-def _prove_by_levels(problem: Problem, choose_many, roots, res: ProofResult, record) -> None:
-    """The proof level by level, each level's cells chosen in one call (``choose_many(problem, nodes)``, a
-    policy that batches its work, e.g. a network) and its cuts propagated in one batch. Such a policy looks
-    only at the node, so it makes the cuts of any traversal and the counts are the same (tested)."""
-    level = [r for r in roots if r.status == ACTIVE]
-    while level:
-        cells = choose_many(problem, level)
+def _cut_levels(problem: Problem, pol, level: list, res: ProofResult, record, depth: int | None = None) -> list:
+    """Cut the active nodes ``level`` and those below them breadth first, ``depth`` levels (None: until only
+    leaves remain), counting into ``res`` (leaves through ``record``); returns the active nodes left.
+
+    A level's cells are chosen in one call when the policy batches its work (``choose_many(problem,
+    nodes)``, e.g. a network), and its cuts are propagated in one ``children_many`` batch. A policy that
+    looks only at the node makes the cuts of any traversal, so the counts are the depth-first proof's
+    (tested)."""
+    many = getattr(pol, "choose_many", None)
+    while level and (depth is None or depth > 0):
+        cells = many(problem, level) if many is not None else [pol.choose(problem, node) for node in level]
         following = []
         for node, kids in zip(level, problem.children_many(list(zip(level, cells)))):
             res.nodes += 1
@@ -98,6 +101,8 @@ def _prove_by_levels(problem: Problem, choose_many, roots, res: ProofResult, rec
                 else:
                     record(kid, status)
         level = following
+        depth = None if depth is None else depth - 1
+    return level
 
 
 def split_proof(problem: Problem, policy="benchmark", depth: int = 2, seed=None) -> tuple[ProofResult, list]:
@@ -115,17 +120,7 @@ def split_proof(problem: Problem, policy="benchmark", depth: int = 2, seed=None)
             level.append(root)
         else:
             _count(res, root, root.status)
-    for _ in range(depth):
-        below = []
-        for node in level:
-            res.nodes += 1
-            res.per_root[node.root]["nodes"] += 1
-            for kid, status in problem.children(node, pol.choose(problem, node)):
-                if status == ACTIVE:
-                    below.append(kid)
-                else:
-                    _count(res, kid, status)
-        level = below
+    level = _cut_levels(problem, pol, level, res, lambda kid, status: _count(res, kid, status), depth)
     res.seconds = time.perf_counter() - t0
     return res, level
 
