@@ -32,9 +32,22 @@ __all__ = ["njit", "numba_available", "sources_stamp"]
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
+_IMPORTS: dict = {}
+
+
 def _imported_files(path: Path, root: Path, package: str) -> list[Path]:
     """The files of the ``package`` modules that ``path`` imports (absolute or relative), each a module
-    file or a package's ``__init__.py``, plus the submodules a ``from package.x import name`` names."""
+    file or a package's ``__init__.py``, plus the submodules a ``from package.x import name`` names.
+    Memoised on the file's modification time and size (a module defines many kernels)."""
+    st = path.stat()
+    key = (path, root, package, st.st_mtime_ns, st.st_size)
+    found = _IMPORTS.get(key)
+    if found is None:
+        found = _IMPORTS[key] = _parse_imports(path, root, package)
+    return found
+
+
+def _parse_imports(path: Path, root: Path, package: str) -> list[Path]:
     tree = ast.parse(path.read_bytes(), filename=str(path))
     here = path.relative_to(root).with_suffix("").parts  # this module's name below the package
     found: list[Path] = []
