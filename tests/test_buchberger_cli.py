@@ -241,3 +241,58 @@ def test_baselines_with_too_few_samples_is_not_judged(capsys, tmp_path, monkeypa
     code, out, _ = run_cli(capsys, "bench", "buchberger", "baselines", "--samples", "2", "--workers", "1",
                            "--quiet", "--out", str(tmp_path / "c"))
     assert code == 1 and "not judged" in out and "no pass is claimed" in out
+
+
+def test_bench_checkpoint_resumes_with_the_numbers_of_one_run(capsys, tmp_path):
+    """--checkpoint: every finished chunk is saved; a rerun skips them and gives the uninterrupted numbers;
+    a checkpoint of other settings or a damaged one is one line and exit 2, and is left as it was."""
+    args = ["bench", "buchberger", "--ideals", "3-10-10-weighted", "--samples", "60", "--seed", "5",
+            "--strategies", "degree,normal,random", "--json", "--workers", "1", "--quiet"]
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    whole = json.loads(out)["strategies"]
+    ck = tmp_path / "bench.ckpt.json"
+    code, out, _ = run_cli(capsys, *args, "--checkpoint", str(ck))
+    assert code == 0
+    first = json.loads(out)
+    assert first["checkpoint"] == {"file": str(ck), "chunks_resumed": 0, "chunks": 4}
+    saved = json.loads(ck.read_text())
+    assert sorted(int(k) for k in saved["chunks"]) == [0, 15, 30, 45]
+    # as if killed after two chunks: the rerun computes the other two, and the numbers are the same
+    saved["chunks"] = {k: v for k, v in saved["chunks"].items() if k in ("0", "30")}
+    ck.write_text(json.dumps(saved))
+    code, out, _ = run_cli(capsys, *args, "--checkpoint", str(ck))
+    assert code == 0
+    resumed = json.loads(out)
+    assert resumed["checkpoint"]["chunks_resumed"] == 2
+    for name in whole:
+        for key in ("mean", "std", "median", "min", "max", "mean_pairs"):
+            assert resumed["strategies"][name][key] == first["strategies"][name][key] == whole[name][key]
+    # other settings, or a damaged file: one line, exit 2, the file untouched
+    before = ck.read_text()
+    for extra, words in ((["--seed", "6"], "other settings (seed"), (["--strategies", "degree"], "other settings")):
+        argv = [a for a in args]
+        i = argv.index(extra[0])
+        argv[i + 1] = extra[1]
+        code, out, err = run_cli(capsys, *argv, "--checkpoint", str(ck))
+        assert code == 2 and words in err and len(err.strip().splitlines()) == 1
+        assert ck.read_text() == before
+    bad = json.loads(before)
+    bad["chunks"]["0"]["costs"][0][3] = -1
+    ck.write_text(json.dumps(bad))
+    code, _, err = run_cli(capsys, *args, "--checkpoint", str(ck))
+    assert code == 2 and "damaged chunk '0'" in err
+    ck.write_text("{not json")
+    code, _, err = run_cli(capsys, *args, "--checkpoint", str(ck))
+    assert code == 2 and "not a readable checkpoint" in err
+
+
+def test_bench_checkpoint_fingerprints_agent_files():
+    import hashlib
+
+    from mathrl.agents.alphazero.problem_agent import pretrained_path
+    from mathrl.benchmarks.buchberger import agent_fingerprints
+
+    want = hashlib.sha256(pretrained_path("buchberger").read_bytes()).hexdigest()
+    got = agent_fingerprints(["degree", "agent:alphazero:sims=8", "agent:alphazero"])
+    assert got == {"agent:alphazero:sims=8": want, "agent:alphazero": want}

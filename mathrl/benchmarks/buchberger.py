@@ -59,6 +59,7 @@ Only the standard library is imported at module level: ``speed`` and
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -66,6 +67,7 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from mathrl.benchmarks.common import (add_output_options, check_out_dir, check_out_file, emit, one_cpu, one_thread,
                                       progress, summary_key, write_json, run_mode)
@@ -306,12 +308,83 @@ def plot(result: dict, costs, path: str) -> None:
     plt.close(fig)
 
 
+CHECKPOINT_FORMAT = "mathrl-bench-buchberger-checkpoint/1"
+
+
+def agent_fingerprints(strategies) -> dict:
+    """sha256 of the weights file behind each ``agent:`` strategy, so that a checkpoint made with one
+    agent file is never resumed with another (a retrained run folder, a newer shipped agent)."""
+    import hashlib
+    from pathlib import Path
+
+    out = {}
+    for name in strategies:
+        if not name.startswith("agent:"):
+            continue
+        from mathrl.agents.alphazero.problem_agent import parse_spec, pretrained_path
+
+        body = parse_spec(name)[0].rsplit(":", 1)
+        body = body[0] if len(body) == 2 and body[1] in ("greedy", "sample") else ":".join(body)
+        if body == "alphazero":
+            path = pretrained_path("buchberger")
+        else:
+            from mathrl.agents.ppo.agent import PRETRAINED, PRETRAINED_DIR
+
+            path = PRETRAINED_DIR / PRETRAINED["buchberger"] if body == "pretrained" else Path(body)
+            if path.is_dir():
+                path = path / "agent.pt"
+        out[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return out
+
+
+def _load_checkpoint(path, config: dict) -> dict:
+    """The finished chunks of an earlier run of the same benchmark, from its JSON checkpoint: one line
+    (BenchError) for a damaged file or one made for other settings. JSON only: nothing read runs code."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BenchError(f"--checkpoint {path}: not a readable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+        raise BenchError(f"--checkpoint {path}: not a mathrl bench buchberger checkpoint")
+    saved = data.get("config")
+    if not isinstance(saved, dict):
+        raise BenchError(f"--checkpoint {path}: it has no settings")
+    for key, value in config.items():
+        if saved.get(key) != value:
+            raise BenchError(f"--checkpoint {path} was made with other settings ({key}: {saved.get(key)!r}, "
+                             f"now {value!r}); use another file")
+    chunk, chunks = data.get("chunk"), data.get("chunks")
+    n = len(config["strategies"])
+    if not (isinstance(chunk, int) and chunk >= 1 and isinstance(chunks, dict)):
+        raise BenchError(f"--checkpoint {path}: damaged (chunk size or chunks)")
+    done = {}
+    for key, cell in chunks.items():
+        try:
+            s0 = int(key)
+            costs, pairs = cell["costs"], cell["pairs"]
+            width = min(chunk, config["samples"] - s0)
+            ok = (s0 % chunk == 0 and 0 <= s0 < config["samples"] and len(costs) == n == len(pairs)
+                  and all(len(row) == width and all(type(v) is int and v >= 0 for v in row)
+                          for row in costs + pairs))
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise BenchError(f"--checkpoint {path}: damaged chunk {key!r}")
+        done[s0] = (costs, pairs)
+    seconds = data.get("seconds", 0.0)
+    return {"chunk": chunk, "done": done, "seconds": float(seconds) if isinstance(seconds, (int, float)) else 0.0}
+
+
 def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | None = None, progress=True,
         elimination="gebauermoeller", field=32003, order="grevlex", backend="auto",
-        ray: str | None = None) -> tuple[dict, object]:
+        ray: str | None = None, checkpoint=None) -> tuple[dict, object]:
     """Evaluate ``strategies`` on ``samples`` ideals: (the result dict, the cost array (strategies, samples)).
     The chunks of ideals run on ``workers`` processes, or on Ray when ``ray`` is given (``auto``, ``local``
-    or an address); the numbers are the same on every backend."""
+    or an address); the numbers are the same on every backend.
+
+    ``checkpoint`` (a JSON file): every finished chunk is written to it at once (atomically), and a run
+    with the same settings skips the chunks it holds, so a search benchmark of hours survives a kill or
+    spans sessions and still gives the numbers of one uninterrupted run."""
     import numpy as np
 
     from mathrl.benchmarks.common import progress as progress_bar
@@ -329,26 +402,49 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
         raise BenchError(str(exc)) from exc
     workers = workers or os.cpu_count() or 1
     chunk = max(1, min(250, math.ceil(samples / (4 * workers))))
+    done, before = {}, 0.0
+    if checkpoint is not None:
+        config = {"ideals": ideal_dist, "samples": samples, "seed": seed, "field": field, "order": order,
+                  "elimination": elimination, "backend": backend, "strategies": list(strategies),
+                  "agents": agent_fingerprints(strategies)}
+        if Path(checkpoint).exists():
+            saved = _load_checkpoint(checkpoint, config)
+            chunk, done, before = saved["chunk"], saved["done"], saved["seconds"]
     starts = list(range(0, samples, chunk))
     costs = np.zeros((len(strategies), samples), dtype=np.int64)
     pairs = np.zeros_like(costs)
+    for s0, (c, p) in done.items():
+        costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
     t0 = time.perf_counter()
     bar = progress_bar(samples, ideal_dist, quiet=not progress, unit="ideal")
+    bar.update(sum(min(chunk, samples - s0) for s0 in done))
     from mathrl.agents.executor import ExecutorError, make_executor
 
-    calls = [(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend) for s0 in starts]
+    todo = [s0 for s0 in starts if s0 not in done]
+    calls = [(ring, ideals[s0:s0 + chunk], strategies, seed, s0, elimination, backend) for s0 in todo]
+
+    def save() -> None:
+        write_json(Path(checkpoint), {
+            "format": CHECKPOINT_FORMAT, "config": config, "chunk": chunk,
+            "seconds": before + time.perf_counter() - t0,
+            "chunks": {str(s0): {"costs": costs[:, s0:s0 + chunk].tolist(), "pairs": pairs[:, s0:s0 + chunk].tolist()}
+                       for s0 in sorted(done)}})
+
     try:
         executor = make_executor(workers, ray)
     except ExecutorError as exc:
         raise BenchError(str(exc)) from None
     with executor:  # any backend gives the same numbers: each chunk is a plain function of its ideals
         for i, (c, p) in executor.as_completed(evaluate_chunk, calls):
-            s0 = starts[i]
+            s0 = todo[i]
             costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
+            done[s0] = None
+            if checkpoint is not None:
+                save()
             bar.update(c.shape[1])
         workers = executor.workers
     bar.close()
-    seconds = time.perf_counter() - t0
+    seconds = before + time.perf_counter() - t0
     result = {"ideals": ideal_dist, "samples": samples, "seed": seed, "field": field, "order": order,
               "elimination": elimination, "backend": backend, "redraws": redraws, "seconds": seconds, "workers": workers,
               "executor": "ray" if ray else ("process" if workers > 1 else "inline"),
@@ -358,6 +454,9 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     for name, row in zip(strategies, pairs):
         result["strategies"][name]["mean_pairs"] = float(row.mean())
     result["judgement"] = judgement(result)
+    if checkpoint is not None:
+        result["checkpoint"] = {"file": str(checkpoint), "chunks_resumed": len(starts) - len(todo),
+                                "chunks": len(starts)}
     return result, costs
 
 
@@ -415,10 +514,11 @@ def compare(args) -> int:
     check_in_reach(args.ideals, args.order, args.elimination, args.force)
     out = check_out_file(args.out, BenchError)
     check_out_file(args.plot, BenchError, "--plot")
+    checkpoint = check_out_file(args.checkpoint, BenchError, "--checkpoint")
     try:
         result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
                             progress=not args.quiet, elimination=args.elimination, order=args.order,
-                            backend=args.backend, ray=args.ray)
+                            backend=args.backend, ray=args.ray, checkpoint=checkpoint)
     except ValueError as exc:  # a strategy that cannot run on these ideals (an agent trained on other variables)
         raise BenchError(str(exc).splitlines()[0]) from exc
     if args.plot:
@@ -770,6 +870,10 @@ def build_parser(mode: str = "compare") -> argparse.ArgumentParser:
                        help="run the chunks as Ray tasks: a local Ray, this machine's cluster, or a head's address "
                             "(pip install 'mathrl[ray]'); the numbers do not depend on it")
         p.add_argument("--plot", default=None, metavar="FILE.png", help="save a chart of the distributions")
+        p.add_argument("--checkpoint", default=None, metavar="FILE.json",
+                       help="save every finished chunk of ideals to this file, and skip the chunks it already "
+                            "holds: a long run (agents with search) resumes after a kill with the same numbers; "
+                            "the file must come from the same settings, strategies and agent files")
         p.add_argument("--force", action="store_true",
                        help="run ideals known to be out of reach: cyclic-n / katsura-n above n = "
                             f"{IN_REACH['cyclic', 'grevlex', 'gebauermoeller']} / "
