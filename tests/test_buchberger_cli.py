@@ -285,6 +285,8 @@ def test_bench_checkpoint_resumes_with_the_numbers_of_one_run(capsys, tmp_path):
     ck.write_text("{not json")
     code, _, err = run_cli(capsys, *args, "--checkpoint", str(ck))
     assert code == 2 and "not a readable checkpoint" in err
+    code, _, err = run_cli(capsys, *args, "--checkpoint", str(ck), "--out", str(ck))
+    assert code == 2 and "a file of its own" in err and ck.read_text() == "{not json"
 
 
 def test_bench_checkpoint_fingerprints_agent_files():

@@ -515,6 +515,8 @@ def compare(args) -> int:
     out = check_out_file(args.out, BenchError)
     check_out_file(args.plot, BenchError, "--plot")
     checkpoint = check_out_file(args.checkpoint, BenchError, "--checkpoint")
+    if checkpoint is not None and checkpoint.resolve() in {Path(f).resolve() for f in (args.out, args.plot) if f}:
+        raise BenchError("--checkpoint must be a file of its own (the result would overwrite it)")
     try:
         result, costs = run(args.ideals, args.samples, args.seed, strategies, workers=args.workers,
                             progress=not args.quiet, elimination=args.elimination, order=args.order,
