@@ -296,5 +296,11 @@ def test_bench_checkpoint_fingerprints_agent_files():
     from mathrl.benchmarks.buchberger import agent_fingerprints
 
     want = hashlib.sha256(pretrained_path("buchberger").read_bytes()).hexdigest()
-    got = agent_fingerprints(["degree", "agent:alphazero:sims=8", "agent:alphazero"])
-    assert got == {"agent:alphazero:sims=8": want, "agent:alphazero": want}
+    from mathrl.agents.ppo.agent import resolve_path
+
+    ppo = hashlib.sha256(resolve_path("pretrained").read_bytes()).hexdigest()
+    got = agent_fingerprints(["degree", "agent:alphazero:sims=8", "agent:alphazero", "agent:pretrained:sample",
+                              "agent:no/such/run"])
+    assert got == {"agent:alphazero:sims=8": want, "agent:alphazero": want, "agent:pretrained:sample": ppo,
+                   "agent:no/such/run": None}
+    assert want != ppo

@@ -312,28 +312,33 @@ CHECKPOINT_FORMAT = "mathrl-bench-buchberger-checkpoint/1"
 
 
 def agent_fingerprints(strategies) -> dict:
-    """sha256 of the weights file behind each ``agent:`` strategy, so that a checkpoint made with one
-    agent file is never resumed with another (a retrained run folder, a newer shipped agent)."""
+    """sha256 of the weights file behind each ``agent:`` strategy (the file its loader reads), so that a
+    checkpoint made with one agent file is never resumed with another (a retrained run, a newer shipped
+    agent); None where no such file is found (the strategy's own loading then says why)."""
     import hashlib
-    from pathlib import Path
+
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent, parse_spec
+    from mathrl.agents.alphazero.problems import is_problem_run
+    from mathrl.agents.ppo.agent import resolve_path
 
     out = {}
     for name in strategies:
         if not name.startswith("agent:"):
             continue
-        from mathrl.agents.alphazero.problem_agent import parse_spec, pretrained_path
-
-        body = parse_spec(name)[0].rsplit(":", 1)
-        body = body[0] if len(body) == 2 and body[1] in ("greedy", "sample") else ":".join(body)
-        if body == "alphazero":
-            path = pretrained_path("buchberger")
-        else:
-            from mathrl.agents.ppo.agent import PRETRAINED, PRETRAINED_DIR
-
-            path = PRETRAINED_DIR / PRETRAINED["buchberger"] if body == "pretrained" else Path(body)
-            if path.is_dir():
-                path = path / "agent.pt"
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        body = parse_spec(name)[0]
+        head, _, mode = body.rpartition(":")
+        body = head if mode in ("greedy", "sample") else body
+        path = Path(body)
+        try:  # as mathrl.agents.strategies.buchberger_agent chooses between the two kinds of agent
+            if body == "alphazero":
+                file = ProblemAgent.file_of("pretrained:buchberger")
+            elif is_problem_run(path) or (path.suffix == ".pt" and is_problem_run(path.parent)):
+                file = ProblemAgent.file_of(path)
+            else:
+                file = resolve_path(body)
+        except ValueError:
+            file = None
+        out[name] = hashlib.sha256(file.read_bytes()).hexdigest() if file is not None else None
     return out
 
 

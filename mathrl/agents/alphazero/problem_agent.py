@@ -44,9 +44,9 @@ class ProblemAgent:
         self._evaluator = None
 
     @classmethod
-    def load(cls, path) -> "ProblemAgent":
-        """From a run folder, its ``agent.pt`` or ``checkpoint.pt``, or ``pretrained:NAME`` (an agent shipped
-        with mathrl); anything else is a one-line ValueError."""
+    @staticmethod
+    def file_of(path) -> Path:
+        """The file :meth:`load` reads for ``path`` (one-line ValueError when there is none)."""
         if str(path).startswith("pretrained:"):
             path = pretrained_path(str(path).split(":", 1)[1])
             if not path.is_file():
@@ -57,6 +57,13 @@ class ProblemAgent:
             file = path / AGENT if (path / AGENT).is_file() else path / CHECKPOINT
         if not file.is_file():
             raise ValueError(f"{path}: no AlphaZero run there (no {AGENT} or {CHECKPOINT})")
+        return file
+
+    @classmethod
+    def load(cls, path) -> "ProblemAgent":
+        """From a run folder, its ``agent.pt`` or ``checkpoint.pt``, or ``pretrained:NAME`` (an agent shipped
+        with mathrl); anything else is a one-line ValueError."""
+        file = cls.file_of(path)
         ckpt = load_file(file, WHAT)
         try:
             config = ProblemConfig.from_saved(json.loads(ckpt["config"]))
