@@ -432,6 +432,52 @@ def test_rollout_value_render_key_to_pure():
     assert p.stats() == a.stats() == b.stats()
 
 
+@pytest.mark.parametrize("order", ORDERS)
+def test_play_out_matches_the_pure_cores_rollout(order):
+    """The compiled rollout (one kernel call) against the pure core finishing the same episode step by step
+    in Python: the same return, to the last bit, for every builtin strategy, discount and counter, the
+    same final basis and counters; the arrays grow mid-rollout and the state's own copy is untouched."""
+    rng = np.random.default_rng(ORDERS.index(order))
+    ring = Ring.make(3, order=order)
+    settings = ((1.0, "additions"), (0.97, "additions"), (0.9, "monomials"), (1.0, "reductions"))
+    grown = 0
+    for case in range(28):
+        F = random_binomial_ideal(rng, ring, int(rng.integers(3, 9)), int(rng.integers(3, 8)))
+        elimination = ELIMINATIONS[case % 3]
+        b = BinomialState.from_generators(F, ring, elimination=elimination)
+        a = BuchbergerState.from_generators(F, ring, elimination=elimination)
+        for _ in range(int(rng.integers(0, 4))):
+            if b.is_terminal():
+                break
+            x = int(rng.integers(len(b.pairs)))
+            a.apply(x)
+            b.apply(x)
+        key = b.key()
+        for k, strategy in enumerate(BUILTIN_STRATEGIES):
+            gamma, rewards = settings[(case + k) % len(settings)]
+            counter = check_rewards(rewards)
+            pure, fast = a.clone(), b.clone()
+            shape = fast.B.shape[0], fast.P.shape[0]
+            got = fast.play_out(strategy, gamma, counter)
+            want, discount, before = 0.0, 1.0, pure.stats()[counter]
+            pick = make_strategy(strategy)
+            while not pure.is_terminal():
+                pure.apply(pick.select(pure))
+                after = pure.stats()[counter]
+                want += discount * -float(after - before)
+                before, discount = after, discount * gamma
+            assert got == want, (case, strategy, gamma, rewards)
+            assert fast.is_terminal() and fast.stats() == pure.stats()
+            assert fast.reduced_basis() == pure.reduced_basis()
+            grown += (fast.B.shape[0], fast.P.shape[0]) != shape
+        assert b.key() == key
+    assert grown > 0
+    with pytest.raises(ValueError, match="builtin"):
+        b.play_out("random")
+    with pytest.raises(ValueError, match="counter"):
+        b.play_out("degree", 1.0, "cuts")
+
+
 def test_pickle_roundtrip():
     import copy
     import pickle

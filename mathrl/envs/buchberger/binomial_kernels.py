@@ -440,6 +440,38 @@ def step_ws(B, R, P, M, a, S, W, I):
 
 
 @kernel
+def play_out(B, R, P, M, code, gamma, counter, acc):
+    """Finish the episode in place with builtin strategy ``code``, adding each step's discounted cost
+    (the increase of counter ``counter``) to ``acc`` = [return so far, discount]: one call for what a
+    Python loop of ``select`` and ``step`` does in two per pair (a search's leaf rollouts spend most of
+    their time in that loop's calls). Returns True when the episode has ended, False as soon as one
+    more step could overflow B, R or P: grow them and call again (acc carries the sum over)."""
+    n = M[M_N]
+    return play_out_ws(B, R, P, M, code, gamma, counter, acc, np.empty((4, n + 2), np.int64),
+                       np.empty((4 * B.shape[0], n + 3), np.int64), np.empty(8 * B.shape[0] + 256, np.int64))
+
+
+@kernel
+def play_out_ws(B, R, P, M, code, gamma, counter, acc, S, W, I):
+    """``play_out`` with caller-owned scratch, as ``step_ws`` takes it."""
+    total = acc[0]
+    discount = acc[1]
+    done = True
+    while M[M_NP] > 0:
+        if M[M_NB] + 1 > B.shape[0] or M[M_NP] + M[M_NB] > P.shape[0]:
+            done = False
+            break
+        a = select(B, P, M, code)
+        before = M[M_COUNTERS + counter]
+        step_ws(B, R, P, M, a, S, W, I)
+        total += discount * -float(M[M_COUNTERS + counter] - before)
+        discount *= gamma
+    acc[0] = total
+    acc[1] = discount
+    return done
+
+
+@kernel
 def pair_exponents(out, B, P, M, k):
     """Rows [v(g_i) | v(g_j)] (v(g): the exponents of g's first k terms, zero-filled to n*k) for the
     first min(|P|, len(out)) pairs; zero the rest of ``out``; return |P|."""

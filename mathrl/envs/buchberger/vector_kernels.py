@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from mathrl.envs.buchberger.binomial_kernels import (B_LE, M_COUNTERS, M_N, M_NB, M_NP, P_I, init_ws, kernel,
-                                                     reduced_size, select, step_ws)
+                                                     play_out_ws, reduced_size, step_ws)
 
 __all__ = ["draw_binomials", "draw_ahead", "reset_batch", "rollout_values", "step_batch", "write_rows"]
 
@@ -267,6 +267,7 @@ def rollout_values(Bs, Rs, Ps, Ms, which, code, gamma, counter, out, Bc, Rc, Pc,
     Bc, Rc, Pc, Mc hold the copy. Returns READY, or the env whose rollout outgrew them: grow them and call
     again from that env (a rollout changes nothing but the copy)."""
     nenv = Bs.shape[0]
+    acc = np.empty(2)
     for e in range(start, nenv):
         if not which[e]:
             continue
@@ -287,15 +288,9 @@ def rollout_values(Bs, Rs, Ps, Ms, which, code, gamma, counter, out, Bc, Rc, Pc,
                 Pc[r, c] = Ps[e, r, c]
         for c in range(M.shape[0]):
             Mc[c] = M[c]
-        total = 0.0
-        discount = 1.0
-        while Mc[M_NP] > 0:
-            if Mc[M_NB] + 1 > Bc.shape[0] or Mc[M_NP] + Mc[M_NB] > Pc.shape[0]:
-                return e
-            a = select(Bc, Pc, Mc, code)
-            before = Mc[M_COUNTERS + counter]
-            step_ws(Bc, Rc, Pc, Mc, a, S, W, I)
-            total += discount * -float(Mc[M_COUNTERS + counter] - before)
-            discount *= gamma
-        out[e] = total
+        acc[0] = 0.0
+        acc[1] = 1.0
+        if not play_out_ws(Bc, Rc, Pc, Mc, code, gamma, counter, acc, S, W, I):
+            return e
+        out[e] = acc[0]
     return READY
