@@ -254,12 +254,18 @@ def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: i
 
 def rollout_return(state) -> float:
     """The state's heuristic rollout return (:class:`mathrl.core.Rollout`); a ValueError for a state without."""
-    from mathrl.core import Rollout
+    kind = type(state)
+    if kind not in _ROLLOUT_TYPES:  # isinstance on a runtime protocol costs ~10 us: once per type
+        from mathrl.core import Rollout
 
-    if not isinstance(state, Rollout):
-        raise ValueError(f"leaf_rollout needs a state that can finish its episode with a heuristic "
-                         f"(mathrl.core.Rollout); {type(state).__name__} cannot")
+        if not isinstance(state, Rollout):
+            raise ValueError(f"leaf_rollout needs a state that can finish its episode with a heuristic "
+                             f"(mathrl.core.Rollout); {kind.__name__} cannot")
+        _ROLLOUT_TYPES.add(kind)
     return state.rollout_return()
+
+
+_ROLLOUT_TYPES: set = set()  # the state types rollout_return has checked
 
 
 def completed_q_target(root, prior: np.ndarray, value: float, num_actions: int, c_visit: float = 50.0,
