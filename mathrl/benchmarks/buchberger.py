@@ -421,8 +421,8 @@ def run(ideal_dist: str, samples: int, seed: int, strategies, workers: int | Non
     for s0, (c, p) in done.items():
         costs[:, s0:s0 + chunk], pairs[:, s0:s0 + chunk] = c, p
     t0 = time.perf_counter()
-    bar = progress_bar(samples, ideal_dist, quiet=not progress, unit="ideal")
-    bar.update(sum(min(chunk, samples - s0) for s0 in done))
+    bar = progress_bar(samples, ideal_dist, quiet=not progress, unit="ideal",
+                       initial=sum(min(chunk, samples - s0) for s0 in done))
     from mathrl.agents.executor import ExecutorError, make_executor
 
     todo = [s0 for s0 in starts if s0 not in done]

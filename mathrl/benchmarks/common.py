@@ -69,11 +69,12 @@ def emit(result: dict, text: str, as_json: bool, out: Path | None = None, summar
     print(summary_line(**{summary_key(k): v for k, v in summary.items()}), flush=True)
 
 
-def progress(total: int, desc: str, quiet: bool, unit: str = "it"):
-    """A tqdm bar on stderr (disabled by ``--quiet``)."""
+def progress(total: int, desc: str, quiet: bool, unit: str = "it", initial: int = 0):
+    """A tqdm bar on stderr (disabled by ``--quiet``); ``initial``: work a resumed run already holds, shown
+    from the start (its rate and ETA count only this run's work)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet, file=sys.stderr, initial=initial)
 
 
 @contextmanager
