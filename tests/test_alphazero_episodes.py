@@ -135,3 +135,21 @@ def test_leaf_rollouts_value_a_leaf_by_the_domains_heuristic():
     word_env.reset(seed=0)
     with pytest.raises(ValueError, match="cannot"):
         ProblemEvaluator(build_network(words, word_env), "flat", 1.0, 0.5)([word_env.unwrapped.state])
+
+
+def test_legal_softmax_puts_the_prior_on_legal_actions_only():
+    """With every action legal (a Buchberger queue) and with some illegal: the softmax of the legal logits,
+    0 elsewhere, summing to 1; extra logits past num_actions (padding) are ignored."""
+    from types import SimpleNamespace
+
+    from mathrl.agents.alphazero.episodes import legal_softmax
+
+    row = np.array([0.5, -1.0, 2.0, 0.0, 9.0], dtype=np.float32)  # the last logit is padding
+    for legal in ([0, 1, 2, 3], [1, 3], [2]):
+        state = SimpleNamespace(num_actions=4, legal_actions=lambda legal=legal: legal)
+        p = legal_softmax(state, row)
+        want = np.zeros(4)
+        want[legal] = np.exp(row[legal] - row[legal].max())
+        want /= want.sum()
+        assert p.shape == (4,) and p.sum() == pytest.approx(1.0)
+        np.testing.assert_allclose(p, want, rtol=1e-6)

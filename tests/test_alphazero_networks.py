@@ -125,6 +125,14 @@ def test_the_frozen_pair_set_network_computes_what_the_network_does():
     assert logits.dtype == value.dtype == np.float32 and value.shape == (4,)
     np.testing.assert_allclose(logits[valid.numpy()], t_logits[valid].numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(value, t_value.numpy(), rtol=1e-5, atol=1e-6)
+    full = torch.ones(4, 9, dtype=torch.bool)  # no padding anywhere: the path a search's single leaf takes
+    for batch in (rows[:1], rows):
+        logits, value = frozen(batch.numpy(), full[:len(batch)].numpy())
+        with torch.no_grad():
+            t_logits, t_value = net(batch, full[:len(batch)])
+        np.testing.assert_allclose(logits, t_logits.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(value, t_value.numpy(), rtol=1e-5, atol=1e-6)
+    value = frozen(rows.numpy(), valid.numpy())[1]
     with torch.no_grad():
         net.value[2].bias += 1.0
     assert np.array_equal(frozen(rows.numpy(), valid.numpy())[1], value)

@@ -101,10 +101,14 @@ class FrozenPairSet:
     def __call__(self, rows: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w1, b1, w2, b2 = self.phi
         h = np.maximum(np.maximum(rows @ w1 + b1, 0) @ w2 + b2, 0)                # (B, P, H)
-        keep = valid[..., None]
-        mean = (h * keep).sum(axis=1) / np.maximum(keep.sum(axis=1, dtype=np.float32), 1)
-        peak = np.where(keep, h, -np.inf).max(axis=1, initial=-np.inf)
-        peak = np.where(np.isfinite(peak), peak, 0).astype(np.float32)           # an empty set pools to 0
+        if h.shape[1] and valid.all():  # a search's leaf: one set, no padding; the same numbers, no masks
+            mean = h.sum(axis=1) / np.float32(h.shape[1])
+            peak = h.max(axis=1)
+        else:
+            keep = valid[..., None]
+            mean = (h * keep).sum(axis=1) / np.maximum(keep.sum(axis=1, dtype=np.float32), 1)
+            peak = np.where(keep, h, -np.inf).max(axis=1, initial=-np.inf)
+            peak = np.where(np.isfinite(peak), peak, 0).astype(np.float32)       # an empty set pools to 0
         summary = np.concatenate([mean, peak], axis=-1).astype(np.float32)       # (B, 2H)
         inner = np.maximum(h @ self.score_row + (summary @ self.score_set + self.score_bias)[:, None, :], 0)
         logits = inner @ self.score_out[0] + self.score_out[1]
