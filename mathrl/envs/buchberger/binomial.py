@@ -332,9 +332,7 @@ class BinomialState(BuchbergerBase):
 
     def select_builtin(self, name: str) -> int:
         """``make_strategy(name).select(self)`` for first/degree/normal/sugar/truedegree/last/codegree."""
-        code = SELECT_CODE.get(name)
-        if code is None:
-            raise ValueError(f"no builtin strategy {name!r}; builtins: {', '.join(BUILTIN_STRATEGIES)}")
+        code = _builtin_code(name)
         if not self._np:
             raise ValueError("no pairs to select from: the state is terminal")
         return int(K.select(self.B, self.P, self.M, code))
@@ -343,9 +341,7 @@ class BinomialState(BuchbergerBase):
         """Finish the episode in place with builtin ``strategy``; return the discounted sum of minus each
         step's increase of ``counter`` (one of STAT_KEYS). The same steps, state and float sum as a loop
         of ``apply(select_builtin(strategy))``, in one compiled call instead of two per pair."""
-        code = SELECT_CODE.get(strategy)
-        if code is None:
-            raise ValueError(f"no builtin strategy {strategy!r}; builtins: {', '.join(BUILTIN_STRATEGIES)}")
+        code = _builtin_code(strategy)
         if counter not in STAT_KEYS:
             raise ValueError(f"unknown counter {counter!r}; choose one of {', '.join(STAT_KEYS)}")
         acc = np.array([0.0, 1.0])
@@ -417,6 +413,14 @@ class BinomialState(BuchbergerBase):
         st.pair_lcm_fields = [fields(g) for g in st.pair_lcms]
         st.counters = self.stats()
         return st
+
+
+def _builtin_code(name: str) -> int:
+    """The kernels' code of builtin strategy ``name``; a one-line ValueError for any other name."""
+    code = SELECT_CODE.get(name)
+    if code is None:
+        raise ValueError(f"no builtin strategy {name!r}; builtins: {', '.join(BUILTIN_STRATEGIES)}")
+    return code
 
 
 def _restore(ring, elimination, B, R, P, M) -> BinomialState:
