@@ -47,7 +47,7 @@ def test_a_single_legal_action_has_zero_entropy_and_probability_one():
 
 
 # ---- set-structured policies -----------------------------------------------------------------
-@pytest.mark.parametrize("encoder", ["mlp", "attention"])
+@pytest.mark.parametrize("encoder", ["mlp", "context", "attention"])
 def test_pair_policy_is_permutation_equivariant_and_ignores_padding(encoder):
     torch.manual_seed(1)
     net = PairPolicy(12, hidden=(32,), encoder=encoder, critic=True).eval()
@@ -91,6 +91,38 @@ def test_pair_policy_scores_only_the_rows_present_as_the_padded_form_would():
         assert logits.shape == shape and value.shape == (shape[0],) and (value == value).all()
     with pytest.raises(ValueError, match="disagree"):
         net(torch.zeros(2, 3, 12), torch.zeros(2, 4, dtype=torch.bool))
+
+
+def test_context_encoder_lets_the_queue_reorder_two_pairs():
+    """With the plain scorer two rows keep their order whatever else is in the queue (one fixed ranking);
+    with encoder="context" the rest of the queue can swap them, and the packed forward matches a padded
+    computation from the same modules."""
+    torch.manual_seed(3)
+    plain = PairPolicy(12, hidden=(32,), encoder="mlp", critic=False)
+    net = PairPolicy(12, hidden=(32,), encoder="context", critic=False)
+    a, b = torch.randint(0, 10, (2, 12)).float()
+    swapped = {"mlp": False, "context": False}
+    for _ in range(200):
+        others = torch.randint(0, 20, (1, int(torch.randint(1, 8, ())), 12)).float()
+        rows = torch.cat([a[None, None], b[None, None], others], dim=1)
+        mask = torch.ones(rows.shape[:2], dtype=torch.bool)
+        alone = torch.stack([a, b])[None]
+        for name, model in (("mlp", plain), ("context", net)):
+            with torch.no_grad():
+                with_rest, _ = model(rows, mask)
+                pair, _ = model(alone, torch.ones(1, 2, dtype=torch.bool))
+            swapped[name] |= bool((with_rest[0, 0] > with_rest[0, 1]) != (pair[0, 0] > pair[0, 1]))
+    assert swapped == {"mlp": False, "context": True}
+    # padded reference: mean over present rows, max with absent rows at 0, log(1 + count)
+    counts = torch.tensor([1, 4, 2])
+    mask = torch.arange(4)[None] < counts[:, None]
+    rows = torch.randint(0, 20, (3, 4, 12)).float()
+    e = net.context_embed(rows) * mask[..., None]
+    c = counts[:, None].float()
+    summary = net.context_proj(torch.cat([e.sum(1) / c, e.amax(1), torch.log1p(c)], -1))
+    ref = net.scorer(torch.cat([rows, summary[:, None].expand(3, 4, summary.shape[-1])], -1)).squeeze(-1)
+    logits, _ = net(rows, mask)
+    assert torch.allclose(logits[mask], ref[mask], atol=1e-5) and (logits[~mask] == 0).all()
 
 
 def test_pair_policy_handles_an_all_padding_row_set():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 BASELINES = ("critic", "info")
 POLICIES = ("auto", "mlp", "pairs")
-ENCODERS = ("mlp", "attention")
+ENCODERS = ("mlp", "context", "attention")
 VECTOR_MODES = ("sync", "async", "native")
 MAX_SEED = 2**32 - 1  # gymnasium's env seeding (numpy SeedSequence) and torch.manual_seed both accept it
 # Upper bounds far above any useful setting (CleanRL's Atari runs use 8 envs x 128 steps), so a typo is an
@@ -60,7 +60,8 @@ class PPOConfig:
     # --- network ---------------------------------------------------------------------------
     policy: str = "auto"  # "mlp" on flattened observations, "pairs" for a set of rows (obs["pairs"])
     hidden: tuple = (64, 64)
-    encoder: str = "mlp"  # pairs policy: a shared row MLP (the paper's) or a self-attention layer first
+    encoder: str = "mlp"  # pairs policy: a shared row MLP (the paper's), "context" (each row plus a pooled
+    # summary of the queue) or "attention" (a self-attention layer first)
     obs_norm: bool = False  # MLP policy: standardise inputs with running statistics (saved with the agent)
     # --- bookkeeping -----------------------------------------------------------------------
     torch_threads: int = 1
