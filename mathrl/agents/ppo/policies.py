@@ -9,7 +9,7 @@ Two shapes of observation:
   and handles any number of pairs (Peifer et al. 2020). Two optional encoders let each row's score
   depend on the others: a self-attention layer (the thesis-era transformer agents), or a pooled
   summary of the whole queue appended to every row (Deep Sets, Zaheer et al. 2017), which on a CPU
-  costs about twice the plain scorer's time per step where a transformer layer costs 16-60 times.
+  costs about twice the plain scorer's time per step where a transformer layer costs 16-64 times.
 
 Every network is rebuilt from ``spec`` (a plain dict saved with the weights), so a saved agent needs
 no training config to load.
