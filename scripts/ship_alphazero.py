@@ -15,10 +15,30 @@ import sys
 from pathlib import Path
 
 from mathrl.agents.alphazero.problem_agent import PRETRAINED, ProblemAgent, pretrained_path
-from mathrl.agents.alphazero.problems import AGENT, WHAT
+from mathrl.agents.alphazero.problems import AGENT, WHAT, chain_seconds
 from mathrl.agents.files import load_file, save_file
 
 SHIPS = {"buchberger": ("mathrl/Buchberger-v0", "3-20-10-weighted")}  # what each shipped name was trained on
+
+
+def _seconds_at(run: Path, iteration: int) -> float | None:
+    """The training seconds the run's metrics.jsonl records at ``iteration`` (None when it has no such row)."""
+    from mathrl.agents.runs import read_jsonl
+
+    try:
+        rows = read_jsonl(run / "metrics.jsonl")
+    except (OSError, ValueError):
+        return None
+    seconds = next((r.get("train_seconds") for r in rows if r.get("iteration") == iteration), None)
+    return float(seconds) if isinstance(seconds, (int, float)) else None
+
+
+def _without_paths(record: dict) -> dict:
+    """An init record (and the records nested in it) without the ``from`` paths."""
+    out = {k: v for k, v in record.items() if k not in ("from", "init")}
+    if "init" in record:
+        out["init"] = _without_paths(record["init"])
+    return out
 
 
 def main(argv=None) -> int:
@@ -43,9 +63,20 @@ def main(argv=None) -> int:
         print(f"error: {file} was trained on {env_id} {dist}; the shipped {args.name} agent is one of "
               f"{SHIPS[args.name][0]} {SHIPS[args.name][1]}", file=sys.stderr)
         return 2
+    record = {k: data[k] for k in ("train_seconds", "init") if k in data}
+    if "train_seconds" not in record:  # an agent file saved before agents recorded their time
+        seconds = _seconds_at(file.parent, data["iteration"])
+        if seconds is not None:
+            record["train_seconds"] = seconds
+    if "init" in record:
+        # paths on the shipper's machine mean nothing to a user (the command names the runs)
+        record["init"] = _without_paths(record["init"])
+        earlier = chain_seconds(record["init"])
+        if earlier is not None and "train_seconds" in record:  # only a total that misses no run of the chain
+            record["total_train_seconds"] = record["train_seconds"] + earlier
     out = pretrained_path(args.name)
     save_file({"config": data["config"], "weights": agent.net.state_dict(), "iteration": data["iteration"],
-               "eval_return": data["eval_return"], "command": args.command}, out)
+               "eval_return": data["eval_return"], "command": args.command, **record}, out)
     print(f"{out}: iteration {data['iteration']}, eval_return {data['eval_return']:.2f}")
     return 0
 

@@ -101,6 +101,62 @@ def test_completed_q_episodes_learn_from_improved_priors():
         config.but(policy_target="gumbel")
 
 
+def test_moves_drawn_from_the_target_follow_the_improved_policy():
+    """play_from = "target": greedy moves (tau = 0) are the argmax of the recorded completed-Q target, and
+    sampled moves stay within its support; drawing by visits often plays something else."""
+    config = small_config(*PROBLEMS[0]).but(policy_target="completed_q", play_from="target", temp_moves=0)
+    torch.manual_seed(0)
+    weights = build_network(config).state_dict()
+    out = play_episodes(weights, config, seed=5, n_episodes=4)
+    assert all(pi[a] == pi.max() for pi, a in zip(out["pi"], out["action"]))
+    by_visits = play_episodes(weights, config.but(play_from="visits"), seed=5, n_episodes=4)
+    assert any(pi[a] < pi.max() for pi, a in zip(by_visits["pi"], by_visits["action"]))
+    with pytest.raises(ValueError, match="play_from"):
+        config.but(play_from="prior")
+
+
+def test_sample_target_draws_by_the_target_and_breaks_ties_by_the_seed():
+    from mathrl.agents.alphazero.episodes import sample_target
+
+    pi = np.array([0.0, 0.5, 0.3, 0.2])
+    rng = np.random.default_rng(0)
+    counts = np.bincount([sample_target(pi, 1.0, rng) for _ in range(20000)], minlength=4) / 20000
+    np.testing.assert_allclose(counts, pi, atol=0.015)  # 4 standard errors of the largest share
+    sharp = np.bincount([sample_target(pi, 0.5, rng) for _ in range(20000)], minlength=4) / 20000
+    np.testing.assert_allclose(sharp, pi**2 / (pi**2).sum(), atol=0.015)  # tau = 1/2: pi squared
+    tie = np.array([0.4, 0.1, 0.4, 0.1])
+    greedy = [sample_target(tie, 0.0, np.random.default_rng(seed)) for seed in range(200)]
+    assert set(greedy) == {0, 2} and greedy == [sample_target(tie, 0.0, np.random.default_rng(seed))
+                                                for seed in range(200)]
+    with pytest.raises(ValueError, match="no mass"):
+        sample_target(np.zeros(3), 1.0, rng)
+
+
+def test_self_play_and_a_saved_agents_search_roll_out_with_the_policy_when_asked(monkeypatch):
+    """rollout_with reaches the evaluator that self-play and agent:RUN:sims=N search with."""
+    from mathrl.agents.alphazero.episodes import ProblemEvaluator
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+    from mathrl.agents.alphazero.problems import ProblemConfig
+
+    calls = []
+    original = ProblemEvaluator.policy_returns
+    monkeypatch.setattr(ProblemEvaluator, "policy_returns",
+                        lambda self, states: calls.append(len(states)) or original(self, states))
+    config = small_config(*PROBLEMS[0]).but(leaf_rollout=1.0, rollout_with="policy")
+    torch.manual_seed(0)
+    net = build_network(config)
+    play_episodes(net.state_dict(), config, seed=1, n_episodes=1)
+    assert calls
+    calls.clear()
+    play_episodes(net.state_dict(), config.but(rollout_with="heuristic"), seed=1, n_episodes=1)
+    assert not calls
+    env = gym.make(config.env_id, **config.kwargs)
+    env.reset(seed=2)
+    agent = ProblemAgent(ProblemConfig(episodes=config), net)
+    agent.act(env.unwrapped.state.clone(), sims=4)
+    assert calls
+
+
 def test_leaf_rollouts_value_a_leaf_by_the_domains_heuristic():
     """A Buchberger state's rollout return is what Degree spends from there (the oracle: the whole Degree
     run on the same ideal); a leaf's value mixes it with the network's, and a state without a heuristic
@@ -135,6 +191,46 @@ def test_leaf_rollouts_value_a_leaf_by_the_domains_heuristic():
     word_env.reset(seed=0)
     with pytest.raises(ValueError, match="cannot"):
         ProblemEvaluator(build_network(words, word_env), "flat", 1.0, 0.5)([word_env.unwrapped.state])
+
+
+@pytest.mark.parametrize("env_id, kwargs", [PROBLEMS[0], PROBLEMS[2]], ids=["buchberger", "words"])
+def test_policy_rollouts_value_a_leaf_by_the_networks_own_greedy_play(env_id, kwargs):
+    """rollout_with = "policy": a leaf's rollout return is what the network's greedy policy (as agent:RUN plays,
+    through torch) collects from that state to the end, one state at a time; a batch of states at different
+    depths gives each its own, and the states are left as they were."""
+    from mathrl.agents.alphazero.episodes import ProblemEvaluator, greedy_actions
+    from mathrl.agents.alphazero.networks import observation_kind
+
+    config = small_config(env_id, kwargs)
+    env = gym.make(env_id, **kwargs)
+    kind = observation_kind(env.observation_space)
+    torch.manual_seed(1)
+    net = build_network(config, env)
+    rng = np.random.default_rng(0)
+    states = []
+    for seed in range(4):  # roots and states a few random moves in
+        env.reset(seed=seed)
+        state = env.unwrapped.state.clone()
+        for _ in range(seed):
+            if not state.is_terminal():
+                state.apply(int(rng.choice(state.legal_actions())))
+        states.append(state)
+    expected = []
+    for state in states:
+        alone, total = state.clone(), 0.0
+        while not alone.is_terminal():
+            total += float(alone.apply(greedy_actions(net, [alone], kind)[0]))
+        expected.append(total)
+    keys = [s.observation().tobytes() for s in states]
+    evaluator = ProblemEvaluator(net, kind, 10.0, leaf_rollout=1.0, rollout_with="policy")
+    np.testing.assert_allclose(evaluator.policy_returns(states), expected)
+    np.testing.assert_allclose(evaluator(states)[1], expected)
+    assert [s.observation().tobytes() for s in states] == keys
+    half = ProblemEvaluator(net, kind, 10.0, leaf_rollout=0.5, rollout_with="policy")(states)[1]
+    plain = ProblemEvaluator(net, kind, 10.0)(states)[1]
+    np.testing.assert_allclose(half, 0.5 * plain + 0.5 * np.asarray(expected), rtol=1e-6)
+    with pytest.raises(ValueError, match="rollout_with"):
+        config.but(rollout_with="degree")
 
 
 def test_legal_softmax_puts_the_prior_on_legal_actions_only():

@@ -119,6 +119,73 @@ def test_the_command_line_trains_resumes_and_refuses_bad_input(tmp_path, capsys,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_a_new_run_starts_from_an_agent_and_records_it_but_refuses_another_problem(tmp_path, capsys):
+    """``init``: the source's weights exactly (not the seed's), its record kept through checkpoint, resume and
+    agent file; an agent of another env or network, or init on a resume, is refused before anything is written."""
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+    from mathrl.cli import main
+
+    config = tiny(*PROBLEMS[0])
+    ProblemTrainer(config, tmp_path / "source").run(1)
+    source = ProblemAgent.load(tmp_path / "source")
+    fresh = ProblemTrainer(config.but(seed=5), tmp_path / "fresh")
+    started = ProblemTrainer(config.but(seed=5), tmp_path / "started", init=str(tmp_path / "source"))
+    for (k, a), b, c in zip(source.net.state_dict().items(), started.net.state_dict().values(),
+                            fresh.net.state_dict().values()):
+        assert torch.equal(a, b) and not torch.equal(b, c), k
+    assert started.init["from"] == str(tmp_path / "source") and started.init["iteration"] == 1
+    started.run(1)
+    assert ProblemTrainer(None, tmp_path / "started", resume=True).init == started.init
+    again = ProblemAgent.load(tmp_path / "started")
+    assert again.extra["init"]["total_iterations"] == 1 and again.extra["iteration"] == 1
+    assert again.extra["total_train_seconds"] == pytest.approx(again.extra["train_seconds"]
+                                                               + source.extra["train_seconds"])
+    chained = ProblemTrainer(config, tmp_path / "chained", init=str(tmp_path / "started"))
+    assert chained.init["total_iterations"] == 2  # the source's own iteration and the one it began from
+    assert chained.init["init"] == again.extra["init"]  # the whole chain, each start inside the next
+    chained.run(1)
+    total = ProblemAgent.load(tmp_path / "chained").extra
+    assert total["total_train_seconds"] == pytest.approx(total["train_seconds"] + again.extra["train_seconds"]
+                                                         + source.extra["train_seconds"])
+    # a start whose file did not record its time: the record says so by having no total, never a short one
+    from mathrl.agents.files import load_file, save_file
+
+    data = load_file(tmp_path / "source" / "agent.pt", "agent")
+    save_file({k: v for k, v in data.items() if k != "train_seconds"}, tmp_path / "untimed.pt")
+    untimed = ProblemTrainer(config, tmp_path / "from-untimed", init=str(tmp_path / "untimed.pt"))
+    untimed.run(1)
+    assert "total_train_seconds" not in ProblemAgent.load(tmp_path / "from-untimed").extra
+    save_file({**data, "init": "bogus"}, tmp_path / "bogus.pt")
+    with pytest.raises(ValueError, match="init record"):
+        ProblemTrainer(config, tmp_path / "from-bogus", init=str(tmp_path / "bogus.pt"))
+    other = tiny(*PROBLEMS[2])
+    with pytest.raises(ValueError, match="env_id"):
+        ProblemTrainer(other, tmp_path / "other", init=str(tmp_path / "source"))
+    wider = config.but(episodes=config.episodes.but(network='{"hidden": 16}'))
+    with pytest.raises(ValueError, match="network"):
+        ProblemTrainer(wider, tmp_path / "wider", init=str(tmp_path / "source"))
+    with pytest.raises(ValueError, match="new run"):
+        ProblemTrainer(None, tmp_path / "started", resume=True, init=str(tmp_path / "source"))
+    assert not any((tmp_path / name).exists() for name in ("other", "wider", "from-bogus"))
+    for argv, word in ((["train", "alphazero", "--resume", str(tmp_path / "started"), "--init", "pretrained",
+                         "--iterations", "1"], "--init"),
+                       (["train", "alphazero", "--env", "mathrl/GraphConstruction-v0", "--init", "pretrained",
+                         "--iterations", "1", "--out", str(tmp_path / "g")], "no AlphaZero agent is shipped"),
+                       (["train", "alphazero", "--env", "mathrl/GraphConstruction-v0", "--env-kwargs", '{"n": 5}',
+                         "--init", str(tmp_path / "source"), "--iterations", "1", "--out", str(tmp_path / "g")],
+                        "env_id"),
+                       (["train", "alphazero", "--env", "mathrl/Buchberger-v0", "--env-kwargs",
+                         '{"ideal_dist": "3-5-4-uniform"}', "--init", str(tmp_path / "bogus.pt"), "--iterations", "1",
+                         "--out", str(tmp_path / "g")], "init record")):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and word in err, err
+    assert not (tmp_path / "g").exists()
+    from mathrl.agents.alphazero.cli import _shipped_for
+
+    assert _shipped_for("mathrl/Buchberger-v0") == "pretrained:buchberger"  # --init pretrained on Buchberger
+
+
 @pytest.fixture(scope="module")
 def trained_runs(tmp_path_factory):
     """One tiny iteration on Buchberger pairs and on semigroup proofs: an agent each, however weak."""
@@ -333,3 +400,45 @@ def test_the_time_limit_counts_evaluation_too(tmp_path, monkeypatch):
     monkeypatch.setattr(trainer, "evaluate", slow_evaluation)
     rows = trainer.run(time_limit=0.5)
     assert len(rows) == 1 and trainer.elapsed >= 1.0
+
+
+def test_shipping_a_run_keeps_its_command_its_start_and_its_time(tmp_path, monkeypatch, capsys):
+    """scripts/ship_alphazero.py: the file a user gets names the command, the agent the run began from (without
+    the shipper's paths) and the seconds: the run's own, and the total over the chain where every run of it
+    recorded its time; a command that is not a training one is refused."""
+    import importlib.util
+    from pathlib import Path
+
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+    from mathrl.agents.files import load_file, save_file
+
+    spec = importlib.util.spec_from_file_location(
+        "ship_alphazero", Path(__file__).resolve().parents[1] / "scripts" / "ship_alphazero.py")
+    ship = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ship)
+    config = tiny(*PROBLEMS[0]).but(eval_episodes=0)  # nothing evaluated: agent.pt is the last iteration's
+    ProblemTrainer(config, tmp_path / "source").run(1)
+    ProblemTrainer(config, tmp_path / "run", init=str(tmp_path / "source")).run(3)
+    out = tmp_path / "shipped.pt"
+    monkeypatch.setattr(ship, "pretrained_path", lambda name: out)
+    monkeypatch.setitem(ship.SHIPS, "buchberger", ("mathrl/Buchberger-v0", "3-5-4-uniform"))
+    command = "mathrl train alphazero --env mathrl/Buchberger-v0 --init RUN --iterations 3"
+    assert ship.main([str(tmp_path / "run"), "--command", "train it"]) == 2 and not out.exists()
+    assert ship.main([str(tmp_path / "run"), "--command", command]) == 0
+    shipped = ProblemAgent.load(out).extra
+    own = ProblemAgent.load(tmp_path / "run").extra
+    assert shipped["command"] == command and shipped["iteration"] == 3 and "from" not in shipped["init"]
+    assert shipped["init"]["iteration"] == 1 and shipped["train_seconds"] == own["train_seconds"] > 0
+    assert shipped["total_train_seconds"] == pytest.approx(own["train_seconds"] + shipped["init"]["train_seconds"])
+    # an agent file saved before agents recorded their time: the seconds of its iteration's metrics row
+    data = load_file(tmp_path / "run" / "agent.pt", "agent")
+    save_file({k: v for k, v in data.items() if k not in ("train_seconds", "total_train_seconds")},
+              tmp_path / "run" / "agent.pt")
+    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert ship.main([str(tmp_path / "run" / "agent.pt"), "--command", command]) == 0
+    assert ProblemAgent.load(out).extra["train_seconds"] == rows[2]["train_seconds"] != rows[1]["train_seconds"]
+    # a chain with a run of unknown time gets no total
+    save_file({**data, "init": {**data["init"], "total_iterations": 5}}, tmp_path / "run" / "agent.pt")
+    assert ship.main([str(tmp_path / "run"), "--command", command]) == 0
+    assert "total_train_seconds" not in ProblemAgent.load(out).extra
+    capsys.readouterr()

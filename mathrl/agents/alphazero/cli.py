@@ -175,15 +175,29 @@ def problem_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                    help="a config field: episodes_per_iter, buffer_size, train_steps, batch_size, lr, weight_decay, "
                         "eval_episodes, eval_sims (-1 the search's n_sims, 0 the policy alone), episodes.value_scale, episodes.temp_moves, episodes.concurrent, "
-                        "episodes.network, episodes.policy_target (visits or completed_q), episodes.leaf_rollout "
-                        "(0..1), search.FIELD")
+                        "episodes.network, episodes.policy_target (visits or completed_q), episodes.play_from (visits "
+                        "or target), episodes.leaf_rollout (0..1), episodes.rollout_with (heuristic or policy), "
+                        "search.FIELD")
+    p.add_argument("--init", default=None, metavar="AGENT",
+                   help="start a new run from this agent's weights: a run folder, an agent file, pretrained:NAME, "
+                        "or pretrained (the agent shipped for --env); same env and network")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
+def _shipped_for(env_id: str) -> str:
+    """``pretrained:NAME`` of the agent shipped for ``env_id`` (CLIError when there is none)."""
+    from mathrl.agents.alphazero.problem_agent import PRETRAINED, ProblemAgent
+
+    for name in PRETRAINED:
+        if ProblemAgent.load(f"pretrained:{name}").config.episodes.env_id == env_id:
+            return f"pretrained:{name}"
+    raise CLIError(f"--init pretrained: no AlphaZero agent is shipped for {env_id}")
+
+
 def problem_train_main(argv: list[str]) -> int:
     """``mathrl train alphazero --env ENV_ID``: one-line errors (exit 2) before anything is written."""
-    from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer
+    from mathrl.agents.alphazero.problems import ProblemConfig, ProblemTrainer, starting_agent
 
     args = problem_parser().parse_args(argv)
     _check_count("--iterations", args.iterations)
@@ -215,8 +229,8 @@ def problem_train_main(argv: list[str]) -> int:
         target[path[-1]] = parsed
     try:
         if args.resume:
-            given = [flag for flag, value in (("--env", args.env), ("--seed", args.seed), ("--out", args.out))
-                     if value is not None]
+            given = [flag for flag, value in (("--env", args.env), ("--seed", args.seed), ("--out", args.out),
+                                              ("--init", args.init)) if value is not None]
             if given or args.env_kwargs != "{}" or changes != {"episodes": {"search": {}}}:
                 raise CLIError(f"{', '.join(given) or '--env-kwargs/--set/--sims'} cannot change on --resume: "
                                f"the run folder fixes them")
@@ -244,8 +258,11 @@ def problem_train_main(argv: list[str]) -> int:
             check_writable_folder(out, "--out", CLIError)
             if (out / "checkpoint.pt").exists():
                 raise CLIError(f"{out} already holds a run; continue it with --resume {out} or pick another --out")
+            init = _shipped_for(config.episodes.env_id) if args.init == "pretrained" else args.init
+            if init is not None:  # a foreign or damaged agent is refused before Ray starts or anything is written
+                starting_agent(config, init)
             _start_ray(args.ray, config.workers)
-            trainer = ProblemTrainer(config, out)
+            trainer = ProblemTrainer(config, out, init=init)
     except CLIError:
         raise
     except (ValueError, TypeError) as exc:

@@ -34,6 +34,8 @@ from mathrl.agents.alphazero.mcts import add_dirichlet_noise, expand_roots, samp
 
 TARGETS = ("auto", "returns", "parts")
 POLICY_TARGETS = ("visits", "completed_q")
+PLAY_FROM = ("visits", "target")
+ROLLOUT_WITH = ("heuristic", "policy")
 BACKUPS = ("policy", "min")
 
 
@@ -71,6 +73,17 @@ class EpisodeConfig:
     # weight of a rollout's return in each leaf's value, (1 - w) v_net + w rollout (AlphaGo's mixing): the
     # state's own cheap heuristic finishes the episode (mathrl.core.Rollout; Buchberger: Degree). 0: the network
     leaf_rollout: float = 0.0
+    # who finishes a leaf's rollout: the domain's "heuristic" (Buchberger: Degree), or the network's own greedy
+    # "policy" (batched over a round's leaves). With the heuristic, a search's Q values say which move is best
+    # if the heuristic plays on, and a policy trained on them learns one step of improvement over the
+    # heuristic; with the policy itself, Q is the current policy's own (exact where the problem and the
+    # greedy policy are deterministic), and the targets are a step of policy iteration (Howard 1960)
+    rollout_with: str = "heuristic"
+    # returns: what a self-play move is drawn from, the root's visits ("visits", AlphaZero's) or the policy
+    # target itself ("target"; with completed_q, the improved policy, as Gumbel MuZero acts). With fewer
+    # simulations than actions most visited actions have one visit each, so drawing by visits is nearly
+    # uniform over the ones tried and self-play wanders far from the states a good policy meets
+    play_from: str = "visits"
     # parts: more instance families of the same env learned together, a JSON list of env-kwargs objects
     # (e.g. other graded sizes); self-play and evaluation take them in turn after env_kwargs. Needs a
     # network that reads every family's observations (graded proofs: {"kind": "graded-sets"})
@@ -110,6 +123,10 @@ class EpisodeConfig:
             raise ValueError(f"backup must be one of {', '.join(BACKUPS)}, got {self.backup!r}")
         if self.policy_target not in POLICY_TARGETS:
             raise ValueError(f"policy_target must be one of {', '.join(POLICY_TARGETS)}, got {self.policy_target!r}")
+        if self.rollout_with not in ROLLOUT_WITH:
+            raise ValueError(f"rollout_with must be one of {', '.join(ROLLOUT_WITH)}, got {self.rollout_with!r}")
+        if self.play_from not in PLAY_FROM:
+            raise ValueError(f"play_from must be one of {', '.join(PLAY_FROM)}, got {self.play_from!r}")
         if self.targets not in TARGETS:
             raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {self.targets!r}")
         _real(self, "explore", 0.0, 1.0)
@@ -220,11 +237,15 @@ class ProblemEvaluator:
     single-player states: the network's softmax over each state's legal actions (a ragged list, since
     states differ in their action counts) and its value times ``value_scale``."""
 
-    def __init__(self, net: torch.nn.Module, kind: str, value_scale: float = 1.0, leaf_rollout: float = 0.0):
+    def __init__(self, net: torch.nn.Module, kind: str, value_scale: float = 1.0, leaf_rollout: float = 0.0,
+                 rollout_with: str = "heuristic"):
         from mathrl.agents.alphazero.networks import FrozenPairSet, PairSetNet
 
         self.net, self.kind, self.value_scale = net.eval(), kind, float(value_scale)
         self.leaf_rollout = float(leaf_rollout)
+        if rollout_with not in ROLLOUT_WITH:
+            raise ValueError(f"rollout_with must be one of {', '.join(ROLLOUT_WITH)}, got {rollout_with!r}")
+        self.rollout_with = rollout_with
         self.calls = self.positions = 0
         # a search holds its evaluator for one call, while the weights stay fixed: the pair-set network
         # runs in numpy then, several times faster on the one-leaf batches of a search
@@ -242,9 +263,34 @@ class ProblemEvaluator:
         self.positions += len(states)
         values = np.asarray(values, dtype=np.float64) * self.value_scale
         if self.leaf_rollout:
-            values = (1 - self.leaf_rollout) * values + self.leaf_rollout * np.array(
-                [rollout_return(s) for s in states])
+            finished = (self.policy_returns(states) if self.rollout_with == "policy"
+                        else np.array([rollout_return(s) for s in states]))
+            values = (1 - self.leaf_rollout) * values + self.leaf_rollout * finished
         return priors, values
+
+    def logits(self, states: Sequence) -> np.ndarray:
+        """The network's logits for a batch of states (numpy), padded to the widest."""
+        if self.frozen is not None:
+            return self.frozen(*encode_rows(states))[0]
+        with torch.inference_mode():
+            return self.net(*encode(states, self.kind))[0].float().numpy()
+
+    def policy_returns(self, states: Sequence) -> np.ndarray:
+        """What each state's episode returns from here when the network's greedy policy plays it out (the
+        legal action with the largest logit, as ``agent:RUN`` plays), the states advanced in lock-step so
+        that each move is one network call for all of them. The states themselves are left as they were."""
+        live = [s.clone() for s in states]
+        totals = np.zeros(len(live))
+        todo = [i for i, s in enumerate(live) if not s.is_terminal()]
+        while todo:
+            for i, row in zip(todo, self.logits([live[i] for i in todo])):
+                state = live[i]
+                legal = np.asarray(state.legal_actions())
+                totals[i] += float(state.apply(int(legal[np.argmax(row[legal])])))
+            self.calls += 1
+            self.positions += len(todo)
+            todo = [i for i in todo if not live[i].is_terminal()]
+        return totals
 
 
 def play_episodes(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int, threads: int = 1) -> dict:
@@ -313,6 +359,19 @@ def completed_q_target(root, prior: np.ndarray, value: float, num_actions: int, 
     return out
 
 
+def sample_target(pi: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """A move drawn from a policy target: pi(a)^(1/tau), tau = 0 its argmax with seeded random ties."""
+    pi = np.asarray(pi, dtype=np.float64)
+    if temperature <= 0:
+        top = np.flatnonzero(pi == pi.max())
+        return int(top[rng.integers(len(top))]) if len(top) > 1 else int(top[0])
+    weights = pi ** (1.0 / temperature)
+    total = weights.sum()
+    if not total > 0:  # a target that puts no mass anywhere names no move, legal or not
+        raise ValueError("a policy target with no mass on any action")
+    return int(rng.choice(len(pi), p=weights / total))
+
+
 @torch.inference_mode()
 def greedy_actions(net: torch.nn.Module, states: Sequence, kind: str) -> list[int]:
     """Each state's legal action with the largest logit: the policy alone, as ``agent:RUN`` plays."""
@@ -357,7 +416,7 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
     kind = observation_kind(env.observation_space)
     net = build_network(config, env)
     net.load_state_dict(weights)
-    evaluator = ProblemEvaluator(net, kind, config.value_scale, config.leaf_rollout)
+    evaluator = ProblemEvaluator(net, kind, config.value_scale, config.leaf_rollout, config.rollout_with)
     rng = np.random.default_rng(seed)
     states_pi, pis, masks, rewards, episode_of, actions = [], [], [], [], [], []
     returns, lengths = [], []
@@ -390,7 +449,10 @@ def _play(weights: dict, config: EpisodeConfig, seed: int, n_episodes: int) -> d
                 masks.append(legal)
                 episode_of.append(base + i)
                 tau = 1.0 if moves[i] < config.temp_moves else 0.0
-                action = sample_action(root, tau, rng)
+                if config.play_from == "target":
+                    action = sample_target(pis[-1], tau, rng)
+                else:
+                    action = sample_action(root, tau, rng)
                 reward = float(state.apply(action))
                 actions.append(int(action))
                 rewards.append(reward)

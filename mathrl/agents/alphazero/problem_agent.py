@@ -33,17 +33,19 @@ PRETRAINED = {"buchberger": "buchberger-3-20-10.pt"}
 class ProblemAgent:
     """The network (and config) of a single-player AlphaZero run, ready to choose moves."""
 
-    def __init__(self, config: ProblemConfig, net: torch.nn.Module):
+    def __init__(self, config: ProblemConfig, net: torch.nn.Module, extra: dict | None = None):
         from mathrl.agents.alphazero.networks import observation_kind
 
         self.config, self.net = config, net.eval()
+        # what the file says about its training: iteration, eval_return, command, train_seconds, init (the agent it
+        # began from) and total_train_seconds
+        self.extra = dict(extra or {})
         env = make_env(config.episodes)
         self.kind = observation_kind(env.observation_space)
         self.row_width = env.observation_space["pairs"].shape[1] if self.kind == "rows" else None
         self.trained_on = config.episodes.kwargs
         self._evaluator = None
 
-    @classmethod
     @staticmethod
     def file_of(path) -> Path:
         """The file :meth:`load` reads for ``path`` (one-line ValueError when there is none)."""
@@ -72,7 +74,11 @@ class ProblemAgent:
             net.load_state_dict(ckpt["weights"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise not_readable(file, WHAT, exc) from exc
-        return cls(config, net)
+        extra = {k: ckpt[k] for k in ("iteration", "eval_return", "command", "init", "train_seconds",
+                                      "total_train_seconds") if k in ckpt}
+        if "train_seconds" not in extra and isinstance(ckpt.get("elapsed"), (int, float)):
+            extra["train_seconds"] = float(ckpt["elapsed"])  # a checkpoint: the latest weights' seconds
+        return cls(config, net, extra)
 
     def act(self, state, sims: int = 0) -> int:
         """The policy's choice (``sims`` = 0), or the most visited action of a ``sims``-simulation search."""
@@ -82,7 +88,8 @@ class ProblemAgent:
 
         if self._evaluator is None:  # the weights are fixed: one snapshot serves every move
             episodes = self.config.episodes
-            self._evaluator = ProblemEvaluator(self.net, self.kind, episodes.value_scale, episodes.leaf_rollout)
+            self._evaluator = ProblemEvaluator(self.net, self.kind, episodes.value_scale, episodes.leaf_rollout,
+                                               episodes.rollout_with)
         [root] = search([state.clone()], self._evaluator, self.config.episodes.search.but(n_sims=sims))
         return int(best_action(root))
 

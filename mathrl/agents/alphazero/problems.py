@@ -247,10 +247,73 @@ def parts_loss_terms(net, inputs: tuple, targets: torch.Tensor, legal: torch.Ten
     return cut, _l1_mse(value - z).mean()
 
 
+def starting_agent(config: ProblemConfig, path: str):
+    """(the agent at ``path``, the ``init`` record of a run of ``config`` that starts from it). The agent must
+    have learned the same problem with the same network (env, instance families, network options, targets);
+    ValueError naming the difference, or a malformed record, otherwise. Reads weights only."""
+    from mathrl.agents.alphazero.problem_agent import ProblemAgent
+
+    source = ProblemAgent.load(path)
+    theirs, mine = source.config.episodes, config.episodes
+    for name in ("env_id", "families", "network_options", "targets"):
+        if getattr(theirs, name) != getattr(mine, name):
+            raise ValueError(f"init {path}: its episodes.{name} is {getattr(theirs, name)!r}, this run's "
+                             f"{getattr(mine, name)!r}; they must match")
+    probe = build_network(mine)
+    try:
+        probe.load_state_dict(source.net.state_dict())
+    except RuntimeError as exc:
+        raise ValueError(f"init {path}: its weights do not fit this run's network") from exc
+    extra = source.extra
+    earlier = extra.get("init")
+    if earlier is not None:
+        check_init_record(earlier, path)
+    record = {"from": str(path), "iteration": int(extra.get("iteration", 0)),
+              "eval_return": extra.get("eval_return"),
+              # iterations behind the start, counted over every agent it began from
+              "total_iterations": int(extra.get("iteration", 0)) + int((earlier or {}).get("total_iterations", 0))}
+    if isinstance(extra.get("train_seconds"), (int, float)):  # older agent files did not record their time
+        record["train_seconds"] = float(extra["train_seconds"])
+    if isinstance(extra.get("command"), str):
+        record["command"] = extra["command"]
+    if earlier is not None:
+        record["init"] = earlier
+    return source, record
+
+
+def check_init_record(record, path) -> None:
+    """A file's ``init`` record must be what :func:`starting_agent` writes (ValueError naming the file)."""
+    ok = isinstance(record, dict) and isinstance(record.get("iteration"), int) \
+        and isinstance(record.get("total_iterations"), int) \
+        and all(isinstance(record.get(k), (int, float)) for k in ("train_seconds",) if k in record) \
+        and all(isinstance(record.get(k), str) for k in ("from", "command") if k in record)
+    if ok and "init" in record:
+        check_init_record(record["init"], path)
+    elif not ok:
+        raise ValueError(f"{path}: its init record (the agent it began from) is malformed")
+
+
+def chain_seconds(record: dict) -> float | None:
+    """The training seconds behind a run's start: the sum over the agents it began from, each the start of
+    the next, or None when one of them did not record its time (a total would silently be short)."""
+    seconds, link = 0.0, record
+    while True:
+        if not isinstance(link.get("train_seconds"), (int, float)):
+            return None
+        seconds += float(link["train_seconds"])
+        if "init" not in link:
+            # the first agent of the chain began from nothing, unless the record says iterations came before
+            return seconds if link.get("total_iterations", 0) == link.get("iteration", 0) else None
+        link = link["init"]
+
+
 class ProblemTrainer:
     """Owns a run folder: ``config.json`` (a readable copy), ``checkpoint.pt``, ``metrics.jsonl``."""
 
-    def __init__(self, config: ProblemConfig | None, out, resume: bool = False):
+    def __init__(self, config: ProblemConfig | None, out, resume: bool = False, init: str | None = None):
+        """A new run of ``config`` in ``out``, or (``resume``) the run checkpointed there. ``init`` (a new run
+        only): start from the weights of this agent (a run folder, an agent file or ``pretrained:NAME``),
+        trained on the same env and network; what it had cost is recorded beside this run's own."""
         self.out = Path(out)
         ckpt = None
         if resume:
@@ -273,6 +336,11 @@ class ProblemTrainer:
         self._eval_families = None  # minus the mean proof size per instance family, when there are several
         self.ahead = GamesAhead(config.selfplay_ahead, self._start)  # self-play started before learning
         self.buffer: dict[str, list] = {"inputs": [], "pi": [], "mask": [], "z": []}
+        self.init: dict | None = None  # the agent a new run started from (what it had already learned)
+        if init is not None:
+            if resume:
+                raise ValueError("init starts a new run; a resumed run keeps its own weights")
+            self._init_from(init)
         if ckpt is not None:
             try:
                 self.net.load_state_dict(ckpt["weights"])
@@ -282,6 +350,12 @@ class ProblemTrainer:
             self.iteration, self.elapsed = int(ckpt["iteration"]), float(ckpt["elapsed"])
             self.metrics_rows = int(ckpt["metrics_rows"])
             self.best_eval = float(ckpt.get("best_eval", -float("inf")))
+            self.init = ckpt.get("init")
+            if self.init is not None:
+                try:
+                    check_init_record(self.init, self.out / CHECKPOINT)
+                except ValueError as exc:
+                    raise not_readable(self.out / CHECKPOINT, WHAT, "its init record is malformed") from exc
             try:
                 self.buffer = {"inputs": [tuple(torch.from_numpy(np.array(t)) for t in x)
                                           for x in unpack_ragged_tuples(ckpt["inputs"])],
@@ -298,6 +372,22 @@ class ProblemTrainer:
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "config.json", config.to_dict())
         self.log = MetricsLog(self.out, "iteration", self.metrics_rows)
+
+    def _init_from(self, path: str) -> None:
+        """The weights of the agent at ``path`` (:func:`starting_agent` checks that it fits)."""
+        source, self.init = starting_agent(self.config, path)
+        self.net.load_state_dict(source.net.state_dict())
+
+    def _record(self) -> dict:
+        """What the agent file says about its training: its own seconds, and with ``init`` the agents it began
+        from and, where every one of them recorded its time, the total (so a reported budget stays complete)."""
+        record = {"train_seconds": float(self.elapsed)}
+        if self.init is not None:
+            record["init"] = self.init
+            earlier = chain_seconds(self.init)
+            if earlier is not None:
+                record["total_train_seconds"] = float(self.elapsed) + earlier
+        return record
 
     def _check_families(self, env) -> None:
         """``episodes.also``: proofs (parts targets) of the same env, read by a network free of the sizes."""
@@ -338,14 +428,14 @@ class ProblemTrainer:
         good as the checkpoint's record says."""
         if improved or not (self.out / AGENT).is_file():
             save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
-                       "iteration": self.iteration, "eval_return": self.best_eval}, self.out / AGENT)
+                       "iteration": self.iteration, "eval_return": self.best_eval, **self._record()}, self.out / AGENT)
         save_file({"config": json.dumps(self.config.to_dict()), "weights": self.net.state_dict(),
                    "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed": self.elapsed,
                    "metrics_rows": self.log.rows, "best_eval": self.best_eval,
                    "inputs": pack_ragged_tuples([tuple(t.numpy() for t in x) for x in self.buffer["inputs"]]),
                    "pi": pack_ragged(self.buffer["pi"], np.float32), "mask": pack_ragged(self.buffer["mask"], bool),
                    "z": np.asarray(self.buffer["z"], dtype=np.float32),
-                   "pending": self.ahead.state()},
+                   "pending": self.ahead.state(), "init": self.init},
                   self.out / CHECKPOINT)
 
     def _seed(self, purpose: int) -> int:
