@@ -283,10 +283,9 @@ class ProblemEvaluator:
         totals = np.zeros(len(live))
         todo = [i for i, s in enumerate(live) if not s.is_terminal()]
         while todo:
-            for i, row in zip(todo, self.logits([live[i] for i in todo])):
-                state = live[i]
-                legal = np.asarray(state.legal_actions())
-                totals[i] += float(state.apply(int(legal[np.argmax(row[legal])])))
+            batch = [live[i] for i in todo]
+            for i, action in zip(todo, greedy_choices(batch, self.logits(batch))):
+                totals[i] += float(live[i].apply(action))
             self.calls += 1
             self.positions += len(todo)
             todo = [i for i in todo if not live[i].is_terminal()]
@@ -375,7 +374,11 @@ def sample_target(pi: np.ndarray, temperature: float, rng: np.random.Generator) 
 @torch.inference_mode()
 def greedy_actions(net: torch.nn.Module, states: Sequence, kind: str) -> list[int]:
     """Each state's legal action with the largest logit: the policy alone, as ``agent:RUN`` plays."""
-    logits = net(*encode(states, kind))[0].float().numpy()
+    return greedy_choices(states, net(*encode(states, kind))[0].float().numpy())
+
+
+def greedy_choices(states: Sequence, logits: np.ndarray) -> list[int]:
+    """Each state's legal action with the largest of its row of ``logits`` (rows padded past its actions)."""
     choices = []
     for state, row in zip(states, logits):
         legal = state.legal_actions()
